@@ -1,0 +1,54 @@
+# Local LLM Workbook: `make lab` to learn, `make test` to check everything.
+# Both create .venv and install the course into it first (only when pyproject.toml changed).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# llama-cpp-python compiles llama.cpp from source (PyPI has no wheel). The multimodal helper
+# library is not used by the course; skipping it saves about a third of the build.
+# pip keeps the built wheel in its cache, so the next setup reuses it.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+
+.PHONY: setup lab test test-unit test-notebooks execute-notebooks bench serve check clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10 or newer is needed (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	@echo "Installing the course (the first time llama-cpp-python compiles: about 6 minutes on 2 cores)..."
+	$(PY) -m pip install -e '.[test]'
+	@touch $@
+
+lab: setup
+	$(PY) -m lessons_lib.lab
+
+test: setup
+	$(PY) -m pytest
+
+test-unit: setup
+	$(PY) -m pytest tests
+
+test-notebooks: setup
+	$(PY) -m pytest notebooks
+
+# Re-run every lesson and store its outputs (what `pytest --nbval` then checks).
+execute-notebooks: setup
+	$(PY) -m lessons_lib.notebooks $(NOTEBOOKS)
+
+bench: setup
+	$(PY) bench/server_vs_direct.py
+
+serve: setup
+	$(PY) -m lessons_lib.ollama_server serve
+
+check: setup
+	$(PY) -m lessons_lib.check
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

@@ -1,0 +1,102 @@
+"""Give a notebook a connected `ollama.Client`: a real Ollama if one answers, else the embedded one.
+
+One call per kernel is enough: `connect()` remembers its connection, so every cell (and every
+widget) talks to the same server, and an embedded server started here stops with the kernel.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import ollama
+
+from .ollama_server.app import SERVER_HEADER
+from .ollama_server.server import EmbeddedServer, parse_host
+
+# Learner-facing lines, kept together for the Polish edition.
+MSG_REAL = "Using Ollama {version} at {url} (a real Ollama server is running)."
+MSG_EMBEDDED = (
+    "No Ollama answered at {tried}: started the course's embedded Ollama-compatible server at {url} "
+    "(llama.cpp via llama-cpp-python; models in {models})."
+)
+MSG_FORCED = "Using the course's embedded Ollama-compatible server at {url} (WORKBOOK_BACKEND=embedded; models in {models})."
+MSG_EXISTING_EMBEDDED = "Using the course's embedded Ollama-compatible server already running at {url}."
+MSG_NO_SERVER = (
+    "No Ollama answered at {tried} and starting the embedded server was not allowed. "
+    "Start Ollama (`ollama serve`, or open the Ollama app) and run this cell again."
+)
+
+# WORKBOOK_BACKEND=embedded makes lessons use the embedded server even when Ollama runs
+# (CI and workshops want identical behaviour on every machine); =ollama forbids starting it.
+BACKEND_ENV = "WORKBOOK_BACKEND"
+
+
+@dataclass
+class Connection:
+    client: ollama.Client
+    url: str
+    backend: str  # "ollama" (a real Ollama) or "embedded"
+    version: str
+    message: str
+    server: EmbeddedServer | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Stop the embedded server if this connection started it."""
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+_current: Connection | None = None
+
+
+def probe(url: str, timeout: float = 1.5) -> tuple[str, bool] | None:
+    """(version, is_embedded) of the Ollama-compatible server at url, or None if none answers."""
+    try:
+        response = httpx.get(url.rstrip("/") + "/api/version", timeout=timeout)
+        response.raise_for_status()
+        return str(response.json().get("version", "?")), response.headers.get(SERVER_HEADER) == "embedded"
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def connect(host: str | None = None, *, models: str | os.PathLike[str] | None = None, quiet: bool = False,
+            reuse: bool = True) -> Connection:
+    """Find a running Ollama or start the embedded server; return the connection and say which, in one line."""
+    global _current
+    if reuse and _current is not None and (_current.server is None or _current.server.running):
+        return _current
+    mode = os.environ.get(BACKEND_ENV, "auto").strip().lower()
+    tried = parse_host(host if host is not None else os.environ.get("OLLAMA_HOST")).url
+    found = None if mode == "embedded" else probe(tried)
+    if found is not None:
+        version, embedded = found
+        template = MSG_EXISTING_EMBEDDED if embedded else MSG_REAL
+        connection = Connection(ollama.Client(host=tried), tried, "embedded" if embedded else "ollama", version,
+                                template.format(version=version, url=tried))
+    elif mode == "ollama":
+        raise ConnectionError(MSG_NO_SERVER.format(tried=tried))
+    else:
+        server = EmbeddedServer(models=models).start()
+        version = (probe(server.url) or ("?", True))[0]
+        template = MSG_FORCED if mode == "embedded" else MSG_EMBEDDED
+        message = template.format(tried=tried, url=server.url, models=Path(server.models))
+        connection = Connection(ollama.Client(host=server.url), server.url, "embedded", version, message, server)
+    if not quiet:
+        print(connection.message)
+    _current = connection
+    return connection
+
+
+def disconnect() -> None:
+    """Forget the current connection and stop the embedded server it started, if any."""
+    global _current
+    if _current is not None:
+        _current.close()
+        _current = None

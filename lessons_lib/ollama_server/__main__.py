@@ -1,0 +1,30 @@
+"""`python -m lessons_lib.ollama_server serve`: like `ollama serve`, honouring OLLAMA_HOST and OLLAMA_MODELS."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m lessons_lib.ollama_server",
+        description="The course's embedded Ollama-compatible server (llama.cpp through llama-cpp-python).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="start the server (OLLAMA_HOST, OLLAMA_MODELS as for `ollama serve`)")
+    serve_cmd.add_argument("--host", help="address to listen on, e.g. 127.0.0.1:11434 (default: OLLAMA_HOST)")
+    serve_cmd.add_argument("--models", help="model folder in Ollama's layout (default: OLLAMA_MODELS or the course cache)")
+    serve_cmd.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    args = parser.parse_args(argv)
+    from .server import serve
+
+    try:
+        serve(args.host, args.models, log_level=args.log_level)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

