@@ -12,7 +12,6 @@ machine has.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -67,14 +66,8 @@ COL_NEEDS = "With headroom (GiB)"
 COL_VERDICT = "Verdict"
 VERDICT_LABELS = {"GPU": "GPU", "CPU+GPU": "CPU+GPU", "CPU": "CPU", "no": "too big"}
 
-# Ollama's name defaults (types/model/name.go).
-DEFAULT_HOST = "registry.ollama.ai"
-DEFAULT_NAMESPACE = "library"
-DEFAULT_TAG = "latest"
 STAND_IN_CTX = 4096  # context used to judge whether a stand-in fits (Ollama's default num_ctx)
 
-_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-_HOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(:[0-9]+)?$")
 _GIB = 2**30
 
 
@@ -129,28 +122,16 @@ class Choice:
 def parse_name(name: str) -> tuple[str, str, str, str]:
     """Split an Ollama name into (host, namespace, model, tag) with Ollama's defaults, lowercased.
 
-    Follows types/model/name.go: an optional scheme, the tag only after the last "/", then
-    model, namespace and host from the right. Lookups in Ollama are case-insensitive.
+    The rules live in the server's store (one home for Ollama's name grammar); lookups in
+    Ollama are case-insensitive, hence the lower case.
     """
-    raw = name.strip()
-    rest = raw.split("://", 1)[1] if "://" in raw else raw
-    tag = DEFAULT_TAG
-    colon, slash = rest.rfind(":"), rest.rfind("/")
-    if colon > slash:
-        rest, tag = rest[:colon], rest[colon + 1 :]
-    parts = rest.split("/")
-    model = parts[-1]
-    namespace = parts[-2] if len(parts) >= 2 else DEFAULT_NAMESPACE
-    host = "/".join(parts[:-2]) if len(parts) >= 3 else DEFAULT_HOST
-    ok = (
-        bool(_PART.match(model)) and len(model) <= 80
-        and bool(_PART.match(tag)) and len(tag) <= 80
-        and bool(_PART.match(namespace)) and "." not in namespace and len(namespace) <= 80
-        and bool(_HOST.match(host)) and len(host) <= 350
-    )
-    if not ok:
-        raise ValueError(ERR_INVALID_NAME.format(name=name))
-    return host.lower(), namespace.lower(), model.lower(), tag.lower()
+    from .ollama_server.store import InvalidName, ModelName
+
+    try:
+        parsed = ModelName.parse(name)
+    except InvalidName:
+        raise ValueError(ERR_INVALID_NAME.format(name=name)) from None
+    return tuple(part.lower() for part in parsed.parts())  # type: ignore[return-value]
 
 
 def _try_parse(name: str) -> tuple[str, str, str, str] | None:

@@ -43,6 +43,10 @@ class Connection:
     message: str
     server: EmbeddedServer | None = field(default=None, repr=False)
 
+    def model_names(self) -> list[str]:
+        """Names of the models this server has, as `ollama list` shows them."""
+        return [m.model for m in self.client.list().models if m.model]
+
     def close(self) -> None:
         """Stop the embedded server if this connection started it."""
         if self.server is not None:
