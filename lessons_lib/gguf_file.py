@@ -114,6 +114,8 @@ class _Cursor:
 
     def string(self) -> str:
         n = self.unpack("<Q")
+        if self.pos + n > len(self.data):
+            raise ValueError("a string runs past the end of the file")
         text = self.data[self.pos : self.pos + n].decode("utf-8", errors="replace")
         self.pos += n
         return text
@@ -168,5 +170,5 @@ def read(path: str | os.PathLike[str]) -> GGUFInfo:
             raise ValueError(f"{path.name} is not a GGUF file (it does not start with 'GGUF')")
     try:
         return _read(str(path), stat.st_size, stat.st_mtime_ns)
-    except (IndexError, KeyError, OverflowError, ValueError) as exc:  # truncated or damaged header
+    except (IndexError, KeyError, OverflowError, ValueError, struct.error) as exc:  # truncated or damaged header
         raise ValueError(f"{path.name} is not a valid GGUF file (truncated or damaged: {exc})") from exc

@@ -98,3 +98,51 @@ def test_results_follow_the_file_not_a_stale_cache(tmp_path):
     path.write_bytes(b"not gguf any more")
     with pytest.raises(ValueError):
         gguf_file.read(path)
+
+
+def _gguf_header(kvs: list[tuple[str, int, bytes]]) -> bytes:
+    """A GGUF v3 header without tensors: (key, value type, encoded value) triples."""
+    import struct
+
+    out = b"GGUF" + struct.pack("<IQQ", 3, 0, len(kvs))
+    for key, kind, value in kvs:
+        out += struct.pack("<Q", len(key)) + key.encode() + struct.pack("<I", kind) + value
+    return out
+
+
+def _string(text: str) -> bytes:
+    import struct
+
+    return struct.pack("<Q", len(text.encode())) + text.encode()
+
+
+def test_a_hand_made_header_is_read_value_by_value(tmp_path):
+    import struct
+
+    path = tmp_path / "tiny.gguf"
+    path.write_bytes(_gguf_header([
+        ("general.architecture", 8, _string("llama")),
+        ("llama.context_length", 4, struct.pack("<I", 2048)),
+        ("general.file_type", 4, struct.pack("<I", 15)),
+        ("tokenizer.ggml.scores", 9, struct.pack("<IQ", 6, 3) + struct.pack("<3f", 0.5, -1.0, 2.0)),
+        ("tokenizer.ggml.tokens", 9, struct.pack("<IQ", 8, 2) + _string("a") + _string("żółw")),
+        ("general.flag", 7, b"\x01"),
+    ]))
+    info = gguf_file.read(path)
+    assert info.architecture == "llama" and info.context_length == 2048 and info.file_type == "Q4_K_M"
+    assert info.metadata["tokenizer.ggml.scores"] == [0.5, -1.0, 2.0]
+    assert info.metadata["tokenizer.ggml.tokens"] == ["a", "żółw"]
+    assert info.metadata["general.flag"] is True
+    assert info.tensors == () and info.parameter_count == 0
+
+
+@pytest.mark.parametrize("damage", [
+    [("key", 99, b"")],  # no such value type
+    [("key", 9, b"\x06\x00\x00\x00" + b"\xff" * 8)],  # an array claiming 2**64-1 floats
+    [("key", 8, b"\xff" * 8)],  # a string longer than the file
+])
+def test_a_damaged_header_is_a_value_error(tmp_path, damage):
+    path = tmp_path / "damaged.gguf"
+    path.write_bytes(_gguf_header(damage))
+    with pytest.raises(ValueError):
+        gguf_file.read(path)

@@ -508,7 +508,8 @@ def merge_generate(chunks: list[dict[str, Any]]) -> dict[str, Any]:
     return final
 
 
-def create_app(store: Store, engine: Engine) -> FastAPI:
+def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> Any:
+    """The ASGI app; `loopback_only` turns on the Host-header guard (on when listening on loopback)."""
     service = OllamaService(store, engine)
     app = FastAPI(title="Local LLM Workbook: embedded Ollama-compatible server", docs_url=None, redoc_url=None,
                   openapi_url=None)
@@ -581,4 +582,4 @@ def create_app(store: Store, engine: Engine) -> FastAPI:
     from .openai import add_openai_routes
 
     add_openai_routes(app, service)
-    return security.wrap(app)
+    return security.wrap(app, loopback_only=loopback_only)

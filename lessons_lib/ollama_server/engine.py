@@ -116,6 +116,8 @@ def merge_options(*layers: dict[str, Any] | None) -> dict[str, Any]:
     merged["num_ctx"] = default_context_length()
     for layer in layers:
         for key, value in (layer or {}).items():
+            if value is None or key in IGNORED_OPTIONS:  # Go's FromMap skips nulls and keys it no longer has
+                continue
             if key in FLOAT_OPTIONS:
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise EngineError(500, f'option "{key}" must be of type float32')
@@ -128,13 +130,15 @@ def merge_options(*layers: dict[str, Any] | None) -> dict[str, Any]:
                 if not isinstance(value, bool) and value is not None:
                     raise EngineError(500, f'option "{key}" must be of type boolean')
             elif key == "stop":
-                value = [value] if isinstance(value, str) else list(value or [])
+                if isinstance(value, str):  # lenient: Ollama wants an array
+                    value = [value]
+                if not isinstance(value, (list, tuple)):
+                    raise EngineError(500, 'option "stop" must be of type array')
                 if not all(isinstance(s, str) for s in value):
-                    raise EngineError(500, 'option "stop" must be of type array of strings')
+                    raise EngineError(500, 'option "stop" must be of an array of strings')
+                value = list(value)
             elif key not in DEFAULT_OPTIONS:
                 log.warning("invalid option provided: %s", key)
-                continue
-            if key in IGNORED_OPTIONS:
                 continue
             merged[key] = value
     return merged
@@ -253,11 +257,18 @@ class _StopFilter:
 
 
 class _ThinkSplitter:
-    """Splits a thinking model's output into `thinking` and visible `content`."""
+    """Splits a thinking model's output into `thinking` and visible `content`.
+
+    Follows Ollama's thinking.Parser: one <think>...</think> block at the start of the answer,
+    whitespace right after either tag dropped (even when it arrives in a later chunk), partial
+    tags held back until they are decided, and everything after the block plain content.
+    """
+
+    _LOOKING, _EAT_AFTER_OPEN, _THINKING, _EAT_AFTER_CLOSE, _DONE = range(5)
 
     def __init__(self, enabled: bool, starts_inside: bool):
         self.enabled = enabled
-        self.inside = starts_inside
+        self.state = self._EAT_AFTER_OPEN if starts_inside else self._LOOKING
         self.buffer = ""
 
     def feed(self, text: str) -> Piece:
@@ -265,26 +276,36 @@ class _ThinkSplitter:
             return Piece(content=text)
         self.buffer += text
         piece = Piece()
-        while self.buffer:
-            marker = THINK_CLOSE if self.inside else THINK_OPEN
-            idx = self.buffer.find(marker)
-            if idx >= 0:
-                before, self.buffer = self.buffer[:idx], self.buffer[idx + len(marker) :]
-                if self.inside:
-                    piece.thinking += before
+        while True:
+            if self.state == self._LOOKING:
+                trimmed = self.buffer.lstrip()
+                if trimmed.startswith(THINK_OPEN):
+                    self.buffer, self.state = trimmed[len(THINK_OPEN):], self._EAT_AFTER_OPEN
+                elif not trimmed or THINK_OPEN.startswith(trimmed):
+                    break  # only whitespace or part of the tag so far: wait
                 else:
-                    piece.content += before
-                self.inside = not self.inside
-                if not self.inside:
-                    self.buffer = self.buffer.lstrip("\n")
-                continue
-            partial = next((n for n in range(len(marker) - 1, 0, -1) if self.buffer.endswith(marker[:n])), 0)
-            out, self.buffer = self.buffer[: len(self.buffer) - partial], self.buffer[len(self.buffer) - partial :]
-            if self.inside:
-                piece.thinking += out
+                    self.state = self._DONE  # no thinking; the content keeps its whitespace
+            elif self.state in (self._EAT_AFTER_OPEN, self._EAT_AFTER_CLOSE):
+                self.buffer = self.buffer.lstrip()
+                if not self.buffer:
+                    break
+                self.state = self._THINKING if self.state == self._EAT_AFTER_OPEN else self._DONE
+            elif self.state == self._THINKING:
+                idx = self.buffer.find(THINK_CLOSE)
+                if idx >= 0:
+                    piece.thinking += self.buffer[:idx]
+                    self.buffer, self.state = self.buffer[idx + len(THINK_CLOSE):], self._EAT_AFTER_CLOSE
+                    continue
+                partial = next((n for n in range(len(THINK_CLOSE) - 1, 0, -1)
+                                if self.buffer.endswith(THINK_CLOSE[:n])), 0)
+                cut = len(self.buffer) - partial
+                piece.thinking += self.buffer[:cut]
+                self.buffer = self.buffer[cut:]
+                break
             else:
-                piece.content += out
-            break
+                piece.content += self.buffer
+                self.buffer = ""
+                break
         return piece
 
 

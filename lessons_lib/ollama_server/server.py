@@ -8,6 +8,7 @@ at interpreter exit) always ends it.
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import logging
 import os
 import socket
@@ -67,7 +68,11 @@ def serve(host: str | None = None, models: str | os.PathLike[str] | None = None,
     store = Store(models or default_models_dir())
     bundled = ensure_bundled_model(store)
     engine = Engine()
-    app = create_app(store, engine)
+    try:
+        loopback = ipaddress.ip_address(address.host).is_loopback
+    except ValueError:
+        loopback = address.host == "localhost"
+    app = create_app(store, engine, loopback_only=loopback)
     family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -165,6 +170,7 @@ class EmbeddedServer:
                 process.kill()
                 process.wait()
         atexit.unregister(self.stop)
+        self.log_path.unlink(missing_ok=True)  # the log is for a failed start; nothing to keep after a stop
 
     def __enter__(self) -> "EmbeddedServer":
         return self.start()

@@ -85,8 +85,8 @@ class ModelName:
     def is_valid(self) -> bool:
         return (
             0 < len(self.host) <= 350
-            and bool(_HOST.match(self.host))
-            and all(0 < len(p) <= 80 and _PART.match(p) for p in (self.namespace, self.model, self.tag))
+            and bool(_HOST.fullmatch(self.host))
+            and all(0 < len(p) <= 80 and _PART.fullmatch(p) for p in (self.namespace, self.model, self.tag))
             and "." not in self.namespace
             and ".." not in f"{self.host}/{self.model}/{self.tag}"
         )
@@ -113,7 +113,7 @@ class ModelName:
 
 def normalize_digest(digest: str) -> str:
     """`sha256:<hex>` or `sha256-<hex>` -> `sha256:<hex>` (lower case); InvalidDigest otherwise."""
-    match = DIGEST_PATTERN.match(digest or "")
+    match = DIGEST_PATTERN.fullmatch(digest or "")  # `$` alone lets "\n" through
     if not match:
         raise InvalidDigest("invalid digest format")
     return "sha256:" + match.group(1).lower()
@@ -285,10 +285,13 @@ class Store:
 
     def _entry(self, name: ModelName, path: Path) -> ModelEntry:
         data = path.read_bytes()
+        manifest = json.loads(data)
+        if not isinstance(manifest, dict):
+            raise ValueError(f"{path} is not a manifest")
         return ModelEntry(
             name=name,
             manifest_path=path,
-            manifest=json.loads(data),
+            manifest=manifest,
             digest=hashlib.sha256(data).hexdigest(),
             modified=path.stat().st_mtime,
             store=self,
@@ -314,7 +317,10 @@ class Store:
         wanted = ModelName.parse(text)
         exact = self.manifest_path(wanted)
         if exact.is_file():
-            return self._entry(wanted, exact)
+            try:
+                return self._entry(wanted, exact)
+            except (OSError, ValueError):
+                return None  # damaged: not a model, as list() sees it
         return next((e for e in self.list() if e.name.same_as(wanted)), None)
 
     def write_manifest(self, name: ModelName, layers: list[dict[str, Any]], config: dict[str, Any]) -> ModelEntry:
