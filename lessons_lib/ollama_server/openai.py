@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from .app import ApiError, OllamaService, read_json
+from .app import FLUSH, ApiError, OllamaService, read_json
 from .store import InvalidName
 
 
@@ -115,7 +115,8 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
             collected = [first]
             try:
                 async for item in items:
-                    collected.append(item)
+                    if item is not FLUSH:
+                        collected.append(item)
             except ApiError as exc:
                 return openai_error(exc.status, exc.message)
             final = collected[-1]
@@ -136,36 +137,49 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
 
         async def events() -> AsyncIterator[bytes]:
             first_delta = True
-            try:
-                chunk = first
-                pending = [first]
+            out: list[bytes] = []  # SSE events of one batch, written together
+
+            def event(chunk: dict[str, Any]) -> bytes:
+                nonlocal first_delta
+                if chat:
+                    delta: dict[str, Any] = {"content": text_of(chunk)}
+                    if reasoning_of(chunk):
+                        delta["reasoning"] = reasoning_of(chunk)
+                    if first_delta:
+                        delta = {"role": "assistant", **delta}
+                        first_delta = False
+                    choice = {"index": 0, "delta": delta, "finish_reason": None}
+                else:
+                    choice = {"text": text_of(chunk), "index": 0, "finish_reason": None}
+                return _sse({**envelope, "object": kind, "choices": [choice]})
+
+            async def all_items() -> AsyncIterator[Any]:
+                yield first
                 async for item in items:
-                    pending.append(item)
-                    while len(pending) > 1:
-                        chunk = pending.pop(0)
-                        if chat:
-                            delta: dict[str, Any] = {"content": text_of(chunk)}
-                            if reasoning_of(chunk):
-                                delta["reasoning"] = reasoning_of(chunk)
-                            if first_delta:
-                                delta = {"role": "assistant", **delta}
-                                first_delta = False
-                            choice = {"index": 0, "delta": delta, "finish_reason": None}
-                        else:
-                            choice = {"text": text_of(chunk), "index": 0, "finish_reason": None}
-                        yield _sse({**envelope, "object": kind, "choices": [choice]})
-                final = pending[-1]
+                    yield item
+
+            try:
+                final: dict[str, Any] = {}
+                async for item in all_items():
+                    if item is FLUSH:
+                        yield b"".join(out)
+                        out = []
+                    elif item.get("done"):
+                        final = item
+                    else:
+                        out.append(event(item))
                 if chat:
                     end_choice = {"index": 0, "delta": {"role": "assistant", "content": ""} if first_delta else {},
                                   "finish_reason": _finish(final)}
                 else:
                     end_choice = {"text": "", "index": 0, "finish_reason": _finish(final)}
-                yield _sse({**envelope, "object": kind, "choices": [end_choice]})
+                out.append(_sse({**envelope, "object": kind, "choices": [end_choice]}))
                 if include_usage:
-                    yield _sse({**envelope, "object": kind, "choices": [], "usage": _usage(final)})
+                    out.append(_sse({**envelope, "object": kind, "choices": [], "usage": _usage(final)}))
             except ApiError as exc:
-                yield _sse({"error": {"message": exc.message, "type": "api_error", "param": None, "code": None}})
-            yield b"data: [DONE]\n\n"
+                out.append(_sse({"error": {"message": exc.message, "type": "api_error", "param": None, "code": None}}))
+            out.append(b"data: [DONE]\n\n")
+            yield b"".join(out)
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
