@@ -28,18 +28,19 @@ $(STAMP): pyproject.toml
 lab: setup
 	$(PY) -m lessons_lib.lab
 
+# Tests use the embedded server even where Ollama runs, so they check the same thing everywhere.
 test: setup
-	$(PY) -m pytest
+	WORKBOOK_BACKEND=embedded $(PY) -m pytest
 
 test-unit: setup
-	$(PY) -m pytest tests
+	WORKBOOK_BACKEND=embedded $(PY) -m pytest tests
 
 test-notebooks: setup
-	$(PY) -m pytest notebooks
+	WORKBOOK_BACKEND=embedded $(PY) -m pytest notebooks
 
 # Re-run every lesson and store its outputs (what `pytest --nbval` then checks).
 execute-notebooks: setup
-	$(PY) -m lessons_lib.notebooks $(NOTEBOOKS)
+	WORKBOOK_BACKEND=embedded $(PY) -m lessons_lib.notebooks $(NOTEBOOKS)
 
 bench: setup
 	$(PY) bench/server_vs_direct.py

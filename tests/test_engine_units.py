@@ -291,3 +291,14 @@ def test_capabilities_come_from_the_chat_template():
     assert capabilities(SimpleNamespace(chat_template=None)) == ["completion"]
     assert capabilities(SimpleNamespace(chat_template="{% if tools %}...{% endif %}")) == ["completion", "tools"]
     assert capabilities(SimpleNamespace(chat_template="<think>\n")) == ["completion", "thinking"]
+
+
+def test_held_back_text_is_flushed_at_the_end():
+    from lessons_lib.ollama_server.engine import _ThinkSplitter
+
+    splitter = _ThinkSplitter(enabled=True, starts_inside=False)
+    assert splitter.feed("<thi") == Piece()
+    assert splitter.flush() == Piece(content="<thi")
+    inside = _ThinkSplitter(enabled=True, starts_inside=False)
+    inside.feed("<think>pondering</th")
+    assert inside.flush() == Piece(thinking="</th")

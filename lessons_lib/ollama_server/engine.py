@@ -308,6 +308,13 @@ class _ThinkSplitter:
                 break
         return piece
 
+    def flush(self) -> Piece:
+        """At the end of the answer: whatever was held back waiting for a tag."""
+        held, self.buffer = self.buffer, ""
+        if not self.enabled or not held:
+            return Piece()
+        return Piece(thinking=held) if self.state in (self._THINKING, self._EAT_AFTER_OPEN) else Piece(content=held)
+
 
 class Engine:
     """Loaded models and the work done with them."""
@@ -591,8 +598,7 @@ class Engine:
         tail = stops.feed(tail) if tail else ""
         if not stops.hit:
             tail += stops.flush()
-        if tail:
-            piece = thinker.feed(tail)
+        for piece in (thinker.feed(tail) if tail else Piece(), thinker.flush()):
             if piece.content or piece.thinking:
                 yield piece
         end = time.perf_counter_ns()
