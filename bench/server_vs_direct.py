@@ -20,10 +20,10 @@ import time
 
 import llama_cpp
 import ollama
-from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from lessons_lib import gguf_file, hardware
 from lessons_lib.ollama_server import EmbeddedServer
+from lessons_lib.ollama_server.engine import chat_formatter
 from lessons_lib.ollama_server.store import BUNDLED_MODEL, bundled_gguf_path
 
 PROMPT = "Write a long, detailed story about a dragon who learns to bake bread."
@@ -78,10 +78,7 @@ def main() -> None:
     threads = hardware.generation_threads()
     llm = llama_cpp.Llama(str(path), n_ctx=4096, n_batch=512, n_ubatch=512, n_threads=threads,
                           n_threads_batch=threads, verbose=False)
-    vocab = info.metadata["tokenizer.ggml.tokens"]
-    formatter = Jinja2ChatFormatter(info.chat_template, eos_token=vocab[info.metadata["tokenizer.ggml.eos_token_id"]],
-                                    bos_token=vocab[info.metadata["tokenizer.ggml.bos_token_id"]])
-    prompt = formatter(messages=[{"role": "user", "content": PROMPT}]).prompt
+    prompt = chat_formatter(info)(messages=[{"role": "user", "content": PROMPT}]).prompt
     tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
 
     results: dict[str, list[float]] = {k: [] for k in ("server (server-side)", "server (client-side)",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import os
 import sys
 from dataclasses import dataclass
 
@@ -70,10 +69,9 @@ def bundled_model_check() -> Check:
 
 
 def ollama_check() -> Check:
-    from .connect import probe
-    from .ollama_server.server import parse_host
+    from .connect import ollama_url, probe
 
-    url = parse_host(os.environ.get("OLLAMA_HOST")).url
+    url = ollama_url()
     found = probe(url)
     if found is None:
         return Check("Ollama", True, NOTE_NO_OLLAMA)
@@ -112,10 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="exit 0 only if an Ollama-compatible server answers at OLLAMA_HOST")
     args = parser.parse_args(argv)
     if args.ollama_only:
-        from .connect import probe
-        from .ollama_server.server import parse_host
+        from .connect import ollama_url, probe
 
-        return 0 if probe(parse_host(os.environ.get("OLLAMA_HOST")).url) else 1
+        return 0 if probe(ollama_url()) else 1
     checks = run_checks()
     width = max(len(c.name) for c in checks)
     for c in checks:

@@ -60,6 +60,11 @@ class Connection:
 _current: Connection | None = None
 
 
+def ollama_url(host: str | None = None) -> str:
+    """Where Ollama is expected: `host`, else OLLAMA_HOST, else 127.0.0.1:11434 (as the client reads it)."""
+    return parse_host(host if host is not None else os.environ.get("OLLAMA_HOST")).url
+
+
 def probe(url: str, timeout: float = 1.5) -> tuple[str, bool] | None:
     """(version, is_embedded) of the Ollama-compatible server at url, or None if none answers."""
     try:
@@ -77,7 +82,7 @@ def connect(host: str | None = None, *, models: str | os.PathLike[str] | None = 
     if reuse and _current is not None and (_current.server is None or _current.server.running):
         return _current
     mode = os.environ.get(BACKEND_ENV, "auto").strip().lower()
-    tried = parse_host(host if host is not None else os.environ.get("OLLAMA_HOST")).url
+    tried = ollama_url(host)
     found = None if mode == "embedded" else probe(tried)
     if found is not None:
         version, embedded = found

@@ -101,6 +101,7 @@ async def thread_stream(produce: Callable[[threading.Event], Iterator[Any]]) -> 
         gen = produce(cancel)
         batch: list[Any] = []
         last_post, posts = 0.0, 0
+        error: BaseException | None = None
         try:
             for item in gen:
                 if cancel.is_set():
@@ -111,15 +112,14 @@ async def thread_stream(produce: Callable[[threading.Event], Iterator[Any]]) -> 
                 if posts < 2 or now - last_post >= FLUSH_INTERVAL_S:
                     post(batch)
                     batch, last_post, posts = [], now, posts + 1
-        except BaseException as exc:  # handed to the consumer, which decides the status
-            if batch:
-                post(batch)
-                batch = []
-            post(exc)
+        except BaseException as exc:  # handed to the consumer (after what came before it)
+            error = exc
         finally:
             gen.close()
             if batch:
                 post(batch)
+            if error is not None:
+                post(error)
             post(_END)
 
     threading.Thread(target=worker, name="generate", daemon=True).start()

@@ -47,11 +47,10 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "num_thread": 0,
 }
 FLOAT_OPTIONS = {"top_p", "min_p", "typical_p", "temperature", "repeat_penalty", "presence_penalty",
-                 "frequency_penalty", "mirostat_tau", "mirostat_eta", "tfs_z"}
+                 "frequency_penalty"}
 INT_OPTIONS = {"num_keep", "seed", "num_predict", "top_k", "repeat_last_n", "num_batch", "num_gpu",
-               "main_gpu", "num_thread", "num_ctx", "mirostat"}
-BOOL_OPTIONS = {"use_mmap", "numa", "low_vram", "f16_kv", "logits_all", "vocab_only", "use_mlock",
-                "embedding_only", "penalize_newline"}
+               "main_gpu", "num_thread", "num_ctx"}
+BOOL_OPTIONS = {"use_mmap"}
 # Accepted and ignored, as Ollama does since it dropped them (May 2025).
 IGNORED_OPTIONS = {"numa", "low_vram", "f16_kv", "logits_all", "vocab_only", "use_mlock", "embedding_only",
                    "tfs_z", "mirostat", "mirostat_tau", "mirostat_eta", "penalize_newline", "draft_num_predict"}
@@ -127,7 +126,7 @@ def merge_options(*layers: dict[str, Any] | None) -> dict[str, Any]:
                     raise EngineError(500, f'option "{key}" must be of type integer')
                 value = int(value)
             elif key in BOOL_OPTIONS:
-                if not isinstance(value, bool) and value is not None:
+                if not isinstance(value, bool):
                     raise EngineError(500, f'option "{key}" must be of type boolean')
             elif key == "stop":
                 if isinstance(value, str):  # lenient: Ollama wants an array
@@ -316,6 +315,22 @@ class _ThinkSplitter:
         return Piece(thinking=held) if self.state in (self._THINKING, self._EAT_AFTER_OPEN) else Piece(content=held)
 
 
+def chat_formatter(info: gguf_file.GGUFInfo) -> Any:
+    """The model's own Jinja chat template as llama-cpp-python renders it; None without one."""
+    if not info.chat_template:
+        return None
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    vocab = info.metadata.get("tokenizer.ggml.tokens") or []
+
+    def token(key: str) -> str:
+        i = info.metadata.get(key)
+        return vocab[i] if isinstance(i, int) and 0 <= i < len(vocab) else ""
+
+    return Jinja2ChatFormatter(info.chat_template, eos_token=token("tokenizer.ggml.eos_token_id"),
+                               bos_token=token("tokenizer.ggml.bos_token_id"))
+
+
 class Engine:
     """Loaded models and the work done with them."""
 
@@ -453,15 +468,7 @@ class Engine:
             llm = llama_cpp.Llama(**kwargs)
         except (ValueError, RuntimeError) as exc:
             raise EngineError(500, f"llama runner process has terminated: {exc}") from exc
-        formatter = None
-        if info.chat_template:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-            vocab = info.metadata.get("tokenizer.ggml.tokens") or []
-            bos_id = info.metadata.get("tokenizer.ggml.bos_token_id")
-            eos_id = info.metadata.get("tokenizer.ggml.eos_token_id")
-            token = lambda i: vocab[i] if isinstance(i, int) and 0 <= i < len(vocab) else ""  # noqa: E731
-            formatter = Jinja2ChatFormatter(info.chat_template, eos_token=token(eos_id), bos_token=token(bos_id))
+        formatter = chat_formatter(info)
         return LoadedModel(
             name=name,
             entry_digest=entry.digest,
