@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: setup lab test test-unit test-notebooks execute-notebooks bench serve check clean
+.PHONY: setup browser lab test test-unit test-notebooks execute-notebooks bench serve check clean
 
 setup: $(STAMP)
 
@@ -25,11 +25,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -e '.[test]'
 	@touch $@
 
+# The browser test drives JupyterLab in Debian's Chromium (Playwright's own browser download
+# cannot work offline). Installed with apt when we are root; otherwise the command is printed.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser test..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser test needs Chromium at $(CHROMIUM): sudo apt-get install chromium"; \
+	  fi; }
+
 lab: setup
 	$(PY) -m lessons_lib.lab
 
 # Tests use the embedded server even where Ollama runs, so they check the same thing everywhere.
-test: setup
+test: setup browser
 	WORKBOOK_BACKEND=embedded $(PY) -m pytest
 
 test-unit: setup
