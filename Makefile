@@ -54,8 +54,9 @@ test-notebooks: setup
 execute-notebooks: setup
 	WORKBOOK_BACKEND=embedded $(PY) -m lessons_lib.notebooks $(NOTEBOOKS)
 
+# Every benchmark in bench/, one after another; each prints its own ratios.
 bench: setup
-	$(PY) bench/server_vs_direct.py
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 serve: setup
 	$(PY) -m lessons_lib.ollama_server serve
