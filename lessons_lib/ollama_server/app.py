@@ -21,7 +21,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from .. import gguf_file
 from . import security
 from .engine import Done, Engine, EngineError, Piece, capabilities, merge_options, parse_keep_alive
-from .store import InvalidName, ModelEntry, ModelName, Store
+from .create import create_model, parse_request
+from .registry import pull_model
+from .progress import Emit, ProgressError, progress_stream
+from .store import InvalidDigest, InvalidName, ModelEntry, ModelName, Store, normalize_digest
 
 # The Ollama release whose behaviour this server follows (memory errors, list, show).
 OLLAMA_VERSION = "0.12.10"
@@ -453,6 +456,40 @@ class OllamaService:
         self.store.delete(entry)
 
 
+    # -- model management: create, pull (long work, streamed as progress lines) -----------------
+    def create(self, body: dict[str, Any]) -> AsyncIterator[Any]:
+        try:
+            request = parse_request(body)
+        except ProgressError as exc:
+            raise ApiError(exc.status, exc.message) from exc
+        return progress_items(lambda emit: create_model(self.store, request, emit))
+
+    def pull(self, body: dict[str, Any]) -> AsyncIterator[Any]:
+        name = _string_field(body, "model") or _string_field(body, "name")
+        try:
+            ModelName.parse(name)
+        except InvalidName:
+            raise ApiError(400, "invalid model name") from None
+        insecure = bool(body.get("insecure"))
+        return progress_items(lambda emit: pull_model(self.store, name, insecure, emit))
+
+
+async def progress_items(work: Callable[[Emit], None]) -> AsyncIterator[Any]:
+    """Progress lines, each sent at once (FLUSH), failures as ApiError with their status."""
+    try:
+        async for item in progress_stream(work):
+            yield item
+            yield FLUSH
+    except ProgressError as exc:
+        raise ApiError(exc.status, exc.message) from exc
+    except OSError as exc:  # disk full, permissions: say what the system said
+        raise ApiError(500, str(exc)) from exc
+
+
+def merge_progress(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    return chunks[-1]
+
+
 def _l2_normalise(vector: list[float]) -> list[float]:
     norm = math.sqrt(sum(x * x for x in vector))
     return [x / norm for x in vector] if norm > 0 else vector
@@ -615,6 +652,45 @@ def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> A
         body = await read_json(request)
         await asyncio.to_thread(service.delete, body)
         return Response(status_code=200)
+
+    @app.post("/api/create")
+    async def create(request: Request) -> Response:
+        body = await read_json(request)
+        return await respond(body, service.create(body), merge_progress)
+
+    @app.post("/api/pull")
+    async def pull(request: Request) -> Response:
+        body = await read_json(request)
+        return await respond(body, service.pull(body), merge_progress)
+
+    @app.head("/api/blobs/{digest}")
+    async def blob_exists(digest: str) -> Response:
+        try:
+            present = store.has_blob(normalize_digest(digest))
+        except InvalidDigest as exc:
+            return error_response(400, str(exc))
+        return Response(status_code=200 if present else 404)
+
+    @app.post("/api/blobs/{digest}")
+    async def blob_upload(digest: str, request: Request) -> Response:
+        try:
+            expected = normalize_digest(digest)
+        except InvalidDigest as exc:
+            return error_response(400, str(exc))
+        if store.has_blob(expected):
+            return Response(status_code=200)
+        writer = store.blob_writer(expected)
+        try:
+            async for chunk in request.stream():
+                writer.write(chunk)
+        except BaseException:
+            writer.abort()
+            raise
+        try:
+            await asyncio.to_thread(writer.commit)
+        except ValueError as exc:
+            return error_response(400, str(exc))
+        return Response(status_code=201)
 
     from .openai import add_openai_routes
 

@@ -43,6 +43,7 @@ BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 _HOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(:[0-9]+)?$")
+PARTIAL_SUFFIX = "-partial"  # Ollama's name for a blob still downloading
 DIGEST_PATTERN = re.compile(r"^sha256[:-]([0-9a-fA-F]{64})$")
 
 
@@ -262,6 +263,13 @@ class Store:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
+    def partial_path(self, digest: str) -> Path:
+        """Where a download of `digest` collects its bytes until verified (kept for resuming)."""
+        return self.blobs / (normalize_digest(digest).replace(":", "-") + PARTIAL_SUFFIX)
+
+    def blob_writer(self, expected: str | None = None) -> "BlobWriter":
+        return BlobWriter(self, expected)
+
     def add_file_as_blob(self, path: Path) -> str:
         """Register a file as a blob: hard link when possible (no second copy on disk)."""
         digest = sha256_file(path)
@@ -342,6 +350,15 @@ class Store:
         os.replace(tmp, path)
         return self._entry(name, path)
 
+    def write_manifest_bytes(self, name: ModelName, data: bytes) -> ModelEntry:
+        """Store a manifest exactly as a registry sent it (its sha256 is the ID `ollama list` shows)."""
+        path = self.manifest_path(name)
+        fd, tmp = self._tmp(path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        return self._entry(name, path)
+
     def layer_for(self, digest: str, media_type: str) -> dict[str, Any]:
         return {"mediaType": media_type, "digest": digest, "size": self.blob_path(digest).stat().st_size}
 
@@ -369,16 +386,30 @@ class Store:
                 break
         self.prune()
 
-    def prune(self) -> None:
+    def referenced(self) -> set[str]:
+        """Digests (`sha256:<hex>`) some manifest uses, its config included."""
         used: set[str] = set()
         for other in self.list():
             config = other.manifest.get("config") or {}
             used.update(layer["digest"] for layer in other.layers)
             if config.get("digest"):
                 used.add(config["digest"])
+        return used
+
+    def prune(self) -> None:
+        used = self.referenced()
         for blob in self.blobs.glob("sha256-*"):
+            if blob.name.endswith(PARTIAL_SUFFIX):
+                continue  # an interrupted download, kept so the next pull resumes it
             if blob.name.replace("-", ":", 1) not in used:
                 blob.unlink(missing_ok=True)
+
+    def remove_unreferenced(self, digests: Iterable[str]) -> None:
+        """Delete these blobs unless a manifest uses them (cleanup after a failed create or pull)."""
+        used = self.referenced()
+        for digest in digests:
+            if normalize_digest(digest) not in used:
+                self.blob_path(digest).unlink(missing_ok=True)
 
     # -- registering GGUF files ------------------------------------------------------------
     def register_gguf(
@@ -403,6 +434,40 @@ class Store:
         if parameters:
             layers.append(self.text_layer(json.dumps(parameters), LAYER_PARAMS))
         return self.write_manifest(model_name, layers, config_for(info, [layer["digest"] for layer in layers], parent_model))
+
+
+class BlobWriter:
+    """Bytes arriving in pieces (an upload), hashed as they come, stored under their digest on commit."""
+
+    def __init__(self, store: Store, expected: str | None = None):
+        self.store = store
+        self.expected = normalize_digest(expected) if expected else None
+        fd, self.tmp = store._tmp(store.blobs)
+        self._file = os.fdopen(fd, "wb")
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._hash.update(chunk)
+        self._file.write(chunk)
+        self.size += len(chunk)
+
+    def commit(self) -> str:
+        """Rename into place; ValueError (nothing kept) when the bytes are not `expected`."""
+        try:
+            self._file.close()
+            digest = "sha256:" + self._hash.hexdigest()
+            if self.expected and self.expected != digest:
+                raise ValueError(f'digest mismatch, expected "{self.expected}", got "{digest}"')
+            os.replace(self.tmp, self.store.blob_path(digest))
+            return digest
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        self._file.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
 
 
 def config_for(info: gguf_file.GGUFInfo, diff_ids: list[str], parent_model: str = "") -> dict[str, Any]:

@@ -1,0 +1,77 @@
+"""Long model operations (create, pull) as streams of Ollama progress lines.
+
+The work runs in a worker thread and reports through `emit`; the event loop hands each line to
+the client as soon as it exists. When the client goes away, the next `emit` raises `Cancelled`,
+so the work stops at its next report and cleans up after itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, AsyncIterator, Callable
+
+Emit = Callable[[dict[str, Any]], None]
+_END = object()
+
+
+class ProgressError(Exception):
+    """A failure to report as {"error": message} with this HTTP status (when nothing was sent yet)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Cancelled(Exception):
+    """The client stopped listening."""
+
+
+def line(status: str, digest: str | None = None, total: int = 0, completed: int = 0) -> dict[str, Any]:
+    """An api.ProgressResponse: zero values left out, as Go's omitempty does."""
+    item: dict[str, Any] = {"status": status}
+    if digest:
+        item["digest"] = digest
+    if total:
+        item["total"] = total
+    if completed:
+        item["completed"] = completed
+    return item
+
+
+async def progress_stream(work: Callable[[Emit], None]) -> AsyncIterator[dict[str, Any]]:
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    cancel = threading.Event()
+
+    def post(item: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is gone
+            cancel.set()
+
+    def emit(item: dict[str, Any]) -> None:
+        if cancel.is_set():
+            raise Cancelled()
+        post(item)
+
+    def worker() -> None:
+        try:
+            work(emit)
+        except BaseException as exc:  # handed to the consumer
+            post(exc)
+        finally:
+            post(_END)
+
+    threading.Thread(target=worker, name="progress", daemon=True).start()
+    try:
+        while True:
+            item = await queue.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        cancel.set()
