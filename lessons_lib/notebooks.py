@@ -1,7 +1,8 @@
 """`make execute-notebooks`: run lessons top to bottom and store their outputs in place.
 
 The stored outputs are what `pytest --nbval` compares against, so they must come from a real
-run. Widget state is dropped from the metadata (it changes on every run and nbval ignores it).
+run. Widget state is kept in the metadata (nbval ignores it), so progress bars and widgets show
+their final state when the committed notebook is opened or rendered on GitHub.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ def execute(path: Path, timeout: int = 900) -> float:
     started = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return time.perf_counter() - started
 

@@ -1,0 +1,326 @@
+"""Chat with a model the way lesson 02 does: streaming, history, speed, clear errors.
+
+The chat and compare widgets call these functions and nothing else, so a cell can do exactly
+what a widget does:
+
+    conversation = Conversation(model="smollm2:135m", system="Answer briefly.")
+    result = send(client, conversation, "What is a hamburger?", on_token=print)
+    print(stats_line(result))
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import ollama
+from markdown_it import MarkdownIt
+
+from .metrics import Speed, speed
+
+# --- learner-facing strings, English and Polish, kept together ---------------------------------
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "model": "Model",
+        "system": "System prompt",
+        "system_placeholder": "For example: Answer briefly.",
+        "temperature": "Temperature",
+        "max_tokens": "Max tokens",
+        "prompt_placeholder": "Ask something, e.g. What is a hamburger?",
+        "send": "Send",
+        "stop": "Stop",
+        "clear": "Clear",
+        "run": "Run",
+        "models": "Models",
+        "you": "You",
+        "generating": "Generating…",
+        "stats": "{tokens} tokens · {tps:.1f} tok/s · first token after {ttft:.2f} s",
+        "stopped": " · stopped",
+        "empty_prompt": "Type a prompt first.",
+        "no_model": "Pick a model first (the server lists none: run `ollama pull smollm2:135m`).",
+        "busy": "Still generating: press Stop or wait for the answer.",
+        "err_connect": ("Cannot reach the model server at {url}. Start Ollama (`ollama serve`, or open the "
+                        "Ollama app) or run `connect()` again to start the course's embedded server."),
+        "err_missing": "The model '{model}' is not on this server. Fetch it with `ollama pull {model}`, or pick another.",
+        "err_memory": ("Not enough memory for '{model}': {detail}. Try a smaller model or quantization, a smaller "
+                       "num_ctx, or close other programs."),
+        "err_server": "The server answered with an error ({status}): {detail}",
+        "err_other": "Generation failed: {detail}",
+        "col_model": "model",
+        "col_settings": "settings",
+        "col_answer": "answer",
+        "col_ttft": "first token s",
+        "col_tokens": "tokens",
+        "col_tps": "tok/s",
+        "col_error": "error",
+    },
+    "pl": {
+        "model": "Model",
+        "system": "Prompt systemowy",
+        "system_placeholder": "Na przykład: Odpowiadaj krótko.",
+        "temperature": "Temperatura",
+        "max_tokens": "Maks. tokenów",
+        "prompt_placeholder": "Zadaj pytanie, np. Co to jest hamburger?",
+        "send": "Wyślij",
+        "stop": "Zatrzymaj",
+        "clear": "Wyczyść",
+        "run": "Uruchom",
+        "models": "Modele",
+        "you": "Ty",
+        "generating": "Generuję…",
+        "stats": "{tokens} tokenów · {tps:.1f} tok/s · pierwszy token po {ttft:.2f} s",
+        "stopped": " · zatrzymano",
+        "empty_prompt": "Najpierw wpisz pytanie.",
+        "no_model": "Najpierw wybierz model (serwer nie ma żadnego: uruchom `ollama pull smollm2:135m`).",
+        "busy": "Model jeszcze generuje: naciśnij Zatrzymaj albo poczekaj na odpowiedź.",
+        "err_connect": ("Nie można połączyć się z serwerem modeli pod adresem {url}. Uruchom Ollamę (`ollama serve` "
+                        "albo aplikację Ollama) lub wywołaj ponownie `connect()`, aby uruchomić serwer wbudowany w kurs."),
+        "err_missing": "Modelu '{model}' nie ma na tym serwerze. Pobierz go: `ollama pull {model}` albo wybierz inny.",
+        "err_memory": ("Za mało pamięci dla '{model}': {detail}. Wybierz mniejszy model lub kwantyzację, mniejszy "
+                       "num_ctx albo zamknij inne programy."),
+        "err_server": "Serwer zwrócił błąd ({status}): {detail}",
+        "err_other": "Generowanie nie powiodło się: {detail}",
+        "col_model": "model",
+        "col_settings": "ustawienia",
+        "col_answer": "odpowiedź",
+        "col_ttft": "pierwszy token s",
+        "col_tokens": "tokeny",
+        "col_tps": "tok/s",
+        "col_error": "błąd",
+    },
+}
+LANGUAGES = tuple(TEXTS)
+
+
+def text(lang: str, key: str, **values: Any) -> str:
+    """One learner-facing string in `lang` ("en" or "pl"), filled in."""
+    if lang not in TEXTS:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    return TEXTS[lang][key].format(**values) if values else TEXTS[lang][key]
+
+
+# --- conversation state -----------------------------------------------------------------------
+
+
+@dataclass
+class Conversation:
+    """A multi-turn chat: the model, the system prompt and every message so far."""
+
+    model: str
+    system: str = ""
+    history: list[dict[str, str]] = field(default_factory=list)
+
+    def request_messages(self) -> list[dict[str, str]]:
+        """What `/api/chat` receives: the system prompt (if any) and then the whole history."""
+        head = [{"role": "system", "content": self.system}] if self.system.strip() else []
+        return head + [dict(m) for m in self.history]
+
+    def export(self) -> list[dict[str, str]]:
+        """The conversation as Ollama messages, ready for `client.chat(messages=...)` or json.dump."""
+        return self.request_messages()
+
+    def clear(self) -> None:
+        self.history.clear()
+
+
+@dataclass
+class ChatResult:
+    """One answer: its text, how it ended, and its speed (measured here and by the server)."""
+
+    model: str
+    content: str = ""
+    thinking: str = ""
+    ttft_s: float | None = None  # seconds from sending to the first piece of the answer
+    wall_s: float = 0.0
+    speed: Speed | None = None  # from the final chunk's counters; None when stopped or failed
+    done_reason: str | None = None
+    stopped: bool = False
+    error: str | None = None  # a clear message for the learner, in the caller's language
+    chunks: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def explain_error(exc: BaseException, model: str, url: str = "", lang: str = "en") -> str:
+    """A learner-readable message for what went wrong talking to the server, with the fix."""
+    if isinstance(exc, (ConnectionError, httpx.ConnectError)):
+        return text(lang, "err_connect", url=url or "OLLAMA_HOST")
+    if isinstance(exc, ollama.ResponseError):
+        detail = str(exc.error)
+        if exc.status_code == 404 and "not found" in detail:
+            return text(lang, "err_missing", model=model)
+        if "memory" in detail:
+            return text(lang, "err_memory", model=model, detail=detail)
+        return text(lang, "err_server", status=exc.status_code, detail=detail)
+    if isinstance(exc, httpx.HTTPError):
+        return text(lang, "err_connect", url=url or "OLLAMA_HOST")
+    return text(lang, "err_other", detail=f"{type(exc).__name__}: {exc}")
+
+
+def server_url(client: ollama.Client) -> str:
+    """The address a client talks to, for messages."""
+    inner = getattr(client, "_client", None)
+    return str(inner.base_url) if inner is not None else ""
+
+
+# --- streaming ---------------------------------------------------------------------------------
+
+
+def stream_chat(
+    client: ollama.Client,
+    model: str,
+    messages: Sequence[dict[str, str]],
+    options: dict[str, Any] | None = None,
+    *,
+    on_token: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+    lang: str = "en",
+    **chat_kwargs: Any,
+) -> ChatResult:
+    """Stream one answer; call `on_token` with each piece; give up early when `stop` is set.
+
+    Stopping closes the HTTP response, which is how the server learns to stop generating (the
+    same thing Ctrl+C does in `ollama run`). Errors come back in `result.error`, never raised.
+    """
+    result = ChatResult(model=model)
+    started = time.perf_counter()
+    stream = None
+    try:
+        stream = client.chat(model=model, messages=list(messages), options=options or None, stream=True,
+                             **chat_kwargs)
+        for chunk in stream:
+            if stop is not None and stop.is_set():
+                result.stopped = True
+                break
+            result.chunks += 1
+            piece = chunk.message.content or ""
+            thought = chunk.message.thinking or ""
+            if (piece or thought) and result.ttft_s is None:
+                result.ttft_s = time.perf_counter() - started
+            result.thinking += thought
+            if piece:
+                result.content += piece
+                if on_token is not None:
+                    on_token(piece)
+            if chunk.done:
+                result.done_reason = chunk.done_reason
+                result.speed = speed(chunk)
+    except Exception as exc:  # every failure becomes a message the learner can act on
+        result.error = explain_error(exc, model, server_url(client), lang)
+    finally:
+        if stream is not None and hasattr(stream, "close"):
+            stream.close()  # closes the HTTP response: the server sees the client leave
+        result.wall_s = time.perf_counter() - started
+    return result
+
+
+def send(
+    client: ollama.Client,
+    conversation: Conversation,
+    prompt: str,
+    options: dict[str, Any] | None = None,
+    *,
+    on_token: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+    lang: str = "en",
+) -> ChatResult:
+    """One turn of a multi-turn chat: add the prompt, stream the answer, keep both in the history.
+
+    A failed turn leaves the history as it was; a stopped one keeps the partial answer, so the
+    next turn sees what the learner saw.
+    """
+    conversation.history.append({"role": "user", "content": prompt})
+    result = stream_chat(client, conversation.model, conversation.request_messages(), options,
+                         on_token=on_token, stop=stop, lang=lang)
+    if result.error is not None:
+        conversation.history.pop()
+    else:
+        conversation.history.append({"role": "assistant", "content": result.content})
+    return result
+
+
+def stats_line(result: ChatResult, lang: str = "en") -> str:
+    """'42 tokens · 85.3 tok/s · first token after 0.21 s' (tokens/s from the server's own counters)."""
+    if result.speed is not None:
+        tokens, tps = result.speed.generated_tokens, result.speed.generated_tokens_per_s
+    else:  # stopped early: no final chunk, so count the pieces and time them here
+        tokens = result.chunks
+        tps = tokens / result.wall_s if result.wall_s else 0.0
+    line = text(lang, "stats", tokens=tokens, tps=tps, ttft=result.ttft_s or 0.0)
+    return line + (text(lang, "stopped") if result.stopped else "")
+
+
+# --- side by side ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One column of a comparison: a model and the options it runs with."""
+
+    model: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in sorted(self.options.items()))
+
+
+def compare(
+    client: ollama.Client,
+    prompt: str,
+    runs: Iterable[Run],
+    *,
+    system: str = "",
+    stop: threading.Event | None = None,
+    on_result: Callable[[Run, ChatResult], None] | None = None,
+    lang: str = "en",
+) -> list[tuple[Run, ChatResult]]:
+    """The same prompt to several models or settings, one after another (one model in memory at a time)."""
+    results = []
+    for run in runs:
+        if stop is not None and stop.is_set():
+            break
+        messages = Conversation(run.model, system, [{"role": "user", "content": prompt}]).request_messages()
+        result = stream_chat(client, run.model, messages, run.options, stop=stop, lang=lang)
+        results.append((run, result))
+        if on_result is not None:
+            on_result(run, result)
+    return results
+
+
+def compare_table(results: Sequence[tuple[Run, ChatResult]], lang: str = "en") -> "pandas.DataFrame":
+    """One row per run: model, settings, answer, time to first token, tokens and tokens/s."""
+    import pandas as pd
+
+    rows = []
+    for run, r in results:
+        rows.append({
+            text(lang, "col_model"): run.model,
+            text(lang, "col_settings"): run.settings,
+            text(lang, "col_answer"): r.content.strip() if r.ok else "",
+            text(lang, "col_ttft"): round(r.ttft_s, 2) if r.ttft_s is not None else None,
+            text(lang, "col_tokens"): r.speed.generated_tokens if r.speed else r.chunks,
+            text(lang, "col_tps"): round(r.speed.generated_tokens_per_s, 1) if r.speed else None,
+            text(lang, "col_error"): r.error or "",
+        })
+    return pd.DataFrame(rows)
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+# CommonMark with raw HTML switched off: a model's answer cannot inject markup into the page.
+_markdown = MarkdownIt("commonmark", {"html": False})
+
+
+def render_markdown(source: str) -> str:
+    """An answer's Markdown as safe HTML."""
+    return _markdown.render(source)
