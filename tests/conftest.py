@@ -38,3 +38,29 @@ def output_dir() -> Path:
     path = Path(os.environ.get("WORKBOOK_TEST_OUTPUT", "test-output"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# --- RunPod sandbox (issue 6) -------------------------------------------------------------------
+# The emulator on a fast clock: 1 s of test time is 10 simulated minutes, pods boot in 3 sim-s.
+SANDBOX_TIME_SCALE = 600.0
+
+
+@pytest.fixture
+def runpod_sandbox(models_dir: Path):
+    from lessons_lib.cloud.sandbox import Sandbox
+
+    with Sandbox(models_dir, time_scale=SANDBOX_TIME_SCALE, boot_seconds=3) as sandbox:
+        yield sandbox
+    assert not sandbox.cloud.servers(), "a sandbox left a pod server running"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_emulated_pod_left():
+    """After the whole run, no emulated pod (an embedded server child process) may still run."""
+    import sys
+
+    yield
+    module = sys.modules.get("lessons_lib.cloud.sandbox.server")
+    if module is not None:
+        left = module.running_pod_servers()
+        assert not left, f"{len(left)} emulated RunPod pod(s) still running at the end of the test session"

@@ -1,0 +1,141 @@
+"""The cost model: a workload -> hours of GPU -> dollars for a pod, versus paying an API per token.
+
+Pod time = start (image pull and boot) + model pull + generation + idle time. Generation time
+comes from measured speeds: prompt tokens at the prompt (prefill) speed and answer tokens at the
+generation speed, divided among `concurrency` parallel streams (an optimistic assumption: on a
+real GPU each stream slows down a little as more run). Storage is billed per GB-month while the
+pod runs and, for the volume, after it stops, until it is terminated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .prices import HOURS_PER_MONTH, STORAGE, TokenPrice, hourly_price, token_price
+
+__all__ = ["Workload", "PodPlan", "PodCost", "TokenCost", "pod_cost", "token_cost", "compare",
+           "KEYWORDS_100M", "cost_per_million_tokens"]
+
+# --- learner-facing strings ---------------------------------------------------------------------
+ERR_POSITIVE = "{name} must be a positive number, not {value!r}"
+ERR_NOT_NEGATIVE = "{name} cannot be negative ({value!r})"
+ROW_POD = "Pod {gpu} ({cloud}, {pricing})"
+ROW_TOKENS = "API {model} (per token)"
+COL_OPTION, COL_HOURS, COL_COMPUTE, COL_STORAGE, COL_TOTAL, COL_PER_ITEM = (
+    "option", "hours", "compute $", "storage $", "total $", "$ per 1000 items")
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What has to be generated. Speeds are tokens/s of one stream, as metrics.speed measures them."""
+
+    items: int
+    tokens_in: float  # prompt tokens per item
+    tokens_out: float  # answer tokens per item
+    tokens_per_s: float  # generation speed of one stream
+    prompt_tokens_per_s: float = 0.0  # prefill speed; 0 means "prompt time not counted"
+    concurrency: int = 1  # parallel streams on the pod (Ollama's OLLAMA_NUM_PARALLEL)
+
+    def __post_init__(self) -> None:
+        for name in ("items", "tokens_per_s", "concurrency"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(ERR_POSITIVE.format(name=name, value=value))
+        for name in ("tokens_in", "tokens_out", "prompt_tokens_per_s"):
+            if getattr(self, name) < 0:
+                raise ValueError(ERR_NOT_NEGATIVE.format(name=name, value=getattr(self, name)))
+
+    @property
+    def generation_hours(self) -> float:
+        seconds = self.items * self.tokens_out / self.tokens_per_s
+        if self.prompt_tokens_per_s > 0:
+            seconds += self.items * self.tokens_in / self.prompt_tokens_per_s
+        return seconds / self.concurrency / 3600
+
+
+@dataclass(frozen=True)
+class PodPlan:
+    gpu: str = "RTX 4090"
+    cloud: str = "community"
+    pricing: str = "on-demand"
+    gpu_count: int = 1
+    start_minutes: float = 5.0  # image pull and boot until Ollama answers
+    model_pull_minutes: float = 3.0
+    idle_hours: float = 0.0  # paid time doing nothing (forgotten pod, lunch break)
+    container_disk_gb: int = 20
+    volume_gb: int = 0
+    stopped_days: float = 0.0  # days the stopped pod keeps its volume before termination
+    price_per_hour: float | None = None  # overrides the table (live or typed-in price)
+
+    def hourly(self) -> float:
+        if self.price_per_hour is not None:
+            return self.price_per_hour * self.gpu_count
+        return hourly_price(self.gpu, self.cloud, self.pricing, self.gpu_count)
+
+
+@dataclass(frozen=True)
+class PodCost:
+    label: str
+    hours: float
+    compute: float
+    storage: float
+
+    @property
+    def total(self) -> float:
+        return self.compute + self.storage
+
+
+@dataclass(frozen=True)
+class TokenCost:
+    label: str
+    total: float
+
+
+def pod_cost(workload: Workload, plan: PodPlan) -> PodCost:
+    """Dollars for running the workload on one pod, including start, pull, idle and storage."""
+    for name in ("start_minutes", "model_pull_minutes", "idle_hours", "container_disk_gb", "volume_gb",
+                 "stopped_days"):
+        if getattr(plan, name) < 0:
+            raise ValueError(ERR_NOT_NEGATIVE.format(name=name, value=getattr(plan, name)))
+    hours = workload.generation_hours + (plan.start_minutes + plan.model_pull_minutes) / 60 + plan.idle_hours
+    running_storage = (plan.container_disk_gb * STORAGE["container_running"]
+                       + plan.volume_gb * STORAGE["volume_running"]) * hours / HOURS_PER_MONTH
+    stopped_storage = plan.volume_gb * STORAGE["volume_stopped"] * plan.stopped_days * 24 / HOURS_PER_MONTH
+    label = ROW_POD.format(gpu=plan.gpu, cloud=plan.cloud, pricing=plan.pricing)
+    return PodCost(label, hours, plan.hourly() * hours, running_storage + stopped_storage)
+
+
+def token_cost(workload: Workload, model: str | TokenPrice = "gpt-4o-mini") -> TokenCost:
+    price = model if isinstance(model, TokenPrice) else token_price(model)
+    dollars = workload.items * (workload.tokens_in * price.input + workload.tokens_out * price.output) / 1e6
+    return TokenCost(ROW_TOKENS.format(model=price.model), dollars)
+
+
+def cost_per_million_tokens(price_per_hour: float, tokens_per_s: float) -> float:
+    """What a pod's output costs per 1M tokens when it generates all the time at this speed."""
+    if tokens_per_s <= 0:
+        raise ValueError(ERR_POSITIVE.format(name="tokens_per_s", value=tokens_per_s))
+    return price_per_hour / (tokens_per_s * 3600) * 1e6
+
+
+def compare(workload: Workload, plans: list[PodPlan], api_models: list[str]):
+    """One row per option: hours, compute, storage, total and cost per 1000 items, cheapest first."""
+    import pandas as pd
+
+    rows = []
+    for plan in plans:
+        cost = pod_cost(workload, plan)
+        rows.append((cost.label, cost.hours, cost.compute, cost.storage, cost.total))
+    for model in api_models:
+        cost = token_cost(workload, model)
+        rows.append((cost.label, None, cost.total, 0.0, cost.total))
+    table = pd.DataFrame(rows, columns=[COL_OPTION, COL_HOURS, COL_COMPUTE, COL_STORAGE, COL_TOTAL])
+    table[COL_PER_ITEM] = table[COL_TOTAL] / workload.items * 1000
+    return table.sort_values(COL_TOTAL, ignore_index=True)
+
+
+# The source lesson's case: keywords for 100 million products (short prompt, a few words back).
+# Speeds are a single stream of an 8B Q4 model on an RTX 4090-class GPU; the lesson replaces them
+# with the speed it measures on the pod.
+KEYWORDS_100M = Workload(items=100_000_000, tokens_in=60, tokens_out=15, tokens_per_s=100.0,
+                         prompt_tokens_per_s=3000.0, concurrency=8)

@@ -1,0 +1,249 @@
+"""PodSession: a pod that cannot be forgotten.
+
+The pod is ended (terminated, or stopped if asked) when the `with` block ends for any reason:
+normal exit, an exception, Ctrl+C / the notebook's Stop button (KeyboardInterrupt), a deploy or
+readiness failure, the budget running out (a watchdog thread), or the kernel shutting down
+(atexit). Only a killed kernel escapes: for that there is `pods.cleanup()` and RunPod's spend limit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import pods
+from .keys import redact
+
+__all__ = ["Budget", "PodSession"]
+
+# --- learner-facing strings ---------------------------------------------------------------------
+MSG_ESTIMATE = "{gpu} x{count} in the {cloud} cloud costs about ${hourly:.2f}/h ({source})."
+SOURCE_LIVE = "price from the API right now"
+SOURCE_TABLE = "price table: {source}"
+MSG_BUDGET = "Budget: at most {hours} and {dollars}; the pod is {action} when either is reached."
+MSG_OVER_BUDGET = "Budget reached ({why}): the pod is being {action}."
+MSG_ENDED = "Pod {id} {action} ({reason}); it ran {uptime:.0f} s of billed time, about ${cost:.4f}."
+MSG_ERROR = "Something went wrong ({error}); ending the pod so it does not keep billing."
+REASON_EXIT = "end of the block"
+REASON_ERROR = "error"
+REASON_INTERRUPT = "interrupted"
+REASON_ATEXIT = "kernel shutting down"
+REASON_CALL = "asked"
+ERR_ON_EXIT = "on_exit must be 'terminate' or 'stop', not {value!r}"
+ERR_NOT_STARTED = "The pod is not running: call start() (or use `with PodSession(...)`) first."
+WHY_HOURS = "{used:.2f} h of {limit:g} h"
+WHY_DOLLARS = "${used:.4f} of ${limit:g}"
+NO_LIMIT = "no limit"
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_hours: float | None = 1.0
+    max_dollars: float | None = 1.0
+
+    def exceeded(self, hours: float, dollars: float) -> str | None:
+        if self.max_hours is not None and hours >= self.max_hours:
+            return WHY_HOURS.format(used=hours, limit=self.max_hours)
+        if self.max_dollars is not None and dollars >= self.max_dollars:
+            return WHY_DOLLARS.format(used=dollars, limit=self.max_dollars)
+        return None
+
+    def describe(self, action: str) -> str:
+        hours = f"{self.max_hours:g} h" if self.max_hours is not None else NO_LIMIT
+        dollars = f"${self.max_dollars:g}" if self.max_dollars is not None else NO_LIMIT
+        return MSG_BUDGET.format(hours=hours, dollars=dollars, action=action)
+
+
+class PodSession:
+    """Deploy an Ollama pod, wait until it answers, and guarantee it ends.
+
+    >>> with PodSession(spec, budget=Budget(max_hours=0.5, max_dollars=1)) as session:
+    ...     session.client.chat(...)
+    """
+
+    def __init__(self, spec: pods.PodSpec, *, name: str | None = None, on_exit: str = "terminate",
+                 budget: Budget | None = Budget(), allow_fallback: bool = False, ready_timeout: float = 900,
+                 poll: float = 5.0, watch_every: float = 15.0, progress: bool = True,
+                 say: Callable[[str], None] = print):
+        if on_exit not in ("terminate", "stop"):
+            raise ValueError(ERR_ON_EXIT.format(value=on_exit))
+        self.spec, self.on_exit, self.budget = spec, on_exit, budget
+        self.name = name or pods.unique_name()
+        self.allow_fallback, self.ready_timeout, self.poll = allow_fallback, ready_timeout, poll
+        self.watch_every, self.progress, self.say = watch_every, progress, say
+        self.pod_id: str | None = None
+        self.url: str | None = None
+        self.ended: str | None = None  # "terminated" / "stopped" once over
+        self.end_reason: str | None = None
+        self.last: pods.PodInfo | None = None
+        self._client: Any = None
+        self._lock = threading.RLock()
+        self._stop_watch = threading.Event()
+        self._watch: threading.Thread | None = None
+        self._started_wall: float | None = None
+        self._paid = 0.0  # dollars of earlier running periods (before a stop)
+        self._paid_s = 0  # their billed seconds
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> "PodSession":
+        atexit.register(self._at_exit)
+        try:
+            info = pods.deploy(self.spec, self.name, allow_fallback=self.allow_fallback, say=self.say)
+            self.pod_id, self.last, self._started_wall = info.id, info, time.monotonic()
+            if self.budget is not None:
+                self.say(self.budget.describe(self._action()))
+                self._watch = threading.Thread(target=self._watchdog, daemon=True, name=f"budget-{info.id}")
+                self._watch.start()
+            self.url = pods.wait_ready(info.id, timeout=self.ready_timeout, poll=self.poll, progress=self.progress)
+            self.say(pods.MSG_READY.format(id=info.id, seconds=time.monotonic() - self._started_wall, url=self.url))
+        except BaseException as exc:
+            self._fail(exc)
+            raise
+        return self
+
+    def _fail(self, exc: BaseException) -> None:
+        reason = REASON_INTERRUPT if isinstance(exc, KeyboardInterrupt) else REASON_ERROR
+        if self.pod_id is not None:
+            self.say(MSG_ERROR.format(error=redact(f"{type(exc).__name__}: {exc}")))
+            self.end(reason=reason)
+        else:
+            atexit.unregister(self._at_exit)
+
+    def _action(self, how: str | None = None) -> str:
+        return "stopped" if (how or self.on_exit) == "stop" else "terminated"
+
+    def end(self, how: str | None = None, reason: str = REASON_CALL) -> None:
+        """Terminate (or stop) the pod now. Safe to call twice and from any thread."""
+        with self._lock:
+            terminating = (how or self.on_exit) == "terminate"
+            if self.pod_id is None or self.ended == "terminated" or (self.ended and not terminating):
+                return  # a stopped pod can still be terminated; nothing else is done twice
+            info = self.status(quiet=True)
+            uptime, cost = (self.billed_seconds(info), self.cost_so_far(info)) if info else (0, 0.0)
+            if info is not None and info.state == "terminated":
+                pass  # already gone (cleanup() or the console ended it): nothing bills
+            elif not terminating:
+                pods.stop(self.pod_id, say=self.say)
+                self._book(info)
+            else:
+                pods.terminate(self.pod_id, say=self.say)
+                self._book(info)
+            self.status(quiet=True)  # so cost_so_far() no longer counts the closed period as running
+            self.ended, self.end_reason = self._action(how), reason
+            self._stop_watch.set()
+            atexit.unregister(self._at_exit)
+            self.say(MSG_ENDED.format(id=self.pod_id, action=self.ended, reason=reason, uptime=uptime, cost=cost))
+
+    def _at_exit(self) -> None:
+        try:
+            self.end(reason=REASON_ATEXIT)
+        except Exception as exc:  # the API may be gone at exit; say so rather than stay silent
+            self.say(MSG_ERROR.format(error=redact(str(exc))))
+
+    def _watchdog(self) -> None:
+        while not self._stop_watch.wait(self.watch_every):
+            try:
+                info = self.status(quiet=True)
+                if info is None or self.budget is None:
+                    continue
+                why = self.budget.exceeded(self.billed_seconds(info) / 3600, self.cost_so_far(info))
+                if why:
+                    self.say(MSG_OVER_BUDGET.format(why=why, action=self._action()))
+                    self.end(reason=f"budget: {why}")
+                    return
+            except Exception:  # one failed poll (network blip) must not kill the watchdog
+                continue
+
+    def stop(self) -> pods.PodInfo:
+        """Stop the pod (compute billing ends; a volume keeps billing) without ending the session."""
+        with self._lock:
+            info = self.status()
+            stopped = pods.stop(self._require(), say=self.say)
+            self._book(info)
+            self.last = stopped
+            return stopped
+
+    def resume(self, gpu_count: int | None = None) -> pods.PodInfo:
+        """Resume a stopped pod on its host and wait until Ollama answers again."""
+        pods.resume(self._require(), gpu_count or self.spec.gpu_count)
+        self.url = pods.wait_ready(self._require(), timeout=self.ready_timeout, poll=self.poll, progress=self.progress)
+        return self.status()
+
+    def _require(self) -> str:
+        if self.pod_id is None or self.ended == "terminated":
+            raise RuntimeError(ERR_NOT_STARTED)
+        return self.pod_id
+
+    def _book(self, info: pods.PodInfo | None) -> None:
+        """Remember a running period that a stop is about to close (the API resets uptime on resume)."""
+        if info is not None and info.state in ("running", "starting"):
+            self._paid += info.cost_per_hr * info.uptime_s / 3600
+            self._paid_s += info.uptime_s
+
+    # --- using it -----------------------------------------------------------------------------
+    @property
+    def client(self):
+        if self.pod_id is None or self.url is None or self.ended:
+            raise RuntimeError(ERR_NOT_STARTED)
+        if self._client is None:
+            self._client = pods.client_for(self.pod_id)
+        return self._client
+
+    def status(self, quiet: bool = False) -> pods.PodInfo | None:
+        if self.pod_id is None:
+            return None
+        try:
+            self.last = pods.get(self.pod_id)
+        except Exception:
+            if not quiet:
+                raise
+        return self.last
+
+    def cost_so_far(self, info: pods.PodInfo | None = None) -> float:
+        """Compute billed so far, over every running period (storage is cents; see costs.pod_cost)."""
+        info = info or self.last
+        running = info.cost_per_hr * info.uptime_s / 3600 if info is not None and info.state != "exited" else 0.0
+        return self._paid + running
+
+    def billed_seconds(self, info: pods.PodInfo | None = None) -> int:
+        info = info or self.last
+        running = info.uptime_s if info is not None and info.state != "exited" else 0
+        return self._paid_s + running
+
+    def estimate_text(self) -> str:
+        return estimate_text(self.spec)
+
+    def __enter__(self) -> "PodSession":
+        return self.start()
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is None:
+            self.end(reason=REASON_EXIT)
+        else:
+            self._fail(exc)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        state = self.ended or (self.last.state if self.last else "not started")
+        return f"PodSession(name={self.name!r}, pod_id={self.pod_id!r}, state={state!r})"
+
+
+def estimate_text(spec: pods.PodSpec, live: bool = True) -> str:
+    """The sentence shown before deploying: what this will cost per hour. With `live`, the API's
+    own price (runpod.get_gpu) when it gives one, else the course's price table."""
+    from . import prices
+
+    row = prices.gpu_price(spec.gpu_type_id)
+    cloud = "secure" if spec.cloud_type == "SECURE" else "community"
+    hourly, source = spec.hourly_estimate(), SOURCE_TABLE.format(source=row.source)
+    if live:
+        try:
+            found = prices.live_hourly_price(row.gpu_id, cloud, spec.gpu_count)
+        except Exception:  # no key or no network: the table still gives an honest estimate
+            found = None
+        if found:
+            hourly, source = found, SOURCE_LIVE
+    return MSG_ESTIMATE.format(gpu=row.display_name, count=spec.gpu_count, cloud=cloud, hourly=hourly, source=source)

@@ -1,0 +1,65 @@
+"""Sandbox or real RunPod: one call at the top of the lesson decides, and says which, in one line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from .keys import ApiKey, get_api_key, use_key
+
+__all__ = ["CloudMode", "open_cloud"]
+
+MSG_SANDBOX = ("SANDBOX MODE: RunPod calls go to a local emulator at {url}; pods are embedded Ollama servers on "
+               "this machine, billed on a simulated clock ({scale:g}x faster) with sample prices. "
+               "Nothing is rented, nothing is paid.")
+MSG_REAL = ("REAL MODE: RunPod calls go to {url} with your API key (from {where}). Pods cost real money "
+            "until they are terminated (unless {url} is your instructor's workshop sandbox).")
+WHERE_ENV = "RUNPOD_API_KEY"
+WHERE_PROMPT = "the hidden prompt"
+REAL_API = "https://api.runpod.io"
+
+
+@dataclass
+class CloudMode:
+    name: str  # "sandbox" | "real"
+    message: str
+    sandbox: Any = field(default=None, repr=False)
+    _previous_key: str | None = field(default=None, repr=False)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.name == "sandbox"
+
+    def close(self) -> None:
+        """Stop the sandbox (terminating its pods), or forget the real key in this kernel."""
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+        elif self.name == "real":
+            import runpod
+
+            runpod.api_key = self._previous_key
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def open_cloud(real: bool = False, *, time_scale: float = 60.0, boot_seconds: float = 20.0,
+               models: str | None = None, key: ApiKey | None = None) -> CloudMode:
+    """`real=False` (the default): start the sandbox. `real=True`: use RunPod with your key."""
+    if not real:
+        from .sandbox import Sandbox
+
+        sandbox = Sandbox(models, time_scale=time_scale, boot_seconds=boot_seconds).start()
+        mode = CloudMode("sandbox", MSG_SANDBOX.format(url=sandbox.url, scale=time_scale), sandbox)
+    else:
+        from .sandbox.server import BASE_URL_ENV
+
+        where = WHERE_ENV if os.environ.get(WHERE_ENV) else WHERE_PROMPT
+        key = key or get_api_key()
+        previous = use_key(key)
+        url = os.environ.get(BASE_URL_ENV, REAL_API)
+        mode = CloudMode("real", MSG_REAL.format(url=url, where=where), None, previous)
+    print(mode.message)
+    return mode

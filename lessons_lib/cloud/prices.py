@@ -1,0 +1,179 @@
+"""Prices, each with its source and date: RunPod GPUs (per GPU-hour), storage, and per-token APIs.
+
+These are sample figures from dated public pages (see reference/runpod.md sections 5 and 6), not
+live quotes: RunPod no longer publishes per-GPU prices in its docs and they change with stock and
+region. `live_gpu_prices()` asks the API for today's numbers when a key is present. `None` means
+no source gave that number (RunPod prices can also be null or 0 when a cloud does not offer it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "GpuPrice", "TokenPrice", "GPU_PRICES", "TOKEN_PRICES", "STORAGE", "gpu_price", "token_price",
+    "hourly_price", "live_gpu_prices", "live_hourly_price", "gpu_table", "token_table",
+]
+
+# --- learner-facing strings ---------------------------------------------------------------------
+ERR_UNKNOWN_GPU = "Unknown GPU {gpu!r}. Known GPUs: {known}"
+ERR_UNKNOWN_MODEL = "Unknown API model {model!r}. Known: {known}"
+ERR_NO_PRICE = "No {what} price is known for {gpu} ({source}). Pick another cloud or pricing, or type a price."
+ERR_CLOUD = "cloud must be 'community' or 'secure', not {cloud!r}"
+ERR_PRICING = "pricing must be 'on-demand' or 'spot', not {pricing!r}"
+COLS_GPU = ("GPU", "gpuTypeId", "VRAM (GB)", "community $/h", "secure $/h", "community spot $/h",
+            "secure spot $/h", "source")
+COLS_TOKEN = ("model", "input $/1M", "cached input $/1M", "output $/1M", "source")
+
+SRC_DEPLOYBASE = "deploybase.ai/articles/runpod-gpu-pricing, as of 2026-03 (third party)"
+SRC_SKYPILOT_V8 = "skypilot-catalog v8 runpod/vms.csv (RunPod gpuTypes snapshot, undated)"
+SRC_SKYPILOT_V7 = "skypilot-catalog v7 runpod/vms.csv (RunPod gpuTypes snapshot, undated)"
+SRC_SPHERON = "spheron.network/blog/runpod-h100-pricing-2026, 2026-05-22 (third party)"
+SRC_SKYPILOT_CHECK = "SkyPilot RunPod catalog check, 2026-06-24 (third party)"
+SRC_STORAGE = "docs.runpod.io pods/pricing, docs commit a900806e, 2026-08-20"
+SRC_OPENAI = ("platform.openai.com/docs/pricing via openai_responses pricing.ex (2025-06-03) and "
+              "deploybase.ai (2026-03), standard tier")
+SRC_OPENAI_GPT5 = "deploybase.ai/articles/openai-pricing, 2026-03 (third party), standard tier"
+
+
+@dataclass(frozen=True)
+class GpuPrice:
+    """USD per GPU-hour. deploybase's on-demand figures are filed as community and its spot figures
+    as community spot: it does not say which cloud it quotes, and they sit below the secure prices."""
+
+    gpu_id: str  # RunPod's gpuTypeId
+    display_name: str
+    memory_gb: int
+    community: float | None
+    secure: float | None
+    community_spot: float | None
+    secure_spot: float | None
+    source: str
+
+    def price(self, cloud: str = "community", pricing: str = "on-demand") -> float:
+        if cloud not in ("community", "secure"):
+            raise ValueError(ERR_CLOUD.format(cloud=cloud))
+        if pricing not in ("on-demand", "spot"):
+            raise ValueError(ERR_PRICING.format(pricing=pricing))
+        value = getattr(self, cloud if pricing == "on-demand" else f"{cloud}_spot")
+        if not value:
+            raise ValueError(ERR_NO_PRICE.format(what=f"{cloud} {pricing}", gpu=self.display_name, source=self.source))
+        return float(value)
+
+
+@dataclass(frozen=True)
+class TokenPrice:
+    """USD per million tokens."""
+
+    model: str
+    input: float
+    cached_input: float | None
+    output: float
+    source: str
+
+
+GPU_PRICES: tuple[GpuPrice, ...] = (
+    GpuPrice("NVIDIA GeForce RTX 3090", "RTX 3090", 24, 0.39, None, 0.22, None, SRC_DEPLOYBASE),
+    GpuPrice("NVIDIA GeForce RTX 4090", "RTX 4090", 24, 0.60, 0.69, 0.34, None,
+             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_CHECK}"),
+    GpuPrice("NVIDIA A40", "A40", 48, None, 0.40, None, 0.20, SRC_SKYPILOT_V8),
+    GpuPrice("NVIDIA L40S", "L40S", 48, 1.40, None, 0.79, None, SRC_DEPLOYBASE),
+    GpuPrice("NVIDIA A100 80GB PCIe", "A100 PCIe", 80, 2.10, 1.64, 1.19, 0.82,
+             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V8}"),
+    GpuPrice("NVIDIA A100-SXM4-80GB", "A100 SXM", 80, 2.45, 1.89, 1.39, None,
+             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V7}"),
+    GpuPrice("NVIDIA H100 PCIe", "H100 PCIe", 80, 3.51, 2.79, 1.99, None,
+             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}"),
+    GpuPrice("NVIDIA H100 80GB HBM3", "H100 SXM", 80, 4.76, 2.69, 2.69, None,
+             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}"),
+)
+
+# USD per GB-month (RunPod bills these per second).
+STORAGE = {
+    "container_running": 0.10,  # container disk, erased on stop, not billed while stopped
+    "volume_running": 0.10,
+    "volume_stopped": 0.20,  # a stopped pod's volume costs twice as much
+    "source": SRC_STORAGE,
+}
+HOURS_PER_MONTH = 730  # 365 * 24 / 12, the usual cloud billing month
+
+TOKEN_PRICES: tuple[TokenPrice, ...] = (
+    TokenPrice("gpt-4.1-nano", 0.10, 0.025, 0.40, SRC_OPENAI),
+    TokenPrice("gpt-4o-mini", 0.15, 0.075, 0.60, SRC_OPENAI),
+    TokenPrice("gpt-4.1-mini", 0.40, 0.10, 1.60, SRC_OPENAI),
+    TokenPrice("gpt-4.1", 2.00, 0.50, 8.00, SRC_OPENAI),
+    TokenPrice("gpt-4o", 2.50, 1.25, 10.00, SRC_OPENAI),
+    TokenPrice("gpt-5-nano", 0.05, None, 0.40, SRC_OPENAI_GPT5),
+    TokenPrice("gpt-5-mini", 0.25, None, 2.00, SRC_OPENAI_GPT5),
+)
+
+
+def gpu_price(gpu: str, table: tuple[GpuPrice, ...] = GPU_PRICES) -> GpuPrice:
+    """The row for a gpuTypeId or display name (any case)."""
+    for row in table:
+        if gpu.lower() in (row.gpu_id.lower(), row.display_name.lower()):
+            return row
+    raise KeyError(ERR_UNKNOWN_GPU.format(gpu=gpu, known=", ".join(r.display_name for r in table)))
+
+
+def token_price(model: str) -> TokenPrice:
+    for row in TOKEN_PRICES:
+        if row.model == model.lower():
+            return row
+    raise KeyError(ERR_UNKNOWN_MODEL.format(model=model, known=", ".join(r.model for r in TOKEN_PRICES)))
+
+
+def hourly_price(gpu: str, cloud: str = "community", pricing: str = "on-demand", gpu_count: int = 1,
+                 table: tuple[GpuPrice, ...] = GPU_PRICES) -> float:
+    """USD per hour for `gpu_count` GPUs of this type (RunPod's costPerHr is price x gpuCount)."""
+    return gpu_price(gpu, table).price(cloud, pricing) * gpu_count
+
+
+_LIVE_QUERY = """query GpuTypes { gpuTypes { id displayName memoryInGb securePrice communityPrice
+ secureSpotPrice communitySpotPrice } }"""
+
+
+def _positive(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def live_gpu_prices() -> tuple[GpuPrice, ...]:
+    """Today's prices from the API the SDK is pointed at (needs `runpod.api_key`). One request."""
+    import os
+    from datetime import date
+
+    from runpod.api.graphql import run_graphql_query
+
+    rows = run_graphql_query(_LIVE_QUERY)["data"]["gpuTypes"] or []
+    api = os.environ.get("RUNPOD_API_BASE_URL", "https://api.runpod.io")
+    stamp = f"gpuTypes from {api}, {date.today().isoformat()}"
+    live = []
+    for row in rows:
+        live.append(GpuPrice(row["id"], row.get("displayName") or row["id"], int(row.get("memoryInGb") or 0),
+                             _positive(row.get("communityPrice")), _positive(row.get("securePrice")),
+                             _positive(row.get("communitySpotPrice")), _positive(row.get("secureSpotPrice")), stamp))
+    return tuple(live)
+
+
+def live_hourly_price(gpu_id: str, cloud: str = "community", gpu_count: int = 1) -> float | None:
+    """The API's on-demand price for this GPU (runpod.get_gpu), or None when it gives none."""
+    import runpod
+
+    row = runpod.get_gpu(gpu_id, gpu_count)
+    value = _positive(row.get("securePrice" if cloud == "secure" else "communityPrice"))
+    return value * gpu_count if value else None
+
+
+def gpu_table(table: tuple[GpuPrice, ...] = GPU_PRICES):
+    import pandas as pd
+
+    return pd.DataFrame([(r.display_name, r.gpu_id, r.memory_gb, r.community, r.secure, r.community_spot,
+                          r.secure_spot, r.source) for r in table], columns=COLS_GPU)
+
+
+def token_table():
+    import pandas as pd
+
+    return pd.DataFrame([(r.model, r.input, r.cached_input, r.output, r.source) for r in TOKEN_PRICES],
+                        columns=COLS_TOKEN)

@@ -1,0 +1,51 @@
+"""`python -m lessons_lib.cloud.sandbox [--port 8765] [--time-scale 60]`: the sandbox for a workshop.
+
+Learners point their notebooks at it with the two lines it prints; Ctrl+C terminates every pod.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from .server import BASE_URL_ENV, PROXY_ENV, Sandbox
+
+MSG_HOWTO = ("In each notebook (or before starting Jupyter), set:\n"
+             "  {base}={url}\n  {proxy}={template}\n  RUNPOD_API_KEY={key}\n"
+             "Press Ctrl+C to stop; every sandbox pod is terminated.")
+MSG_BYE = "Sandbox stopped; {n} pod(s) were terminated; they would have cost ${spent:.4f}."
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lessons_lib.cloud.sandbox", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--time-scale", type=float, default=60.0, help="simulated seconds per real second")
+    parser.add_argument("--boot-seconds", type=float, default=20.0, help="simulated seconds until a pod is ready")
+    parser.add_argument("--models", default=None, help="model store the pods serve (default: the course's)")
+    args = parser.parse_args(argv)
+    sandbox = Sandbox(args.models, time_scale=args.time_scale, boot_seconds=args.boot_seconds, host=args.host,
+                      port=args.port, activate=False)
+    sandbox.start()
+    print(sandbox.describe())
+    # The workshop key is printed on purpose: it is a made-up key that only this sandbox accepts.
+    print(MSG_HOWTO.format(base=BASE_URL_ENV, url=sandbox.url, proxy=PROXY_ENV, template=sandbox.proxy_template,
+                           key=sandbox.api_key.reveal()), flush=True)
+    def _terminate(*_args):  # `kill` (SIGTERM) ends pods as cleanly as Ctrl+C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        n = len(sandbox.cloud.live_pods())
+        sandbox.stop()
+        print(MSG_BYE.format(n=n, spent=sandbox.spent()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,251 @@
+"""The sandbox's HTTP side: RunPod's GraphQL endpoint and the pods' proxy, on 127.0.0.1.
+
+`Sandbox().start()` serves both from a background thread and points the SDK at them: it sets
+RUNPOD_API_BASE_URL (which runpod reads on every call), RUNPOD_PROXY_URL_TEMPLATE (how
+lessons_lib.cloud builds a pod's URL) and `runpod.api_key` (a made-up sandbox key). `stop()`
+terminates every pod, stops the server and puts all three back.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import socket
+import threading
+import weakref
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from graphql import graphql_sync
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from ..keys import ApiKey
+from .state import ApiError, Cloud, Faults, SimClock, default_models
+
+__all__ = ["Sandbox", "running_pod_servers", "PROXY_ENV", "BASE_URL_ENV"]
+
+BASE_URL_ENV = "RUNPOD_API_BASE_URL"
+PROXY_ENV = "RUNPOD_PROXY_URL_TEMPLATE"
+MSG_STARTED = ("RunPod sandbox on {url}: a local emulator of RunPod's API whose pods are embedded Ollama "
+               "servers. No account, no money; 1 s here is {scale:g} s on the bill.")
+HTML_500 = "<html><head><title>500 Internal Server Error</title></head><body>cloudflare</body></html>"
+PROXY_502 = "<html><body><h1>502 Bad Gateway</h1><p>The pod is not running or its port is not ready.</p></body></html>"
+
+_sandboxes: "weakref.WeakSet[Sandbox]" = weakref.WeakSet()
+
+
+def running_pod_servers() -> list[Any]:
+    """Embedded servers of every sandbox pod still running in this process (for end-of-run checks)."""
+    return [server for sandbox in list(_sandboxes) for server in sandbox.cloud.servers()]
+
+
+def _input(info_args: dict[str, Any]) -> dict[str, Any]:
+    return dict(info_args.get("input") or {})
+
+
+def _wire(cloud: Cloud):
+    """Attach resolvers to a fresh copy of the schema (the cached one is shared)."""
+    from graphql import GraphQLError, build_schema
+
+    from .schema import SDL
+
+    schema = build_schema(SDL)
+
+    def guard(name, fn):
+        def resolve(_root, _info, **args):
+            try:
+                cloud.take_fault(name)
+                return fn(_input(args))
+            except ApiError as exc:
+                raise GraphQLError(str(exc), extensions={"code": "RUNPOD"}) from None
+        return resolve
+
+    query, mutation = schema.query_type.fields, schema.mutation_type.fields
+    query["gpuTypes"].resolve = guard("gpuTypes", lambda a: cloud.gpu_types(a.get("id")))
+    query["pod"].resolve = guard("pod", lambda a: (lambda p: cloud.pod_view(p) if p else None)(cloud.get(a["podId"])))
+    query["myself"].resolve = guard("myself", lambda a: {
+        "id": cloud.user_id, "pubKey": "", "networkVolumes": [],
+        "pods": [cloud.pod_view(p) for p in cloud.live_pods()],
+        "currentSpendPerHr": round(sum(p.cost_per_hr for p in cloud.live_pods() if p.status == "RUNNING"), 4),
+        "clientBalance": None, "spendLimit": 80,
+    })
+    mutation["podFindAndDeployOnDemand"].resolve = guard("podFindAndDeployOnDemand",
+                                                         lambda a: cloud.pod_view(cloud.deploy(a)))
+
+    def cpu(_a):
+        raise ApiError("CPU pods are not emulated by the course sandbox; give a gpu_type_id.")
+    mutation["deployCpuPod"].resolve = guard("deployCpuPod", cpu)
+    mutation["podStop"].resolve = guard("podStop", lambda a: cloud.pod_view(cloud.stop(a["podId"])))
+    mutation["podResume"].resolve = guard(
+        "podResume", lambda a: cloud.pod_view(cloud.resume(a["podId"], int(a.get("gpuCount") or 1))))
+    mutation["podTerminate"].resolve = guard("podTerminate", lambda a: cloud.terminate(a["podId"]))
+    return schema
+
+
+def create_app(cloud: Cloud, api_key: ApiKey):
+    schema = _wire(cloud)
+    app = FastAPI(title="RunPod sandbox", docs_url=None, redoc_url=None, openapi_url=None)
+    proxy_client = httpx.AsyncClient(timeout=httpx.Timeout(100.0, connect=5.0))  # Cloudflare's 100 s
+
+    def authorized(request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        given = header[7:] if header.lower().startswith("bearer ") else request.query_params.get("api_key", "")
+        return secrets.compare_digest(given.encode(), api_key.reveal().encode())
+
+    def graphql_endpoint(request: Request, body: dict[str, Any]) -> Response:
+        if cloud.faults.html_500_next:
+            cloud.faults.html_500_next = False
+            return HTMLResponse(HTML_500, status_code=500)
+        if not authorized(request):
+            return JSONResponse({"error": "Unauthorized"}, status_code=401)
+        query = body.get("query")
+        if not isinstance(query, str):
+            return JSONResponse({"errors": [{"message": "Must provide query string."}]}, status_code=400)
+        result = graphql_sync(schema, query, variable_values=body.get("variables"))
+        payload = result.formatted
+        status = 400 if result.errors and result.data is None else 200
+        return JSONResponse(payload, status_code=status)
+
+    @app.post("/graphql")
+    @app.post("//graphql")  # a base URL with a trailing slash
+    async def graphql_route(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"errors": [{"message": "POST body sent invalid JSON."}]}, status_code=400)
+        return await run_in_threadpool(graphql_endpoint, request, body if isinstance(body, dict) else {})
+
+    @app.api_route("/proxy/{target}/{path:path}", methods=["GET", "POST", "DELETE", "HEAD", "PUT"])
+    @app.api_route("/proxy/{target}", methods=["GET", "HEAD"])
+    async def proxy(target: str, request: Request, path: str = "") -> Response:
+        pod_id, _, port = target.rpartition("-")
+        pod = cloud.get(pod_id)
+        server = pod.server if pod is not None and pod.ready else None
+        if server is None or not port.isdigit() or int(port) != 11434 or f"{port}/http" not in pod.ports:
+            return HTMLResponse(PROXY_502, status_code=502)
+        upstream = proxy_client.build_request(
+            request.method, f"{server.url}/{path}", params=request.query_params,
+            content=await request.body(), headers={"content-type": request.headers.get("content-type", "")})
+        try:
+            answer = await proxy_client.send(upstream, stream=True)
+        except httpx.HTTPError:
+            return HTMLResponse(PROXY_502, status_code=502)
+        headers = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type",)}
+        return StreamingResponse(answer.aiter_raw(), status_code=answer.status_code, headers=headers,
+                                 background=BackgroundTask(answer.aclose))
+
+    @app.get("/")
+    def home() -> dict[str, Any]:
+        return {"sandbox": "RunPod API emulator", "graphql": "/graphql", "proxy": "/proxy/{podId}-{port}/",
+                "pods": len(cloud.live_pods()), "time_scale": cloud.clock.scale}
+
+    app.state.proxy_client = proxy_client
+    return app
+
+
+class Sandbox:
+    """The emulator on a free loopback port, started and stopped by the notebook or test that needs it."""
+
+    def __init__(self, models: str | os.PathLike[str] | None = None, *, time_scale: float = 60.0,
+                 boot_seconds: float = 20.0, host: str = "127.0.0.1", port: int = 0, activate: bool = True,
+                 api_key: str | None = None):
+        self.clock = SimClock(time_scale)
+        self.faults = Faults()
+        self.cloud = Cloud(Path(models) if models else default_models(), self.clock, boot_seconds, self.faults)
+        self.api_key = ApiKey(api_key or "rp_sandbox_" + secrets.token_hex(12))
+        self.host, self.port = host, port
+        self.activate = activate
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self._saved: dict[str, Any] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def proxy_template(self) -> str:
+        return self.url + "/proxy/{pod_id}-{port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> "Sandbox":
+        if self.running:
+            return self
+        import uvicorn
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(create_app(self.cloud, self.api_key), log_level="warning", access_log=False,
+                                timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
+                                        name="runpod-sandbox")
+        self._thread.start()
+        while not self._server.started and self._thread.is_alive():
+            threading.Event().wait(0.02)
+        _sandboxes.add(self)
+        atexit.register(self.stop)
+        if self.activate:
+            self._point_sdk_here()
+        return self
+
+    def _point_sdk_here(self) -> None:
+        import runpod
+
+        self._saved = {"env": {k: os.environ.get(k) for k in (BASE_URL_ENV, PROXY_ENV, "NO_PROXY", "no_proxy")},
+                       "key": runpod.api_key}
+        os.environ[BASE_URL_ENV] = self.url
+        os.environ[PROXY_ENV] = self.proxy_template
+        for name in ("NO_PROXY", "no_proxy"):  # requests would send 127.0.0.1 to an HTTP proxy otherwise
+            os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost"]))
+        runpod.api_key = self.api_key.reveal()
+
+    def _restore(self) -> None:
+        if self._saved is None:
+            return
+        import runpod
+
+        for name, value in self._saved["env"].items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        runpod.api_key = self._saved["key"]
+        self._saved = None
+
+    def stop(self) -> None:
+        """Terminate every pod (their servers stop), stop the API, and unpoint the SDK."""
+        self.cloud.terminate_all()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server, self._thread = None, None
+        self._restore()
+        atexit.unregister(self.stop)
+
+    def spent(self) -> float:
+        """Dollars all pods of this sandbox would have cost, so far."""
+        return self.cloud.spent()
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"Sandbox(url={self.url!r}, time_scale={self.clock.scale:g}, pods={len(self.cloud.live_pods())})"
+
+    def describe(self) -> str:
+        return MSG_STARTED.format(url=self.url, scale=self.clock.scale)

@@ -1,0 +1,370 @@
+"""The emulated cloud: GPU types, pods and their lifecycle, a billing clock, injectable faults.
+
+Each running pod is a real embedded Ollama server (a child process). Time runs on a simulated
+clock `time_scale` times faster than the wall clock, so an hour of billing can pass in a minute
+of a workshop (or a second of a test); boot delays are counted on the same clock.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from ..prices import GPU_PRICES, STORAGE, HOURS_PER_MONTH
+
+# --- messages the real API sends (reference/runpod.md section 2) --------------------------------
+ERR_NO_CAPACITY = ("There are no longer any instances available with the requested specifications. "
+                   "Please refresh and try again.")
+ERR_NO_GPUS_ON_RESUME = "There are not enough free GPUs on the host machine to start this pod."
+ERR_SOMETHING = "Something went wrong. Please try again later or contact support."
+ERR_POD_NOT_FOUND = "Pod not found"  # what podStop/podResume/podTerminate say for an unknown id
+ERR_CPU_PODS = "CPU pods are not emulated by the course sandbox; give a gpu_type_id."
+ERR_NEEDS_IMAGE = "Either imageName or templateId is required."
+ERR_ALREADY_RUNNING = "Pod is already running."
+
+# GPU types as RunPod's docs list them (references/gpu-types.mdx, generated 2026-02-12).
+GPU_TYPES: tuple[tuple[str, str, int], ...] = (
+    ("NVIDIA H100 80GB HBM3", "H100 SXM", 80), ("NVIDIA H100 PCIe", "H100 PCIe", 80),
+    ("NVIDIA H100 NVL", "H100 NVL", 94), ("NVIDIA H200", "H200 SXM", 141),
+    ("NVIDIA A100 80GB PCIe", "A100 PCIe", 80), ("NVIDIA A100-SXM4-80GB", "A100 SXM", 80),
+    ("NVIDIA L40S", "L40S", 48), ("NVIDIA L40", "L40", 48), ("NVIDIA A40", "A40", 48),
+    ("NVIDIA RTX A6000", "RTX A6000", 48), ("NVIDIA RTX 6000 Ada Generation", "RTX 6000 Ada", 48),
+    ("NVIDIA GeForce RTX 4090", "RTX 4090", 24), ("NVIDIA GeForce RTX 5090", "RTX 5090", 32),
+    ("NVIDIA GeForce RTX 3090", "RTX 3090", 24), ("NVIDIA RTX A5000", "RTX A5000", 24),
+    ("NVIDIA L4", "L4", 24), ("NVIDIA RTX A4000", "RTX A4000", 16),
+    ("NVIDIA RTX 2000 Ada Generation", "RTX 2000 Ada", 16), ("NVIDIA B200", "B200", 180),
+)
+OLLAMA_PORT = 11434
+POD_ID_CHARS = string.ascii_lowercase + string.digits
+
+
+class ApiError(Exception):
+    """An error the API reports in `errors` (the SDK turns it into runpod.error.QueryError)."""
+
+
+class SimClock:
+    """Seconds since the sandbox started, running `scale` times faster than the wall clock."""
+
+    def __init__(self, scale: float = 1.0):
+        if scale <= 0:
+            raise ValueError("time_scale must be positive")
+        self.scale = float(scale)
+        self._start = time.monotonic()
+        self._epoch = datetime.now(timezone.utc)
+
+    def now(self) -> float:
+        return (time.monotonic() - self._start) * self.scale
+
+    def wall_seconds(self, sim_seconds: float) -> float:
+        return sim_seconds / self.scale
+
+    def datetime(self) -> datetime:
+        return self._epoch + timedelta(seconds=self.now())
+
+
+@dataclass
+class Faults:
+    """Switches for tests and workshops. One-shot faults are consumed by the call they hit."""
+
+    no_capacity: set[str] = field(default_factory=set)  # gpuTypeIds ("*" = all) with no machines
+    no_capacity_clouds: set[str] = field(default_factory=set)  # "COMMUNITY" / "SECURE" sold out
+    resume_no_gpus: bool = False  # podResume fails: the host's GPUs were rented out
+    never_ready: bool = False  # the container never starts: runtime stays null
+    fail_next: dict[str, str] = field(default_factory=dict)  # root field -> error message, once
+    orphan_on_create: bool = False  # the pod is created but the API answers with an error (once)
+    html_500_next: bool = False  # the next request gets an HTML 500 page (a Cloudflare hiccup)
+
+
+@dataclass
+class Pod:
+    id: str
+    name: str
+    image: str
+    gpu_type_id: str
+    gpu_display: str
+    gpu_count: int
+    cloud: str
+    cost_per_hr: float
+    container_disk_gb: int
+    volume_gb: float
+    volume_mount_path: str
+    ports: str
+    env: list[str]
+    docker_args: str
+    machine_id: str
+    host_id: str
+    memory_gb: float
+    vcpus: float
+    status: str = "RUNNING"  # desiredStatus: RUNNING | EXITED | TERMINATED
+    started_at: float = 0.0  # sim time of the last create/resume
+    changed_at: datetime | None = None
+    compute_paid: float = 0.0  # dollars for finished running periods
+    storage_paid: float = 0.0
+    stopped_at: float | None = None
+    ready: bool = False  # the container runs and its ports are mapped
+    public_ports: dict[int, int] = field(default_factory=dict)
+    server: Any = None  # EmbeddedServer while running
+    generation: int = 0  # bumps on each start, so a late boot thread of an old run gives up
+
+    def running_seconds(self, now: float) -> float:
+        return max(0.0, now - self.started_at) if self.status == "RUNNING" else 0.0
+
+    def cost_so_far(self, now: float) -> float:
+        """Compute plus storage, as RunPod bills it (per second)."""
+        running = self.running_seconds(now)
+        storage = self.storage_paid
+        if self.status == "RUNNING":
+            storage += ((self.container_disk_gb * STORAGE["container_running"]
+                         + self.volume_gb * STORAGE["volume_running"]) * running / 3600 / HOURS_PER_MONTH)
+        elif self.status == "EXITED" and self.stopped_at is not None:
+            storage += self.volume_gb * STORAGE["volume_stopped"] * (now - self.stopped_at) / 3600 / HOURS_PER_MONTH
+        return self.compute_paid + self.cost_per_hr * running / 3600 + storage
+
+
+def _price_row(gpu_id: str):
+    return next((row for row in GPU_PRICES if row.gpu_id == gpu_id), None)
+
+
+def gpu_type(gpu_id: str, display: str, memory: int, gpu_count: int, faults: Faults) -> dict[str, Any]:
+    """A gpuTypes entry: prices from the course's sourced table, null where no source gave one."""
+    row = _price_row(gpu_id)
+    community, secure = (row.community, row.secure) if row else (None, None)
+    sold_out = "*" in faults.no_capacity or gpu_id in faults.no_capacity
+    offered = [p for p in (community, secure) if p]
+    return {
+        "id": gpu_id, "displayName": display, "manufacturer": "Nvidia", "memoryInGb": memory, "cudaCores": 0,
+        "maxGpuCount": 8, "secureCloud": bool(secure), "communityCloud": bool(community),
+        "securePrice": secure, "communityPrice": community,
+        "secureSpotPrice": row.secure_spot if row else None,
+        "communitySpotPrice": row.community_spot if row else None,
+        "oneWeekPrice": None, "oneMonthPrice": None, "threeMonthPrice": None, "sixMonthPrice": None,
+        "lowestPrice": {
+            "minimumBidPrice": min([p for p in (row.community_spot, row.secure_spot) if p], default=None) if row else None,
+            "uninterruptablePrice": min(offered) * gpu_count if offered else None,
+            "minVcpu": 8, "minMemory": 30, "compliance": [],
+            "stockStatus": None if sold_out or not offered else "High",
+            "maxUnreservedGpuCount": 0 if sold_out else 8,
+            "availableGpuCounts": [] if sold_out or not offered else [1, 2, 4, 8],
+        },
+    }
+
+
+class Cloud:
+    """All pods of the sandbox, behind one lock; the GraphQL resolvers call these methods."""
+
+    def __init__(self, models: Path, clock: SimClock, boot_seconds: float = 20.0, faults: Faults | None = None):
+        self.models = models
+        self.clock = clock
+        self.boot_seconds = boot_seconds
+        self.faults = faults or Faults()
+        self.pods: dict[str, Pod] = {}
+        self.terminated: list[Pod] = []
+        self.lock = threading.RLock()
+        self.boots: list[threading.Thread] = []
+        self.user_id = "user_" + secrets.token_hex(6)
+
+    # --- faults -------------------------------------------------------------------------------
+    def take_fault(self, root_field: str) -> None:
+        message = self.faults.fail_next.pop(root_field, None)
+        if message:
+            raise ApiError(message)
+
+    # --- queries ------------------------------------------------------------------------------
+    def gpu_types(self, gpu_id: str | None = None, gpu_count: int = 1) -> list[dict[str, Any]]:
+        return [gpu_type(i, d, m, gpu_count, self.faults) for i, d, m in GPU_TYPES if gpu_id in (None, i)]
+
+    def live_pods(self) -> list[Pod]:
+        with self.lock:
+            return [p for p in self.pods.values() if p.status != "TERMINATED"]
+
+    def get(self, pod_id: str) -> Pod | None:
+        with self.lock:
+            return self.pods.get(pod_id)
+
+    def pod_view(self, pod: Pod) -> dict[str, Any]:
+        now = self.clock.now()
+        runtime = None
+        if pod.status == "RUNNING" and pod.ready:
+            runtime = {"uptimeInSeconds": int(pod.running_seconds(now)), "ports": [
+                {"ip": "100.65.0.%d" % (int(pod.host_id[-2:], 36) % 250 + 2), "isIpPublic": False,
+                 "privatePort": private, "publicPort": public, "type": kind}
+                for private, public, kind in self._port_list(pod)]}
+        changed = pod.changed_at or self.clock.datetime()
+        return {
+            "id": pod.id, "name": pod.name, "imageName": pod.image, "env": pod.env, "machineId": pod.machine_id,
+            "machine": {"podHostId": pod.host_id, "gpuDisplayName": pod.gpu_display},
+            "desiredStatus": pod.status, "containerDiskInGb": pod.container_disk_gb,
+            "costPerHr": round(pod.cost_per_hr, 4), "dockerArgs": pod.docker_args,
+            "dockerId": None, "gpuCount": pod.gpu_count,
+            "lastStatusChange": ("Rented by User: " if pod.status == "RUNNING" else "Exited by User: ")
+            + changed.strftime("%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)"),
+            "memoryInGb": pod.memory_gb, "podType": "RESERVED", "port": None, "ports": pod.ports,
+            "uptimeSeconds": int(pod.running_seconds(now)), "vcpuCount": pod.vcpus,
+            "volumeInGb": pod.volume_gb, "volumeMountPath": pod.volume_mount_path, "runtime": runtime,
+        }
+
+    def _port_list(self, pod: Pod) -> list[tuple[int, int, str]]:
+        result = []
+        for entry in filter(None, pod.ports.split(",")):
+            number, _, kind = entry.partition("/")
+            private = int(number)
+            public = pod.public_ports.setdefault(private, 10000 + secrets.randbelow(50000))
+            result.append((private, public, kind or "http"))
+        return result
+
+    # --- mutations ----------------------------------------------------------------------------
+    def deploy(self, spec: dict[str, Any]) -> Pod:
+        if not spec.get("imageName") and not spec.get("templateId"):
+            raise ApiError(ERR_NEEDS_IMAGE)
+        gpu_id = spec.get("gpuTypeId")
+        known = {i: (d, m) for i, d, m in GPU_TYPES}
+        if gpu_id not in known:
+            raise ApiError(ERR_NO_CAPACITY)
+        count = int(spec.get("gpuCount") or 1)
+        cloud = str(spec.get("cloudType") or "ALL")
+        row = _price_row(gpu_id)
+        offers = {"COMMUNITY": row.community if row else None, "SECURE": row.secure if row else None}
+        choices = [(p, c) for c, p in offers.items() if p and cloud in ("ALL", c)
+                   and c not in self.faults.no_capacity_clouds]
+        if not choices or "*" in self.faults.no_capacity or gpu_id in self.faults.no_capacity:
+            raise ApiError(ERR_NO_CAPACITY)
+        price, chosen_cloud = min(choices)
+        pod = Pod(
+            id="".join(secrets.choice(POD_ID_CHARS) for _ in range(14)), name=str(spec.get("name") or ""),
+            image=str(spec.get("imageName") or ""), gpu_type_id=gpu_id, gpu_display=known[gpu_id][0],
+            gpu_count=count, cloud=chosen_cloud, cost_per_hr=price * count,
+            container_disk_gb=int(spec.get("containerDiskInGb") or 0), volume_gb=float(spec.get("volumeInGb") or 0),
+            volume_mount_path=str(spec.get("volumeMountPath") or "/runpod-volume"), ports=str(spec.get("ports") or ""),
+            env=[f"{e['key']}={e.get('value') or ''}" for e in spec.get("env") or []],
+            docker_args=str(spec.get("dockerArgs") or ""), machine_id=secrets.token_hex(6),
+            host_id=secrets.token_hex(8), memory_gb=31.0 * count, vcpus=8.0 * count,
+        )
+        with self.lock:
+            self.pods[pod.id] = pod
+            self._start(pod)
+        if self.faults.orphan_on_create:
+            self.faults.orphan_on_create = False
+            raise ApiError(ERR_SOMETHING)
+        return pod
+
+    def _require(self, pod_id: str) -> Pod:
+        pod = self.pods.get(pod_id)
+        if pod is None or pod.status == "TERMINATED":
+            raise ApiError(ERR_POD_NOT_FOUND)
+        return pod
+
+    def stop(self, pod_id: str) -> Pod:
+        with self.lock:
+            pod = self._require(pod_id)
+            if pod.status == "RUNNING":
+                self._halt(pod)
+                pod.status, pod.stopped_at = "EXITED", self.clock.now()
+                pod.changed_at = self.clock.datetime()
+            return pod
+
+    def resume(self, pod_id: str, gpu_count: int) -> Pod:
+        with self.lock:
+            pod = self._require(pod_id)
+            if pod.status == "RUNNING":
+                raise ApiError(ERR_ALREADY_RUNNING)
+            if self.faults.resume_no_gpus:
+                raise ApiError(ERR_NO_GPUS_ON_RESUME)
+            self._settle_storage(pod)
+            pod.cost_per_hr = pod.cost_per_hr / pod.gpu_count * gpu_count
+            pod.gpu_count = gpu_count
+            self._start(pod)
+            return pod
+
+    def terminate(self, pod_id: str) -> None:
+        with self.lock:
+            pod = self._require(pod_id)
+            if pod.status == "RUNNING":
+                self._halt(pod)
+            else:
+                self._settle_storage(pod)
+            pod.status = "TERMINATED"
+            pod.changed_at = self.clock.datetime()
+            del self.pods[pod.id]
+            self.terminated.append(pod)
+
+    def terminate_all(self) -> None:
+        """Terminate every pod and wait for boots in flight, so no server starts after this returns."""
+        for pod in self.live_pods():
+            self.terminate(pod.id)
+        for boot in list(self.boots):
+            boot.join(timeout=30)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def _start(self, pod: Pod) -> None:
+        pod.status, pod.ready, pod.stopped_at = "RUNNING", False, None
+        pod.started_at = self.clock.now()
+        pod.changed_at = self.clock.datetime()
+        pod.generation += 1
+        boot = threading.Thread(target=self._boot, args=(pod, pod.generation), daemon=True,
+                                name=f"sandbox-boot-{pod.id}")
+        self.boots = [t for t in self.boots if t.is_alive()] + [boot]
+        boot.start()
+
+    def _boot(self, pod: Pod, generation: int) -> None:
+        """Pull the image (a wait on the sim clock), start Ollama, then map the ports."""
+        from ...ollama_server import EmbeddedServer
+
+        deadline = pod.started_at + self.boot_seconds
+        while self.clock.now() < deadline or self.faults.never_ready:
+            if pod.generation != generation or pod.status != "RUNNING":
+                return
+            time.sleep(0.05)
+        # A pod gets no copy of the account key (RunPod gives pods only a pod-scoped one).
+        server = EmbeddedServer(models=self.models, env={"OLLAMA_KEEP_ALIVE": "5m", "RUNPOD_API_KEY": ""})
+        try:
+            server.start()
+        except Exception:  # a container that crashes on start stays "not ready", as on RunPod
+            server.stop()
+            return
+        with self.lock:
+            if pod.generation != generation or pod.status != "RUNNING":
+                server.stop()
+                return
+            pod.server, pod.ready = server, True
+
+    def _halt(self, pod: Pod) -> None:
+        """End a running period: stop the container and book its cost."""
+        now = self.clock.now()
+        running = pod.running_seconds(now)
+        pod.compute_paid += pod.cost_per_hr * running / 3600
+        pod.storage_paid += ((pod.container_disk_gb * STORAGE["container_running"]
+                              + pod.volume_gb * STORAGE["volume_running"]) * running / 3600 / HOURS_PER_MONTH)
+        pod.generation += 1
+        pod.ready = False
+        server, pod.server = pod.server, None
+        if server is not None:
+            server.stop()
+
+    def _settle_storage(self, pod: Pod) -> None:
+        if pod.stopped_at is not None:
+            now = self.clock.now()
+            pod.storage_paid += pod.volume_gb * STORAGE["volume_stopped"] * (now - pod.stopped_at) / 3600 / HOURS_PER_MONTH
+            pod.stopped_at = None
+
+    # --- accounting ---------------------------------------------------------------------------
+    def spent(self) -> float:
+        now = self.clock.now()
+        with self.lock:
+            return sum(p.cost_so_far(now) for p in [*self.pods.values(), *self.terminated])
+
+    def servers(self) -> list[Any]:
+        with self.lock:
+            return [p.server for p in self.pods.values() if p.server is not None and p.server.running]
+
+
+def default_models() -> Path:
+    from ...ollama_server.store import default_models_dir
+
+    return Path(os.environ.get("OLLAMA_MODELS") or default_models_dir())

@@ -1,0 +1,74 @@
+"""Pod panel: the state, billed uptime and cost so far of a PodSession, with Stop and Terminate.
+
+It reads `session.status()` and `session.cost_so_far()`; the buttons call `session.end()`.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+from IPython.display import display
+
+from ..cloud.guard import PodSession
+
+__all__ = ["PodPanel"]
+
+# --- learner-facing strings ---------------------------------------------------------------------
+REFRESH, STOP, TERMINATE = "Refresh", "Stop", "Terminate"
+ROW = "<b>{name}</b> ({id})<br>State: <b>{state}</b> &middot; {gpu} x{count} &middot; ${rate:.2f}/h"
+ROW_COST = "<br>Billed uptime: {uptime} &middot; cost so far: <b>${cost:.4f}</b>"
+ROW_NOT_STARTED = "No pod yet."
+ROW_ENDED = "<br>Session over: pod {action} ({reason})."
+STATE_COLORS = {"starting": "#b8860b", "running": "#2e7d32", "exited": "#555", "terminated": "#999"}
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+class PodPanel:
+    def __init__(self, session: PodSession):
+        self.session = session
+        self.info = w.HTML()
+        self.refresh_button = w.Button(description=REFRESH, icon="refresh")
+        self.stop_button = w.Button(description=STOP, icon="pause", button_style="warning")
+        self.terminate_button = w.Button(description=TERMINATE, icon="trash", button_style="danger")
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.stop_button.on_click(lambda _: self._end("stop"))
+        self.terminate_button.on_click(lambda _: self._end("terminate"))
+        self.widget = w.VBox([self.info, w.HBox([self.refresh_button, self.stop_button, self.terminate_button])])
+        self.refresh()
+
+    def _end(self, how: str) -> None:
+        self.session.end(how=how)
+        self.refresh()
+
+    def refresh(self) -> str:
+        """Ask the API again and redraw; returns the text shown (handy in tests)."""
+        s = self.session
+        info = s.status(quiet=True)
+        if info is None:
+            self.info.value = ROW_NOT_STARTED
+        else:
+            color = STATE_COLORS.get(info.state, "#000")
+            text = ROW.format(name=html.escape(s.name), id=html.escape(info.id),
+                              state=f'<span style="color:{color}">{html.escape(info.label)}</span>',
+                              gpu=html.escape(info.gpu or "?"), count=info.gpu_count, rate=info.cost_per_hr)
+            text += ROW_COST.format(uptime=_duration(s.billed_seconds(info)), cost=s.cost_so_far(info))
+            if s.ended:
+                text += ROW_ENDED.format(action=s.ended, reason=html.escape(s.end_reason or ""))
+            self.info.value = text
+        gone = s.ended == "terminated" or info is None or info.state == "terminated"
+        self.stop_button.disabled = gone or bool(s.ended) or (info is not None and info.state == "exited")
+        self.terminate_button.disabled = gone  # a stopped pod still bills for its volume
+        return self.info.value
+
+    def show(self) -> "PodPanel":
+        display(self.widget)
+        return self
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)

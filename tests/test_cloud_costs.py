@@ -1,0 +1,94 @@
+"""Prices carry sources; the cost model adds up what a pod and an API really bill."""
+
+from __future__ import annotations
+
+import pytest
+
+from lessons_lib.cloud import costs, pods, prices
+
+
+def test_every_price_has_a_source_and_date_and_nulls_where_unknown():
+    for row in prices.GPU_PRICES:
+        assert row.source and any(ch.isdigit() for ch in row.source)  # a date or a snapshot version
+        assert row.memory_gb > 0
+    for row in prices.TOKEN_PRICES:
+        assert row.source and row.output > row.input > 0
+    assert prices.gpu_price("RTX 4090").secure_spot is None
+    with pytest.raises(ValueError, match="No secure spot price"):
+        prices.hourly_price("RTX 4090", "secure", "spot")
+    with pytest.raises(KeyError, match="Unknown GPU"):
+        prices.gpu_price("Voodoo 2")
+    assert prices.hourly_price("NVIDIA A100 80GB PCIe", "secure", gpu_count=2) == pytest.approx(3.28)
+
+
+def test_cost_per_million_tokens_matches_the_reference_example():
+    # reference/runpod.md s.6: $0.69/h at 100 tok/s is $1.92 per 1M tokens
+    assert costs.cost_per_million_tokens(0.69, 100) == pytest.approx(1.9167, abs=1e-3)
+
+
+def test_pod_cost_adds_start_pull_idle_and_storage():
+    work = costs.Workload(items=3600, tokens_in=0, tokens_out=100, tokens_per_s=100)  # exactly 1 h
+    plan = costs.PodPlan("RTX 4090", "community", start_minutes=6, model_pull_minutes=6, idle_hours=0.8,
+                         container_disk_gb=0)
+    cost = costs.pod_cost(work, plan)
+    assert cost.hours == pytest.approx(2.0)
+    assert cost.compute == pytest.approx(1.20) and cost.storage == 0
+    stored = costs.pod_cost(work, costs.PodPlan("RTX 4090", volume_gb=100, stopped_days=365 / 12,
+                                                container_disk_gb=0, start_minutes=0, model_pull_minutes=0))
+    # 100 GB volume: $0.10/GB-month for 1 h running + $0.20/GB-month for a month stopped
+    assert stored.storage == pytest.approx(100 * 0.10 / 730 + 100 * 0.20, rel=1e-3)
+
+
+def test_concurrency_and_prompt_speed_change_hours():
+    one = costs.Workload(items=1000, tokens_in=500, tokens_out=100, tokens_per_s=50, prompt_tokens_per_s=1000)
+    assert one.generation_hours == pytest.approx(1000 * (100 / 50 + 500 / 1000) / 3600)
+    eight = costs.Workload(1000, 500, 100, 50, 1000, concurrency=8)
+    assert eight.generation_hours == pytest.approx(one.generation_hours / 8)
+    with pytest.raises(ValueError, match="tokens_per_s must be a positive"):
+        costs.Workload(10, 1, 1, 0)
+
+
+def test_token_cost_and_the_100_million_keywords_preset():
+    work = costs.KEYWORDS_100M
+    api = costs.token_cost(work, "gpt-4o-mini")
+    assert api.total == pytest.approx(100e6 * (60 * 0.15 + 15 * 0.60) / 1e6)  # $1,800
+    table = costs.compare(work, [costs.PodPlan("RTX 4090")], ["gpt-4o-mini", "gpt-4.1"])
+    assert list(table[costs.COL_TOTAL]) == sorted(table[costs.COL_TOTAL])
+    assert table.iloc[0][costs.COL_OPTION].startswith("Pod RTX 4090")  # at this scale the pod wins
+
+
+def test_spec_for_model_sizes_disk_and_gpu_from_the_catalog():
+    spec = pods.spec_for_model("llama3.1:8b")
+    assert spec.container_disk_gb >= 15 and spec.volume_gb == 0
+    assert prices.gpu_price(spec.gpu_type_id).memory_gb >= 16
+    kept = pods.spec_for_model("llama3.1:70b", keep_models=True)
+    assert kept.volume_gb >= 48 and prices.gpu_price(kept.gpu_type_id).memory_gb >= 48
+    with pytest.raises(KeyError, match="not in the course catalog"):
+        pods.spec_for_model("no-such-model:1b")
+    name = pods.unique_name("Llama 3.1!")
+    assert name.startswith(pods.COURSE_PREFIX + "llama-3-1-") and name != pods.unique_name("Llama 3.1!")
+
+
+def test_live_prices_from_the_api(runpod_sandbox):
+    live = prices.live_gpu_prices()
+    row = prices.gpu_price("RTX 4090", live)
+    assert row.community == 0.60 and row.secure == 0.69 and runpod_sandbox.url in row.source
+    assert prices.gpu_price("H200 SXM", live).secure is None
+
+
+def test_estimate_before_deploying_prefers_the_api_price(runpod_sandbox):
+    from lessons_lib.cloud.guard import estimate_text
+
+    spec = pods.PodSpec("NVIDIA GeForce RTX 4090", "SECURE", gpu_count=2)
+    assert estimate_text(spec) == ("RTX 4090 x2 in the secure cloud costs about $1.38/h "
+                                   "(price from the API right now).")
+
+
+def test_estimate_without_a_key_uses_the_table(monkeypatch):
+    import runpod
+
+    from lessons_lib.cloud.guard import estimate_text
+
+    monkeypatch.setattr(runpod, "api_key", None)
+    text = estimate_text(pods.PodSpec("RTX 3090"))
+    assert "$0.39/h" in text and "price table: deploybase.ai" in text

@@ -1,0 +1,191 @@
+"""Fault injection: whatever goes wrong, the guard ends the pod (and the sandbox proves it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+import runpod
+from runpod.error import QueryError
+
+from conftest import MODEL
+from lessons_lib import cloud
+from lessons_lib.cloud import pods
+from lessons_lib.cloud.guard import Budget, PodSession
+
+FAST = {"poll": 0.05, "progress": False, "watch_every": 0.05}
+ROOMY = Budget(max_hours=1000, max_dollars=1000)  # at 600x the default 1 h cap is 6 s of test time
+
+
+def _spec(**kwargs) -> pods.PodSpec:
+    return pods.PodSpec(gpu_type_id="NVIDIA GeForce RTX 4090", cloud_type="COMMUNITY", **kwargs)
+
+
+def _no_pod_left(sandbox) -> None:
+    assert sandbox.cloud.live_pods() == [] and not sandbox.cloud.servers()
+    assert cloud.course_pods() == []
+
+
+def test_happy_path_chat_speed_and_terminate(runpod_sandbox):
+    lines: list[str] = []
+    with PodSession(_spec(), budget=ROOMY, say=lines.append, **FAST) as session:
+        assert pods.pull_model(session.client, MODEL, progress=False).endswith("nothing to pull.")
+        measured, _ = pods.measure_speed(session.client, MODEL, options={"num_predict": 8, "seed": 1})
+        assert measured.generated_tokens > 0 and measured.generated_tokens_per_s > 0
+        assert session.status().state == "running" and session.cost_so_far(session.status()) > 0
+    assert session.ended == "terminated" and session.end_reason == "end of the block"
+    assert any("terminated" in line for line in lines)
+    _no_pod_left(runpod_sandbox)
+
+
+def test_no_capacity_leaves_nothing_and_says_so(runpod_sandbox):
+    runpod_sandbox.faults.no_capacity = {"NVIDIA GeForce RTX 4090"}
+    with pytest.raises(cloud.CapacityError, match="No capacity"):
+        PodSession(_spec(), say=lambda _: None, **FAST).start()
+    _no_pod_left(runpod_sandbox)
+
+
+def test_capacity_fallback_to_another_gpu_and_cloud(runpod_sandbox):
+    runpod_sandbox.faults.no_capacity = {"NVIDIA GeForce RTX 4090"}
+    spec = _spec(fallbacks=(("NVIDIA GeForce RTX 4090", "SECURE"), ("RTX 3090", "COMMUNITY")))
+    with PodSession(spec, allow_fallback=True, say=lambda _: None, **FAST) as session:
+        assert session.status().gpu == "RTX 3090" and session.status().cost_per_hr == 0.39
+    _no_pod_left(runpod_sandbox)
+
+
+def test_pod_never_ready_is_terminated(runpod_sandbox):
+    runpod_sandbox.faults.never_ready = True
+    with pytest.raises(cloud.PodNotReady, match="not ready after"):
+        PodSession(_spec(), ready_timeout=0.5, say=lambda _: None, **FAST).start()
+    _no_pod_left(runpod_sandbox)
+
+
+def test_api_error_mid_lesson_ends_the_pod(runpod_sandbox):
+    with pytest.raises(QueryError, match="Something went wrong"):
+        with PodSession(_spec(), budget=None, say=lambda _: None, **FAST) as session:  # no watchdog to eat it
+            runpod_sandbox.faults.fail_next["pod"] = "Something went wrong. Please try again later or contact support."
+            session.status()
+    assert session.ended == "terminated" and session.end_reason == "error"
+    _no_pod_left(runpod_sandbox)
+
+
+def test_keyboard_interrupt_in_the_block_ends_the_pod(runpod_sandbox):
+    with pytest.raises(KeyboardInterrupt):
+        with PodSession(_spec(), say=lambda _: None, **FAST) as session:
+            raise KeyboardInterrupt
+    assert session.end_reason == "interrupted"
+    _no_pod_left(runpod_sandbox)
+
+
+def test_keyboard_interrupt_while_waiting_ends_the_pod(runpod_sandbox, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pods, "wait_ready", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        PodSession(_spec(), say=lambda _: None, **FAST).start()
+    _no_pod_left(runpod_sandbox)
+
+
+def test_orphan_created_by_a_failing_api_is_found_and_terminated(runpod_sandbox):
+    runpod_sandbox.faults.orphan_on_create = True
+    lines: list[str] = []
+    with pytest.raises(QueryError):
+        PodSession(_spec(), say=lines.append, **FAST).start()
+    assert any("terminated so it cannot bill" in line for line in lines)
+    _no_pod_left(runpod_sandbox)
+
+
+def test_budget_cap_ends_the_pod(runpod_sandbox):
+    session = PodSession(_spec(), budget=ROOMY, say=lambda _: None, **FAST).start()
+    # At 600x a $0.60/h pod spends $0.0001 per real second: this cap is reached within a second or two.
+    session.budget = Budget(max_hours=None, max_dollars=session.cost_so_far(session.status()) + 0.0001)
+    deadline = time.monotonic() + 30
+    while session.ended is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert session.ended == "terminated" and session.end_reason.startswith("budget: $")
+    _no_pod_left(runpod_sandbox)
+    with pytest.raises(RuntimeError, match="not running"):
+        session.client
+
+
+def test_stop_on_exit_keeps_a_stopped_pod_and_cleanup_ends_it(runpod_sandbox):
+    lines: list[str] = []
+    with PodSession(_spec(volume_gb=10), on_exit="stop", say=lines.append, **FAST) as session:
+        pass
+    assert session.ended == "stopped"
+    assert any("$2.00/month" in line for line in lines)  # 10 GB x $0.20/GB-month while stopped
+    left = cloud.course_pods()
+    assert [p.state for p in left] == ["exited"]
+    assert pods.cleanup(say=lambda _: None) == [left[0].id]
+    _no_pod_left(runpod_sandbox)
+
+
+def test_cleanup_only_touches_course_pods(runpod_sandbox):
+    other = runpod.create_pod("someone-elses-pod", "ollama/ollama:latest", "NVIDIA GeForce RTX 4090",
+                              cloud_type="COMMUNITY", ports="11434/http")
+    mine = pods.deploy(_spec(), say=lambda _: None)
+    assert pods.cleanup(say=lambda _: None) == [mine.id]
+    assert [p["id"] for p in runpod.get_pods()] == [other["id"]]
+    runpod.terminate_pod(other["id"])
+
+
+def test_kernel_exit_terminates_via_atexit(models_dir, tmp_path):
+    """A child Python deploys through the workshop sandbox (its own process) and exits without
+    ending the pod; its atexit hook must terminate it."""
+    env = {**os.environ, "PYTHONPATH": os.getcwd(), "HOME": str(tmp_path)}
+    workshop = subprocess.Popen([sys.executable, "-m", "lessons_lib.cloud.sandbox", "--port", "0", "--time-scale",
+                                 "600", "--boot-seconds", "3", "--models", str(models_dir)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        settings = {}
+        for line in workshop.stdout:
+            if "=" in line and line.startswith("  "):
+                name, _, value = line.strip().partition("=")
+                settings[name] = value
+            if line.startswith("Press Ctrl+C"):
+                break
+        learner = textwrap.dedent("""
+            import os, runpod
+            from lessons_lib.cloud import open_cloud, PodSession, PodSpec
+            open_cloud(real=True)
+            session = PodSession(PodSpec(), poll=0.05, progress=False).start()
+            print("POD", session.pod_id, flush=True)
+            # no end(): the interpreter exits here, as a kernel shutting down would
+        """)
+        done = subprocess.run([sys.executable, "-c", learner], env={**env, **settings}, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "kernel shutting down" in done.stdout
+        saved = {k: os.environ.get(k) for k in settings}
+        try:
+            os.environ.update(settings)
+            key, runpod.api_key = runpod.api_key, settings["RUNPOD_API_KEY"]
+            assert runpod.get_pods() == []
+        finally:
+            runpod.api_key = key
+            for k, v in saved.items():
+                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    finally:
+        workshop.terminate()
+        out, _ = workshop.communicate(timeout=30)
+    assert "Sandbox stopped" in out
+
+
+def test_session_stop_and_resume_keep_counting_cost(runpod_sandbox):
+    with PodSession(_spec(volume_gb=5), budget=ROOMY, say=lambda _: None, **FAST) as session:
+        time.sleep(0.3)
+        first = session.cost_so_far(session.status())
+        assert first > 0
+        assert session.stop().state == "exited"
+        assert session.cost_so_far(session.status()) == pytest.approx(first, rel=0.2)  # compute stopped
+        assert session.resume().state == "running"
+        assert session.client.list().models  # Ollama answers again after resume
+        time.sleep(0.2)
+        assert session.cost_so_far(session.status()) > first
+    assert session.cost_so_far() > first and session.billed_seconds() > 0
+    _no_pod_left(runpod_sandbox)
