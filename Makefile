@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: setup browser lab test test-unit test-notebooks execute-notebooks bench serve check clean
+.PHONY: setup browser lab test test-unit test-notebooks execute-notebooks bench serve mirror sandbox check clean
 
 setup: $(STAMP)
 
@@ -60,6 +60,14 @@ bench: setup
 
 serve: setup
 	$(PY) -m lessons_lib.ollama_server serve
+
+# Workshop helpers: a pull mirror of this machine's models (learners: ollama pull --insecure
+# HOST:5000/library/NAME) and the RunPod API sandbox (no account, no money).
+mirror: setup
+	$(PY) -m lessons_lib.ollama_server mirror --host 0.0.0.0:5000
+
+sandbox: setup
+	$(PY) -m lessons_lib.cloud.sandbox
 
 check: setup
 	$(PY) -m lessons_lib.check
