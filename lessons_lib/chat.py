@@ -40,8 +40,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "generating": "Generating…",
         "stats": "{tokens} tokens · {tps:.1f} tok/s · first token after {ttft:.2f} s",
         "stopped": " · stopped",
+        "no_answer": "no answer text came back",
         "empty_prompt": "Type a prompt first.",
         "no_model": "Pick a model first (the server lists none: run `ollama pull smollm2:135m`).",
+        "pick_models": "Pick at least one model in the list.",
         "busy": "Still generating: press Stop or wait for the answer.",
         "err_connect": ("Cannot reach the model server at {url}. Start Ollama (`ollama serve`, or open the "
                         "Ollama app) or run `connect()` again to start the course's embedded server."),
@@ -74,8 +76,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "generating": "Generuję…",
         "stats": "{tokens} tokenów · {tps:.1f} tok/s · pierwszy token po {ttft:.2f} s",
         "stopped": " · zatrzymano",
+        "no_answer": "nie przyszedł żaden tekst odpowiedzi",
         "empty_prompt": "Najpierw wpisz pytanie.",
         "no_model": "Najpierw wybierz model (serwer nie ma żadnego: uruchom `ollama pull smollm2:135m`).",
+        "pick_models": "Wybierz z listy co najmniej jeden model.",
         "busy": "Model jeszcze generuje: naciśnij Zatrzymaj albo poczekaj na odpowiedź.",
         "err_connect": ("Nie można połączyć się z serwerem modeli pod adresem {url}. Uruchom Ollamę (`ollama serve` "
                         "albo aplikację Ollama) lub wywołaj ponownie `connect()`, aby uruchomić serwer wbudowany w kurs."),
@@ -235,13 +239,13 @@ def send(
 ) -> ChatResult:
     """One turn of a multi-turn chat: add the prompt, stream the answer, keep both in the history.
 
-    A failed turn leaves the history as it was; a stopped one keeps the partial answer, so the
-    next turn sees what the learner saw.
+    A failed turn, or one stopped before any text came, leaves the history as it was; a turn
+    stopped later keeps the partial answer, so the next turn sees what the learner saw.
     """
     conversation.history.append({"role": "user", "content": prompt})
     result = stream_chat(client, conversation.model, conversation.request_messages(), options,
                          on_token=on_token, stop=stop, lang=lang)
-    if result.error is not None:
+    if result.error is not None or (result.stopped and not result.content):
         conversation.history.pop()
     else:
         conversation.history.append({"role": "assistant", "content": result.content})
@@ -250,6 +254,8 @@ def send(
 
 def stats_line(result: ChatResult, lang: str = "en") -> str:
     """'42 tokens · 85.3 tok/s · first token after 0.21 s' (tokens/s from the server's own counters)."""
+    if result.ttft_s is None:  # no first token to time (stopped at once, or an empty answer)
+        return text(lang, "no_answer") + (text(lang, "stopped") if result.stopped else "")
     if result.speed is not None:
         tokens, tps = result.speed.generated_tokens, result.speed.generated_tokens_per_s
     else:  # stopped early: no final chunk, so count the pieces and time them here

@@ -34,6 +34,11 @@ MSG_NO_SERVER = (
 BACKEND_ENV = "WORKBOOK_BACKEND"
 
 
+def model_names(client: ollama.Client) -> list[str]:
+    """Names of the models the client's server has, as `ollama list` shows them."""
+    return [m.model for m in client.list().models if m.model]
+
+
 @dataclass
 class Connection:
     client: ollama.Client
@@ -45,7 +50,7 @@ class Connection:
 
     def model_names(self) -> list[str]:
         """Names of the models this server has, as `ollama list` shows them."""
-        return [m.model for m in self.client.list().models if m.model]
+        return model_names(self.client)
 
     def close(self) -> None:
         """Stop the embedded server if this connection started it."""

@@ -25,7 +25,7 @@ import ollama
 
 from . import memory
 from .ollama_server.mirror import RegistryMirror
-from .ollama_server.store import Store, default_models_dir
+from .ollama_server.store import ModelName, Store, default_models_dir
 from .units import gib, human_bytes, relative_time
 
 __all__ = [
@@ -63,9 +63,21 @@ ERR_MODELFILE_GGUF = (
 ERR_MODELFILE_LINE = "Modelfile instruction {n}: unknown instruction {word!r} (expected FROM, PARAMETER, SYSTEM, TEMPLATE, LICENSE, MESSAGE)"
 ERR_MODELFILE_FROM = "a Modelfile needs a FROM line (the model or GGUF file to start from)"
 ERR_MODELFILE_ADAPTER = "ADAPTER (LoRA) is not covered by this course's helper"
+ERR_MODELFILE_UNREADABLE = (
+    "Modelfile: cannot read {text!r} (each instruction starts a line: FROM, PARAMETER, SYSTEM, ...)"
+)
+ERR_MODELFILE_QUOTES = 'Modelfile instruction {n}: {word} opens """ but never closes it'
+ERR_MODELFILE_EMPTY = "Modelfile instruction {n}: {word} needs a value"
+ERR_MODELFILE_PARAMETER = (
+    "Modelfile instruction {n}: PARAMETER needs a name and a value, e.g. PARAMETER temperature 0.7"
+)
+ERR_MODELFILE_ROLE = (
+    'Modelfile instruction {n}: MESSAGE needs a role ("system", "user" or "assistant") and a text, '
+    "e.g. MESSAGE user Hello"
+)
+MESSAGE_ROLES = ("system", "user", "assistant")
 
 REGISTRY_PROBE = "https://registry.ollama.ai/v2/"
-PROGRESS_DIGEST = "0000000000000000000"  # quantize lines carry no real digest
 
 
 class ModelNotFound(LookupError):
@@ -204,7 +216,8 @@ def memory_hint(client: ollama.Client, name: str, n_ctx: int = 4096, machine: An
     """How much memory a model on the server needs at `n_ctx`, from its size and shape (`ollama show`)."""
     from .hardware import detect
 
-    size = next((m.size or 0 for m in client.list().models if (m.model or "").lower() == _full(name).lower()), 0)
+    wanted = ModelName.parse(name).display.lower()  # `ollama list` spells names this way
+    size = next((m.size or 0 for m in client.list().models if (m.model or "").lower() == wanted), 0)
     info = dict(client.show(name).modelinfo or {})
     try:
         shape = memory.ModelShape.from_gguf_metadata(info)
@@ -215,10 +228,6 @@ def memory_hint(client: ollama.Client, name: str, n_ctx: int = 4096, machine: An
     message = HINT.format(name=name, size=human_bytes(size), ctx=n_ctx, need=gib(estimate.total_with_headroom),
                           verdict=verdict.message)
     return MemoryHint(name, size, estimate, message)
-
-
-def _full(name: str) -> str:
-    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
 
 
 # --- a learner's own Ollama store, read-only ---------------------------------------------------
@@ -275,7 +284,7 @@ def find_gguf(name: str, stores: Iterable[str | os.PathLike[str]] | None = None)
 
 
 # --- ollama create -f Modelfile ----------------------------------------------------------------
-_INSTRUCTION = re.compile(r'^\s*(\w+)\s+("""(.*?)"""|.*?)\s*$', re.S | re.M)
+_INSTRUCTION = re.compile(r'^[ \t]*(\w+)[ \t]*("""(.*?)"""|.*?)[ \t]*$', re.S | re.M)
 
 
 def _value(text: str) -> Any:
@@ -299,9 +308,19 @@ def modelfile_to_create(text: str) -> dict[str, Any]:
     parameters: dict[str, Any] = {}
     messages: list[dict[str, str]] = []
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-    for position, match in enumerate(_INSTRUCTION.finditer(body), start=1):
+    matches = list(_INSTRUCTION.finditer(body))
+    ends = [0] + [m.end() for m in matches]
+    starts = [m.start() for m in matches] + [len(body)]
+    leftover = " ".join(body[a:b].strip() for a, b in zip(ends, starts) if body[a:b].strip())
+    if leftover:  # a line no instruction starts (a stray quote, a typo before the word)
+        raise ValueError(ERR_MODELFILE_UNREADABLE.format(text=leftover))
+    for position, match in enumerate(matches, start=1):
         word, raw, quoted = match.group(1).upper(), match.group(2), match.group(3)
         value = quoted if quoted is not None else raw.strip()
+        if quoted is None and value.startswith('"""'):
+            raise ValueError(ERR_MODELFILE_QUOTES.format(n=position, word=match.group(1)))
+        if not value and word in ("FROM", "SYSTEM", "TEMPLATE", "LICENSE"):
+            raise ValueError(ERR_MODELFILE_EMPTY.format(n=position, word=match.group(1)))
         if word == "FROM":
             if value.lower().endswith(".gguf"):
                 raise ValueError(ERR_MODELFILE_GGUF.format(path=value))
@@ -309,7 +328,9 @@ def modelfile_to_create(text: str) -> dict[str, Any]:
         elif word in ("SYSTEM", "TEMPLATE", "LICENSE"):
             fields[word.lower()] = value
         elif word == "PARAMETER":
-            key, _, rest = value.partition(" ")
+            key, _, rest = value.replace("\t", " ").partition(" ")
+            if not key or not rest.strip():
+                raise ValueError(ERR_MODELFILE_PARAMETER.format(n=position))
             parsed = _value(rest.strip())
             if key == "stop":
                 parameters.setdefault("stop", []).append(parsed)
@@ -317,6 +338,8 @@ def modelfile_to_create(text: str) -> dict[str, Any]:
                 parameters[key] = parsed
         elif word == "MESSAGE":
             role, _, content = value.partition(" ")
+            if role.lower() not in MESSAGE_ROLES or not content.strip():
+                raise ValueError(ERR_MODELFILE_ROLE.format(n=position))
             messages.append({"role": role, "content": content.strip().strip('"') if quoted is None else content})
         elif word == "ADAPTER":
             raise ValueError(ERR_MODELFILE_ADAPTER)

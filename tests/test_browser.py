@@ -47,6 +47,7 @@ def _require_chromium() -> None:
 @pytest.fixture()
 def lab(tmp_path: Path, models_dir: Path):
     """JupyterLab on 127.0.0.1 with a token, serving a temporary copy of the lesson (nothing is saved back)."""
+    _require_chromium()  # before starting JupyterLab: no browser, nothing to start
     root = tmp_path / "notebooks"
     root.mkdir()
     shutil.copy(ROOT / "notebooks" / LESSON, root / LESSON)

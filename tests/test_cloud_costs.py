@@ -92,3 +92,19 @@ def test_estimate_without_a_key_uses_the_table(monkeypatch):
     monkeypatch.setattr(runpod, "api_key", None)
     text = estimate_text(pods.PodSpec("RTX 3090"))
     assert "$0.39/h" in text and "price table: deploybase.ai" in text
+
+
+def test_bad_inputs_fail_early_with_a_clear_message():
+    from lessons_lib.cloud.guard import Budget
+
+    with pytest.raises(ValueError, match="tokens_in must be a number"):
+        costs.Workload(10, "60", 15, 100)
+    with pytest.raises(ValueError, match="gpu_count must be a positive"):
+        costs.pod_cost(costs.KEYWORDS_100M, costs.PodPlan(gpu_count=0))
+    with pytest.raises(ValueError, match="max_dollars must be a positive number or None"):
+        Budget(max_hours=1, max_dollars=-5)
+    with pytest.raises(ValueError, match="cloud_type must be 'COMMUNITY'"):
+        pods.PodSpec(cloud_type="secure")
+    with pytest.raises(ValueError, match="gpu_count must be a whole number"):
+        pods.PodSpec(gpu_count=0)
+    assert pods.spec_for_model("llama3.1:8b", cloud_type="secure").cloud_type == "SECURE"

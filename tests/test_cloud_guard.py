@@ -189,3 +189,50 @@ def test_session_stop_and_resume_keep_counting_cost(runpod_sandbox):
         assert session.cost_so_far(session.status()) > first
     assert session.cost_so_far() > first and session.billed_seconds() > 0
     _no_pod_left(runpod_sandbox)
+
+
+def test_api_error_right_after_create_ends_the_new_pod(runpod_sandbox):
+    """The pod exists but the first look at it fails: deploy must terminate it, not forget it."""
+    runpod_sandbox.faults.fail_next["pod"] = "Something went wrong. Please try again later or contact support."
+    lines: list[str] = []
+    with pytest.raises(QueryError, match="Something went wrong"):
+        PodSession(_spec(), say=lines.append, **FAST).start()
+    assert any("terminated so it cannot bill" in line for line in lines)
+    assert len(runpod_sandbox.cloud.terminated) == 1
+    _no_pod_left(runpod_sandbox)
+
+
+def test_resume_after_a_stop_puts_the_guard_back(runpod_sandbox):
+    with PodSession(_spec(), budget=ROOMY, say=lambda _: None, **FAST) as session:
+        session.end(how="stop")
+        old = session._watch
+        old.join(timeout=5)
+        assert session.ended == "stopped" and not old.is_alive()
+        assert session.resume().state == "running"
+        assert session.ended is None and session._watch.is_alive()  # budget watchdog and atexit again
+        assert session.client.list().models
+    assert session.ended == "terminated" and session.end_reason == "end of the block"
+    _no_pod_left(runpod_sandbox)
+
+
+def test_a_failing_end_keeps_the_original_error_and_says_what_to_do(runpod_sandbox):
+    runpod_sandbox.faults.never_ready = True
+    runpod_sandbox.faults.fail_next["podTerminate"] = "Something went wrong. Please try again later or contact support."
+    lines: list[str] = []
+    with pytest.raises(cloud.PodNotReady):
+        PodSession(_spec(), ready_timeout=0.3, say=lines.append, **FAST).start()
+    assert any("Could not end pod" in line and "cloud.cleanup()" in line for line in lines)
+    assert len(pods.cleanup(say=lambda _: None)) == 1  # the backstop the message points to
+    _no_pod_left(runpod_sandbox)
+
+
+def test_a_second_start_cannot_orphan_the_first_pod(runpod_sandbox):
+    session = PodSession(_spec(), budget=None, say=lambda _: None, **FAST).start()
+    first = session.pod_id
+    with pytest.raises(RuntimeError, match=f"already has pod {first}"):
+        session.start()
+    assert [p.id for p in runpod_sandbox.cloud.live_pods()] == [first]
+    session.end()
+    with session:  # a terminated session may deploy a fresh pod
+        assert session.pod_id != first and session.ended is None
+    _no_pod_left(runpod_sandbox)

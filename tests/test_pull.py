@@ -34,7 +34,7 @@ def faults(registry: FaultyRegistry):
     server = registry.server
     server.requests.clear()
     yield server
-    server.drops, server.drop_after, server.corrupt = 0, None, False
+    server.drops, server.drop_after, server.corrupt, server.hub_gated = 0, None, False, False
 
 
 def _pull(store: Store, name: str, insecure: bool = True) -> list[dict]:
@@ -162,6 +162,15 @@ def test_hugging_face_pull_picks_the_file_by_quant(registry, faults, tmp_path: P
         _pull(store, "hf.co/testuser/missing-GGUF")
 
 
+def test_gated_hugging_face_repo_says_how_to_get_access(registry, faults, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", registry.url)
+    faults.hub_gated = True
+    store = Store(tmp_path)
+    with pytest.raises(ProgressError, match=r"testuser/SmolLM2-GGUF is gated or private .* HF_TOKEN"):
+        _pull(store, "hf.co/testuser/SmolLM2-GGUF:Q8_0")
+    assert store.list() == [] and partial_files(store) == []
+
+
 def test_choose_gguf_like_ollama() -> None:
     files = ["README.md", "m-Q2_K.gguf", "m-Q4_K_M.gguf", "m-q8_0.gguf", "mmproj-m-f16.gguf"]
     assert choose_gguf(files, "latest", "r") == "m-Q4_K_M.gguf"
@@ -192,8 +201,13 @@ def test_prune_keeps_partial_downloads(tmp_path: Path) -> None:
     partial = store.partial_path("sha256:" + "ab" * 32)
     partial.parent.mkdir(parents=True)
     partial.write_bytes(b"half")
+    ollama_part = partial.with_name(partial.name + "-0")  # real Ollama's per-part state of the same download
+    ollama_part.write_text("{}")
+    unused = store.blobs / ("sha256-" + "cd" * 32)
+    unused.write_bytes(b"no manifest uses me")
     store.prune()
-    assert partial.exists()  # the next pull resumes it
+    assert partial.exists() and ollama_part.exists()  # the next pull (ours or Ollama's) resumes it
+    assert not unused.exists()
 
 
 def test_mirror_command_serves_a_store(tmp_path: Path) -> None:

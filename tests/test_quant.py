@@ -211,3 +211,45 @@ def test_speed_and_the_kv_cache_llama_cpp_allocates(f16: Path):
     assert result.generated_tokens > 0 and result.generation_tokens_per_s > 0
     assert result.prompt_tokens_per_s > 0 and result.load_s > 0
     assert result.rss_bytes > 0 and len(result.answers) == 1
+
+
+def test_bf16_source_dequantizes_to_the_same_numbers(f16: Path, quant_dir: Path, tmp_path: Path):
+    from gguf import GGUFReader
+
+    bf16 = quantize(f16, quant_dir / "bf16.gguf", "BF16").destination
+    report = to_f16(bf16, tmp_path / "from-bf16.gguf")
+    assert report.source_type == "BF16"
+    ours = {t.name: np.asarray(t.data, dtype=np.float32) for t in GGUFReader(report.destination).tensors}
+    for t in GGUFReader(f16).tensors:  # BF16 keeps 8 mantissa bits: within 1/128 of the F16 value
+        assert ours[t.name].shape == np.asarray(t.data).shape, t.name
+        assert np.allclose(ours[t.name], np.asarray(t.data, dtype=np.float32), rtol=1 / 128, atol=1e-6), t.name
+
+
+# --- the same through Ollama ------------------------------------------------------------------------
+
+def test_variants_registered_compared_and_removed(client, f16: Path, quant_dir: Path):
+    from lessons_lib.quant import ollama_lab
+
+    q4_0 = quantize(f16, quant_dir / "lab-q4_0.gguf", "Q4_0").destination
+    names = ollama_lab.register_variants(client, {"Q4_1": bundled_gguf_path(), "Q4_0": q4_0}, base="quant-test")
+    try:
+        assert names == {"Q4_1": "quant-test:q4_1", "Q4_0": "quant-test:q4_0"}
+        assert client.show(names["Q4_0"]).details.quantization_level == "Q4_0"
+        table = ollama_lab.compare_answers(client, names, "Say hello.", {"num_predict": 4, "temperature": 0.0})
+        assert list(table.index) == ["Q4_1", "Q4_0"]
+        assert table["answer"].str.len().gt(0).all() and table["gen tok/s"].gt(0).all()
+        assert table.loc["Q4_0", "size (MB)"] == round(q4_0.stat().st_size / 1e6, 1)
+    finally:
+        ollama_lab.remove_models(client, names)
+    listed = {m.model for m in client.list().models}
+    assert not set(names.values()) & listed
+    ollama_lab.remove_models(client, names)  # already gone: not an error
+
+
+def test_lab_arguments_are_checked_before_any_work(f16: Path):
+    from lessons_lib.quant.experiment import kv_cache_lab, measure_variants
+
+    with pytest.raises(ValueError, match="must include F16"):
+        measure_variants({"Q8_0": f16}, {})
+    with pytest.raises(ValueError, match="unknown KV cache type 'q5_0'; choose from: f16, q8_0, q4_0"):
+        kv_cache_lab(f16, kv_types=("f16", "q5_0"))

@@ -59,3 +59,17 @@ def test_context_and_kv_type_change_the_kv_cache():
 def test_context_is_capped_at_the_models_maximum():
     fit = WillItFit(machine(64), model="llama3-8b", quant="Q4_0", n_ctx=131072)
     assert fit.estimate.n_ctx == catalog.find("llama3-8b").context_max == 8192
+
+
+def test_bad_choices_are_explained_and_near_misses_accepted():
+    with pytest.raises(ValueError, match="no model 'nope' in the course catalog.*llama3.1-8b"):
+        WillItFit(machine(64), model="nope")
+    with pytest.raises(ValueError, match="Quantization must be one of: .*Q4_K_M"):
+        WillItFit(machine(64), quant="Q9_X")
+    with pytest.raises(ValueError, match="KV cache type must be one of"):
+        WillItFit(machine(64), kv_type="q2")
+    with pytest.raises(ValueError, match="whole number of tokens"):
+        WillItFit(machine(64), n_ctx=0)
+    fit = WillItFit(machine(64), model="llama3.1:8b", quant="q8_0", n_ctx=5000, kv_type="Q8_0")
+    assert (fit.model.value, fit.quant.value, fit.ctx.value, fit.kv.value) == ("llama3.1-8b", "Q8_0", 5000, "q8_0")
+    assert fit.estimate.n_ctx == 5000

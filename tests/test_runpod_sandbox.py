@@ -163,3 +163,19 @@ def test_pull_through_the_proxy_streams_progress(models_dir, tmp_path):
         assert name in [m.model for m in client.list().models]
         assert pods.pull_model(client, name, progress=False).endswith("nothing to pull.")
         pods.terminate(pod.id, say=lambda _: None)
+
+
+def test_workshop_command_names_a_busy_port_and_a_room_address(tmp_path, capsys):
+    import socket
+
+    from lessons_lib.cloud.sandbox import Sandbox
+    from lessons_lib.cloud.sandbox.__main__ import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--port", str(port), "--models", str(tmp_path)]) == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+    room = Sandbox(tmp_path, host="0.0.0.0", port=8765, activate=False, public_host="10.0.0.5")
+    assert room.url == "http://10.0.0.5:8765" and room.proxy_template.startswith("http://10.0.0.5:8765/proxy/")

@@ -212,7 +212,10 @@ def test_not_enough_memory_is_explained(proxied, proxy):
     cw = CompareWidget(client=proxied, runs=[chat.Run(MODEL, {"num_ctx": 10_000_000})], prompt="hi")
     cw.run_button.click()
     (_, result), = cw.wait(WAIT)
-    assert result.error == direct.error and "Not enough memory" in cw.table.value
+    # Same explanation both ways (the free-memory figure in it is measured per request, so it may differ).
+    assert direct.error.startswith(f"Not enough memory for '{MODEL}'")
+    assert result.error.startswith(f"Not enough memory for '{MODEL}'") and "GiB" in result.error
+    assert "Not enough memory" in cw.table.value
     bodies = [b for b, _ in proxy.chat_bodies()]
     assert [b["options"]["num_ctx"] for b in bodies] == [10_000_000, 10_000_000]
 
@@ -251,6 +254,43 @@ def test_compare_runs_side_by_side(proxied, proxy):
     assert table["tok/s"].iloc[0] > 0
     assert cw.table.value.count("<th>") == 3 and "tok/s" in cw.table.value
 
+    picker = CompareWidget(client=proxied, prompt="Name a colour.")
+    assert MODEL in picker.models.options and MODEL in picker.models.value  # filled from the server's list
+    picker.models.value = ()
+    assert picker.run() is False and "at least one model" in picker.error.value
+
     bodies = [b for b, _ in proxy.chat_bodies()]
     assert [b["options"] for b in bodies[:2]] == [{"num_predict": 8, "temperature": 0.0, "seed": 1}] * 2
     assert bodies[2]["model"] == "missing:1b"
+
+
+def test_stop_before_any_text_leaves_no_empty_turn(proxied, proxy):
+    w = ChatWidget(client=proxied, temperature=0.0, max_tokens=200)
+    w.prompt.value = "Write a long story about a dragon."
+    w.send_button.click()
+    w.stop_button.click()  # long before the first token can arrive
+    result = w.wait(WAIT)
+    assert result.stopped and result.content == "" and result.ttft_s is None
+    assert w.export() == []  # no user turn without an answer, no empty assistant message
+    assert w.prompt.value == "Write a long story about a dragon."  # the learner's text comes back
+    assert "first token" not in w.stats.value and "no answer text came back" in w.stats.value
+    assert "stopped" in w.stats.value and w.error.value == ""
+
+
+def test_compare_stop_skips_the_remaining_runs(proxied, proxy):
+    runs = [chat.Run(MODEL, {"num_predict": 200}), chat.Run(MODEL, {}), chat.Run(MODEL, {})]
+    cw = CompareWidget(client=proxied, runs=runs, prompt="Write a long story.")
+    cw.run_button.click()
+    cw.stop_button.click()
+    results = cw.wait(WAIT)
+    assert len(results) == 1 and results[0][1].stopped
+    assert "Generating" not in cw.table.value  # skipped runs do not look as if they were still running
+    assert cw.table.value.count("<th>") == 1
+    assert not cw.run_button.disabled and cw.stop_button.disabled
+    assert len(proxy.chat_bodies()) == 1  # the skipped runs never reached the server
+
+
+def test_markdown_answers_render_but_cannot_inject_html():
+    page = chat.render_markdown("**Bun**, patty\n\n<script>alert(1)</script> <b onclick=x>hi</b>")
+    assert "<strong>Bun</strong>" in page
+    assert "<script>" not in page and "<b onclick" not in page and "&lt;script&gt;" in page

@@ -18,7 +18,7 @@ __all__ = ["Workload", "PodPlan", "PodCost", "TokenCost", "pod_cost", "token_cos
 
 # --- learner-facing strings ---------------------------------------------------------------------
 ERR_POSITIVE = "{name} must be a positive number, not {value!r}"
-ERR_NOT_NEGATIVE = "{name} cannot be negative ({value!r})"
+ERR_NOT_NEGATIVE = "{name} must be a number, zero or more, not {value!r}"
 ROW_POD = "Pod {gpu} ({cloud}, {pricing})"
 ROW_TOKENS = "API {model} (per token)"
 COL_OPTION, COL_HOURS, COL_COMPUTE, COL_STORAGE, COL_TOTAL, COL_PER_ITEM = (
@@ -42,8 +42,9 @@ class Workload:
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(ERR_POSITIVE.format(name=name, value=value))
         for name in ("tokens_in", "tokens_out", "prompt_tokens_per_s"):
-            if getattr(self, name) < 0:
-                raise ValueError(ERR_NOT_NEGATIVE.format(name=name, value=getattr(self, name)))
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(ERR_NOT_NEGATIVE.format(name=name, value=value))
 
     @property
     def generation_hours(self) -> float:
@@ -95,8 +96,11 @@ def pod_cost(workload: Workload, plan: PodPlan) -> PodCost:
     """Dollars for running the workload on one pod, including start, pull, idle and storage."""
     for name in ("start_minutes", "model_pull_minutes", "idle_hours", "container_disk_gb", "volume_gb",
                  "stopped_days"):
-        if getattr(plan, name) < 0:
-            raise ValueError(ERR_NOT_NEGATIVE.format(name=name, value=getattr(plan, name)))
+        value = getattr(plan, name)
+        if not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(ERR_NOT_NEGATIVE.format(name=name, value=value))
+    if not isinstance(plan.gpu_count, int) or plan.gpu_count < 1:
+        raise ValueError(ERR_POSITIVE.format(name="gpu_count", value=plan.gpu_count))
     hours = workload.generation_hours + (plan.start_minutes + plan.model_pull_minutes) / 60 + plan.idle_hours
     running_storage = (plan.container_disk_gb * STORAGE["container_running"]
                        + plan.volume_gb * STORAGE["volume_running"]) * hours / HOURS_PER_MONTH

@@ -28,6 +28,8 @@ MSG_BUDGET = "Budget: at most {hours} and {dollars}; the pod is {action} when ei
 MSG_OVER_BUDGET = "Budget reached ({why}): the pod is being {action}."
 MSG_ENDED = "Pod {id} {action} ({reason}); it ran {uptime:.0f} s of billed time, about ${cost:.4f}."
 MSG_ERROR = "Something went wrong ({error}); ending the pod so it does not keep billing."
+MSG_END_FAILED = ("Could not end pod {id} ({error}): it may still bill. Run cloud.cleanup() when the API answers "
+                  "again, or end it in the RunPod console. (The kernel will also try when it shuts down.)")
 REASON_EXIT = "end of the block"
 REASON_ERROR = "error"
 REASON_INTERRUPT = "interrupted"
@@ -35,15 +37,24 @@ REASON_ATEXIT = "kernel shutting down"
 REASON_CALL = "asked"
 ERR_ON_EXIT = "on_exit must be 'terminate' or 'stop', not {value!r}"
 ERR_NOT_STARTED = "The pod is not running: call start() (or use `with PodSession(...)`) first."
+ERR_ALREADY_STARTED = ("This session already has pod {id}: end() it first, or make a new PodSession "
+                       "(one session guards one pod).")
 WHY_HOURS = "{used:.2f} h of {limit:g} h"
 WHY_DOLLARS = "${used:.4f} of ${limit:g}"
 NO_LIMIT = "no limit"
+ERR_BUDGET = "Budget {name} must be a positive number or None (no limit), not {value!r}"
 
 
 @dataclass(frozen=True)
 class Budget:
     max_hours: float | None = 1.0
     max_dollars: float | None = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_hours", "max_dollars"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0):
+                raise ValueError(ERR_BUDGET.format(name=name, value=value))
 
     def exceeded(self, hours: float, dollars: float) -> str | None:
         if self.max_hours is not None and hours >= self.max_hours:
@@ -90,14 +101,17 @@ class PodSession:
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> "PodSession":
+        if self.pod_id is not None and self.ended != "terminated":
+            raise RuntimeError(ERR_ALREADY_STARTED.format(id=self.pod_id))
+        self.pod_id = self.last = self.ended = self.end_reason = self.url = self._client = None  # may start anew
+        self._paid, self._paid_s = 0.0, 0
         atexit.register(self._at_exit)
         try:
             info = pods.deploy(self.spec, self.name, allow_fallback=self.allow_fallback, say=self.say)
             self.pod_id, self.last, self._started_wall = info.id, info, time.monotonic()
             if self.budget is not None:
                 self.say(self.budget.describe(self._action()))
-                self._watch = threading.Thread(target=self._watchdog, daemon=True, name=f"budget-{info.id}")
-                self._watch.start()
+            self._arm()
             self.url = pods.wait_ready(info.id, timeout=self.ready_timeout, poll=self.poll, progress=self.progress)
             self.say(pods.MSG_READY.format(id=info.id, seconds=time.monotonic() - self._started_wall, url=self.url))
         except BaseException as exc:
@@ -105,11 +119,24 @@ class PodSession:
             raise
         return self
 
+    def _arm(self) -> None:
+        """Guard a running pod: the atexit hook, and the budget watchdog (restarted after a resume)."""
+        atexit.unregister(self._at_exit)  # never twice
+        atexit.register(self._at_exit)
+        if self.budget is not None and (self._watch is None or self._stop_watch.is_set()):
+            self._stop_watch = threading.Event()  # each watchdog has its own: an old one may still be finishing
+            self._watch = threading.Thread(target=self._watchdog, args=(self._stop_watch,), daemon=True,
+                                           name=f"budget-{self.pod_id}")
+            self._watch.start()
+
     def _fail(self, exc: BaseException) -> None:
         reason = REASON_INTERRUPT if isinstance(exc, KeyboardInterrupt) else REASON_ERROR
         if self.pod_id is not None:
             self.say(MSG_ERROR.format(error=redact(f"{type(exc).__name__}: {exc}")))
-            self.end(reason=reason)
+            try:
+                self.end(reason=reason)
+            except Exception as failed:  # keep the learner's original error; say how to end the pod
+                self.say(MSG_END_FAILED.format(id=self.pod_id, error=redact(f"{type(failed).__name__}: {failed}")))
         else:
             atexit.unregister(self._at_exit)
 
@@ -142,10 +169,10 @@ class PodSession:
         try:
             self.end(reason=REASON_ATEXIT)
         except Exception as exc:  # the API may be gone at exit; say so rather than stay silent
-            self.say(MSG_ERROR.format(error=redact(str(exc))))
+            self.say(MSG_END_FAILED.format(id=self.pod_id, error=redact(f"{type(exc).__name__}: {exc}")))
 
-    def _watchdog(self) -> None:
-        while not self._stop_watch.wait(self.watch_every):
+    def _watchdog(self, stop: threading.Event) -> None:
+        while not stop.wait(self.watch_every):
             try:
                 info = self.status(quiet=True)
                 if info is None or self.budget is None:
@@ -168,9 +195,18 @@ class PodSession:
             return stopped
 
     def resume(self, gpu_count: int | None = None) -> pods.PodInfo:
-        """Resume a stopped pod on its host and wait until Ollama answers again."""
-        pods.resume(self._require(), gpu_count or self.spec.gpu_count)
-        self.url = pods.wait_ready(self._require(), timeout=self.ready_timeout, poll=self.poll, progress=self.progress)
+        """Resume a stopped pod on its host and wait until Ollama answers again. The guard is on
+        again (also after `end(how="stop")`); a pod that never gets ready is ended."""
+        pod_id = self._require()
+        pods.resume(pod_id, gpu_count or self.spec.gpu_count)
+        with self._lock:
+            self.ended = self.end_reason = None
+            self._arm()
+        try:
+            self.url = pods.wait_ready(pod_id, timeout=self.ready_timeout, poll=self.poll, progress=self.progress)
+        except BaseException as exc:
+            self._fail(exc)
+            raise
         return self.status()
 
     def _require(self) -> str:
@@ -222,7 +258,11 @@ class PodSession:
 
     def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> None:
         if exc_type is None:
-            self.end(reason=REASON_EXIT)
+            try:
+                self.end(reason=REASON_EXIT)
+            except Exception as failed:
+                self.say(MSG_END_FAILED.format(id=self.pod_id, error=redact(f"{type(failed).__name__}: {failed}")))
+                raise
         else:
             self._fail(exc)  # type: ignore[arg-type]
 

@@ -37,6 +37,8 @@ MSG_TRY = "Trying {gpu} ({cloud} cloud)..."
 MSG_NO_CAPACITY = "No {gpu} free in the {cloud} cloud right now."
 MSG_DEPLOYED = "Pod {name} ({id}) deployed: {gpu} x{count}, {cloud} cloud, ${cost:.2f}/h."
 MSG_ORPHAN = "The API failed after creating pod {id}; it was terminated so it cannot bill."
+MSG_ORPHAN_LEFT = ("The API failed after creating pod {id} and could not terminate it: it may still bill. "
+                   "Run cloud.cleanup() when the API answers again, or terminate it in the RunPod console.")
 MSG_WAIT_RUNTIME = "waiting for the container"
 MSG_WAIT_API = "waiting for Ollama to answer"
 MSG_READY = "Pod {id} ready after {seconds:.0f} s: {url}"
@@ -51,6 +53,8 @@ ERR_NOT_READY = ("Pod {id} was not ready after {timeout:.0f} s ({phase}). RunPod
                  "images; try again, or another GPU type.")
 ERR_UNKNOWN_MODEL = "{model} is not in the course catalog; give disk sizes and a GPU yourself."
 ERR_NO_GPU_FITS = "No GPU in the price table has the {need} this model needs."
+ERR_CLOUD_TYPE = "cloud_type must be 'COMMUNITY', 'SECURE' or 'ALL', not {value!r}"
+ERR_GPU_COUNT = "gpu_count must be a whole number from 1 up, not {value!r}"
 STATE_LABELS = {"starting": "starting", "running": "running", "exited": "stopped", "terminated": "terminated"}
 
 
@@ -81,6 +85,12 @@ class PodSpec:
     ports: str = f"{OLLAMA_PORT}/http"
     env: dict[str, str] = field(default_factory=lambda: {"OLLAMA_HOST": "0.0.0.0"})
     fallbacks: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:  # fail here, with the fix, not deep inside the SDK after a request
+        if self.cloud_type not in ("COMMUNITY", "SECURE", "ALL"):
+            raise ValueError(ERR_CLOUD_TYPE.format(value=self.cloud_type))
+        if not isinstance(self.gpu_count, int) or self.gpu_count < 1:
+            raise ValueError(ERR_GPU_COUNT.format(value=self.gpu_count))
 
     def hourly_estimate(self) -> float:
         """The price-table estimate for this spec: what the learner agrees to before deploying."""
@@ -167,6 +177,7 @@ def spec_for_model(model: str, gpu: str | None = None, cloud_type: str = "COMMUN
                    n_ctx: int = 4096, fallbacks: Iterable[tuple[str, str]] = ()) -> PodSpec:
     """Disk (and volume, to keep models across stop) sized from the model's download size."""
     size, _ = _model_needs(model, n_ctx)
+    cloud_type = str(cloud_type).upper()
     cloud = "secure" if cloud_type == "SECURE" else "community"
     gpu_id = prices.gpu_price(gpu).gpu_id if gpu else gpu_for_model(model, n_ctx, cloud).gpu_id
     model_gb = math.ceil(size / 1e9 * 1.2)  # 20% room: Ollama writes a partial file while pulling
@@ -196,30 +207,42 @@ def deploy(spec: PodSpec, name: str | None = None, *, allow_fallback: bool = Fal
            say: Callable[[str], None] = print) -> PodInfo:
     """Create the pod; on a capacity error try spec.fallbacks (if allowed). Never leaves an orphan:
     after any error it looks the pod up by its unique name and terminates what it finds."""
-    import runpod
-
     name = name or unique_name()
     options = [(spec.gpu_type_id, spec.cloud_type)] + (list(spec.fallbacks) if allow_fallback else [])
     tried = []
     for gpu, cloud in options:
         gpu_id = prices.gpu_price(gpu).gpu_id if gpu in {r.display_name for r in prices.GPU_PRICES} else gpu
         say(MSG_TRY.format(gpu=gpu_id, cloud=cloud.lower()))
+        created = None
         try:
             created = _create(spec, name, gpu_id, cloud)
+            info = get(created["id"])  # an error (or Ctrl+C) here must not leave the new pod billing
         except BaseException as exc:
-            for orphan in _safe_find(name):
-                runpod.terminate_pod(orphan["id"])
-                say(MSG_ORPHAN.format(id=orphan["id"]))
+            _end_orphans(name, (created or {}).get("id"), say)
             if isinstance(exc, Exception) and is_capacity_error(exc):
                 say(MSG_NO_CAPACITY.format(gpu=gpu_id, cloud=cloud.lower()))
                 tried.append(f"{gpu_id} ({cloud.lower()})")
                 continue
             raise
-        info = get(created["id"])
         say(MSG_DEPLOYED.format(name=name, id=info.id, gpu=info.gpu or gpu_id, count=info.gpu_count,
                                 cloud=cloud.lower(), cost=info.cost_per_hr))
         return info
     raise CapacityError(ERR_CAPACITY_ALL.format(tried=", ".join(tried)))
+
+
+def _end_orphans(name: str, pod_id: str | None, say: Callable[[str], None]) -> None:
+    """After a failed deploy: terminate the pod it created (by id if known, else by its unique name).
+    Never raises, so the original error is the one the learner sees."""
+    import runpod
+
+    ids = {pod_id} if pod_id else set()
+    ids.update(p["id"] for p in _safe_find(name))
+    for orphan in sorted(ids):
+        try:
+            runpod.terminate_pod(orphan)
+            say(MSG_ORPHAN.format(id=orphan))
+        except Exception:  # the API is down: say what to do instead of hiding the first error
+            say(MSG_ORPHAN_LEFT.format(id=orphan))
 
 
 def _safe_find(name: str) -> list[dict[str, Any]]:

@@ -148,15 +148,24 @@ class _Build:
         except UnknownQuantization as exc:
             raise ProgressError(400, str(exc)) from None
         source = self.store.blob_path(model_layer["digest"])
-        source_type = gguf_file.read(source).file_type
+        header = gguf_file.read(source)
+        source_type = header.file_type
         if source_type not in QUANT_SOURCES:
             raise ProgressError(400, ERR_QUANT_SOURCE.format(name=label, type=source_type))
         status = f"quantizing {source_type} model to {target}"
         temp = self.store.blobs / f".partial-quantize-{uuid.uuid4().hex}.gguf"
+        # llama.cpp reports per tensor; like Ollama, total/completed count the source's bytes
+        sizes = {t.name: t.n_bytes for t in header.tensors}
+        total_bytes, done_bytes = sum(sizes.values()), 0
+
+        def report(done: int, _total: int, name: str) -> None:
+            nonlocal done_bytes
+            if done:  # `name` has just been written
+                done_bytes = min(total_bytes, done_bytes + sizes.get(name, 0))
+            self.emit(line(status, QUANT_DIGEST, total_bytes, done_bytes))
+
         try:
-            # total/completed count tensors (llama.cpp reports per tensor), Ollama's bar works the same
-            quantize(source, temp, target,
-                     progress=lambda done, total, _name: self.emit(line(status, QUANT_DIGEST, total, done)))
+            quantize(source, temp, target, progress=report)
             digest = sha256_file(temp)
             existed_before = self.store.has_blob(digest)
             self.store.add_file_as_blob(temp)

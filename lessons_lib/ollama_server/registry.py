@@ -17,7 +17,6 @@ checksums, download URL, token); `HF_ENDPOINT` points it elsewhere, as huggingfa
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -37,6 +36,7 @@ from .store import (
     Store,
     config_for,
     normalize_digest,
+    sha256_file,
 )
 
 REGISTRY_ENV = "WORKBOOK_REGISTRY"
@@ -61,6 +61,8 @@ ERR_DIGEST = "digest mismatch, file must be downloaded again: want {want}, got {
 ERR_SIZE = "pulling {short}: expected {total} bytes, received {got}; the download was discarded"
 ERR_HF_NO_GGUF = "pull model manifest: {repo} has no GGUF files"
 ERR_HF_NO_QUANT = "pull model manifest: {repo} has no {quant} GGUF file; available: {available}"
+ERR_HF_DENIED = ("pull model manifest: {repo} is gated or private on Hugging Face: accept its terms on "
+                 "https://huggingface.co/{repo} and log in (`hf auth login`, or set HF_TOKEN), then pull again")
 ERR_HF_SPLIT = "pull model manifest: {file} is split into parts, which the embedded server cannot import"
 
 
@@ -128,8 +130,10 @@ def _reason(exc: Exception) -> str:
 
 
 def _download(store: Store, url: str, digest: str, size: int, http: httpx.Client, emit: Emit,
-              headers: dict[str, str] | None = None) -> bool:
-    """Bring one layer into its partial file; False when the blob is already present."""
+              headers: dict[str, str] | None = None, denied: str | None = None) -> bool:
+    """Bring one layer into its partial file; False when the blob is already present.
+
+    `denied`: the message for HTTP 401/403 (a gated or private Hugging Face repo)."""
     short = f"pulling {digest[7:19]}"
     if store.has_blob(digest):
         emit(line(short, digest, size, size))  # a present layer is complete at once
@@ -150,6 +154,8 @@ def _download(store: Store, url: str, digest: str, size: int, http: httpx.Client
             with http.stream("GET", url, headers=request_headers) as answer:
                 if done and answer.status_code == 200:  # the server ignored Range: take it from the start
                     done = 0
+                elif answer.status_code in (401, 403) and denied:
+                    raise ProgressError(500, denied)
                 elif answer.status_code not in (200, 206):
                     raise ProgressError(500, ERR_BLOB_STATUS.format(short=short, url=url, status=answer.status_code))
                 with open(partial, "r+b" if done else "wb") as fh:
@@ -177,11 +183,7 @@ def _download(store: Store, url: str, digest: str, size: int, http: httpx.Client
 def _verify_and_keep(store: Store, digest: str) -> str | None:
     """Make a verified download a blob; otherwise delete it and return the error."""
     partial = store.partial_path(digest)
-    h = hashlib.sha256()
-    with open(partial, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    got = "sha256:" + h.hexdigest()
+    got = sha256_file(partial)
     if got != digest:
         partial.unlink(missing_ok=True)  # resuming a wrong file would only repeat the error
         return ERR_DIGEST.format(want=digest, got=got)
@@ -216,7 +218,7 @@ def choose_gguf(files: list[str], quant: str, repo: str) -> str:
 
 def _pull_hf(store: Store, name: ModelName, http: httpx.Client, emit: Emit) -> None:
     from huggingface_hub import HfApi, hf_hub_url
-    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+    from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
     from huggingface_hub.utils import build_hf_headers
 
     endpoint = os.environ.get("HF_ENDPOINT") or None
@@ -224,6 +226,8 @@ def _pull_hf(store: Store, name: ModelName, http: httpx.Client, emit: Emit) -> N
     emit(line("pulling manifest"))
     try:
         info = HfApi(endpoint=endpoint).model_info(repo, files_metadata=True)
+    except GatedRepoError:
+        raise ProgressError(500, ERR_HF_DENIED.format(repo=repo)) from None
     except RepositoryNotFoundError:
         raise ProgressError(500, ERR_NO_MANIFEST) from None
     except (HfHubHTTPError, httpx.TransportError, OSError) as exc:
@@ -235,7 +239,8 @@ def _pull_hf(store: Store, name: ModelName, http: httpx.Client, emit: Emit) -> N
         raise ProgressError(500, ERR_BAD_MANIFEST.format(url=f"{repo}/{filename}"))
     digest, size = "sha256:" + sibling.lfs.sha256, int(sibling.lfs.size)
     url = hf_hub_url(repo, filename, revision=info.sha, endpoint=endpoint)
-    fetched = _download(store, url, digest, size, http, emit, headers=build_hf_headers())
+    fetched = _download(store, url, digest, size, http, emit, headers=build_hf_headers(),
+                        denied=ERR_HF_DENIED.format(repo=repo))
     emit(line("verifying sha256 digest"))
     if fetched and (error := _verify_and_keep(store, digest)):
         raise ProgressError(500, error)

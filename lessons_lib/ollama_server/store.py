@@ -44,6 +44,7 @@ BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 _HOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(:[0-9]+)?$")
 PARTIAL_SUFFIX = "-partial"  # Ollama's name for a blob still downloading
+_BLOB_NAME = re.compile(r"^sha256-[0-9a-fA-F]{64}$")  # a finished blob; nothing else is ever pruned
 DIGEST_PATTERN = re.compile(r"^sha256[:-]([0-9a-fA-F]{64})$")
 
 
@@ -399,8 +400,8 @@ class Store:
     def prune(self) -> None:
         used = self.referenced()
         for blob in self.blobs.glob("sha256-*"):
-            if blob.name.endswith(PARTIAL_SUFFIX):
-                continue  # an interrupted download, kept so the next pull resumes it
+            if not _BLOB_NAME.match(blob.name):
+                continue  # not a finished blob: a download to resume (also Ollama's `-partial-N` parts)
             if blob.name.replace("-", ":", 1) not in used:
                 blob.unlink(missing_ok=True)
 

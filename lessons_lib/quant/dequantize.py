@@ -28,9 +28,15 @@ __all__ = ["DequantizeReport", "FULL_PRECISION", "to_f16", "describe_source"]
 ORIGINAL = "{name}: already {type}, used as it is"
 STORED_IN_F16 = "the {type} model stored in F16 (dequantized from {name}; its {type} rounding stays in every variant)"
 ERR_NOT_FOUND = "model file not found: {path}"
+ERR_UNSUPPORTED = (
+    "the gguf package cannot dequantize tensor {tensor} of type {type}; start from an F16/BF16 GGUF "
+    "or from a model in another quantization"
+)
 
 FULL_PRECISION = frozenset({"F32", "F16", "BF16"})
-_UNQUANTIZED = {GGMLQuantizationType.F32, GGMLQuantizationType.F16, GGMLQuantizationType.BF16}
+# Read as numbers directly; everything else (BF16 included, which GGUFReader returns as raw bytes)
+# goes through gguf.quants.dequantize.
+_UNQUANTIZED = {GGMLQuantizationType.F32, GGMLQuantizationType.F16}
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,10 @@ def to_f16(
         writer.write_ti_data_to_file()
         total = len(reader.tensors)
         for i, t in enumerate(reader.tensors):
-            values = t.data if t.tensor_type in _UNQUANTIZED else dequantize(t.data, t.tensor_type)
+            try:
+                values = t.data if t.tensor_type in _UNQUANTIZED else dequantize(t.data, t.tensor_type)
+            except NotImplementedError:
+                raise ValueError(ERR_UNSUPPORTED.format(tensor=t.name, type=t.tensor_type.name)) from None
             shape = tuple(int(d) for d in reversed(t.shape))
             writer.write_tensor_data(np.asarray(values, dtype=_target_dtype(len(shape))).reshape(shape))
             if progress is not None:

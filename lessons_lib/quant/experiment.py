@@ -44,6 +44,8 @@ ERR_NO_MODEL = (
     "no GGUF found for {model!r}: pass a path to a .gguf file, the bundled 'smollm2:135m', or the "
     "name of a model in your Ollama store (`ollama pull {model}` first)"
 )
+ERR_NO_REFERENCE = "the variants must include {ref}: KL divergence and top-1 agreement are measured against it"
+ERR_KV_TYPE = "unknown KV cache type {kv!r}; choose from: {known}"
 BAR_QUANTIZE = "quantizing"
 BAR_DEQUANTIZE = "dequantizing to F16"
 BAR_MEASURE = "measuring"
@@ -182,6 +184,8 @@ def measure_variants(
     texts: Mapping[str, str] | None = None,
 ) -> LabResults:
     """Measure every variant: file, speed, memory, perplexity, KLD and top-1 against F16."""
+    if REFERENCE not in paths:
+        raise ValueError(ERR_NO_REFERENCE.format(ref=REFERENCE))
     threads = n_threads or os.cpu_count() or 1
     tokens = tokenize_parts(paths[REFERENCE], texts or load_eval_texts())
     rows, evaluations, speeds = [], {}, {}
@@ -230,6 +234,9 @@ def kv_cache_lab(
     texts: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """KV cache in F16 versus quantized (flash attention on for all): memory saved and its cost."""
+    unknown = [kv for kv in kv_types if kv not in KV_TYPES]
+    if unknown:
+        raise ValueError(ERR_KV_TYPE.format(kv=unknown[0], known=", ".join(KV_TYPES)))
     threads = n_threads or os.cpu_count() or 1
     tokens = tokenize_parts(model_path, texts or load_eval_texts())
     shape = ModelShape.from_gguf_metadata(gguf_file.read(model_path).metadata)

@@ -17,16 +17,16 @@ import ipywidgets as widgets
 import ollama
 
 from .. import chat
-from ..connect import Connection, connect
+from ..connect import Connection, connect, model_names
 
 _WIDE_LABEL = {"description_width": "initial"}  # show "Temperature" in full, not "Temperat…"
 _TRANSCRIPT_LAYOUT = dict(width="100%", max_height="420px", overflow="auto", border="1px solid #ddd",
                           padding="4px 8px")
 
 
-def model_list(client: ollama.Client) -> list[str]:
-    """The server's models, as `ollama list` shows them (the picker's choices)."""
-    return [m.model for m in client.list().models if m.model]
+def error_html(message: str) -> str:
+    """A learner-facing error line for a widget ("" hides it)."""
+    return f'<div style="color:#b00020"><b>⚠</b> {html.escape(message)}</div>' if message else ""
 
 
 class ChatWidget(widgets.VBox):
@@ -88,7 +88,7 @@ class ChatWidget(widgets.VBox):
     def refresh_models(self, prefer: str | None = None) -> None:
         """Fill the picker from the server's list; a server that does not answer shows why."""
         try:
-            names = model_list(self.client)
+            names = model_names(self.client)
         except Exception as exc:  # the widget must say what is wrong instead of failing to appear
             self._show_error(chat.explain_error(exc, prefer or "", chat.server_url(self.client), self.lang))
             names = []
@@ -179,8 +179,9 @@ class ChatWidget(widgets.VBox):
         else:
             self.stats.value = ""
             self._show_error(result.error if result is not None and result.error else "")
-            if not self.prompt.value:
-                self.prompt.value = prompt  # a failed turn gives the learner's text back
+        answered = result is not None and result.ok and not (result.stopped and not result.content)
+        if not answered and not self.prompt.value:
+            self.prompt.value = prompt  # a failed (or at once stopped) turn gives the learner's text back
         self._past_html = "".join(self._bubble(self._speaker(m["role"]), m["content"])
                                   for m in self.conversation.history)
         self._live = ""
@@ -203,4 +204,4 @@ class ChatWidget(widgets.VBox):
         self.transcript.value = self._past_html + live
 
     def _show_error(self, message: str) -> None:
-        self.error.value = (f'<div style="color:#b00020"><b>⚠</b> {html.escape(message)}</div>' if message else "")
+        self.error.value = error_html(message)

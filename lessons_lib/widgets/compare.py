@@ -18,8 +18,8 @@ import ipywidgets as widgets
 import ollama
 
 from .. import chat
-from ..connect import Connection, connect
-from .chat import model_list
+from ..connect import Connection, connect, model_names
+from .chat import error_html
 
 
 class CompareWidget(widgets.VBox):
@@ -50,14 +50,14 @@ class CompareWidget(widgets.VBox):
         self._thread: threading.Thread | None = None
 
         self.run_button.on_click(lambda _: self.run())
-        self.stop_button.on_click(lambda _: self._stop.set())
+        self.stop_button.on_click(lambda _: self.stop())
         picker = [] if self.fixed_runs else [self.models]
         super().__init__([self.prompt, widgets.HBox(picker + [self.max_tokens]),
                           widgets.HBox([self.run_button, self.stop_button]), self.table, self.error])
         self.add_class("workbook-compare")
         if not self.fixed_runs:
             try:
-                names = model_list(client)
+                names = model_names(client)
             except Exception as exc:
                 self._show_error(chat.explain_error(exc, "", chat.server_url(client), lang))
                 names = []
@@ -81,7 +81,7 @@ class CompareWidget(widgets.VBox):
             self._show_error(chat.text(self.lang, "empty_prompt"))
             return False
         if not runs:
-            self._show_error(chat.text(self.lang, "no_model"))
+            self._show_error(chat.text(self.lang, "pick_models" if self.models.options else "no_model"))
             return False
         self._show_error("")
         self.results = []
@@ -91,6 +91,10 @@ class CompareWidget(widgets.VBox):
         self._thread = threading.Thread(target=self._work, args=(prompt, runs), daemon=True, name="workbook-compare")
         self._thread.start()
         return True
+
+    def stop(self) -> None:
+        """Stop the answer being generated and skip the runs not started yet."""
+        self._stop.set()
 
     def wait(self, timeout: float | None = None) -> list[tuple[chat.Run, chat.ChatResult]]:
         if self._thread is not None:
@@ -111,6 +115,7 @@ class CompareWidget(widgets.VBox):
         except Exception as exc:  # shown, never lost in the thread
             self._show_error(chat.explain_error(exc, "", chat.server_url(self.client), self.lang))
         finally:
+            self._render()  # runs skipped by Stop leave the table instead of showing "Generating…" forever
             self.run_button.disabled, self.stop_button.disabled = False, True
 
     def _render(self, pending: Sequence[chat.Run] = ()) -> None:
@@ -130,4 +135,4 @@ class CompareWidget(widgets.VBox):
                             f"<tr>{head}</tr><tr>{answers}</tr><tr>{stats}</tr></table>")
 
     def _show_error(self, message: str) -> None:
-        self.error.value = f'<div style="color:#b00020"><b>⚠</b> {html.escape(message)}</div>' if message else ""
+        self.error.value = error_html(message)

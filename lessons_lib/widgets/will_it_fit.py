@@ -42,6 +42,9 @@ VERDICT_OK = "✅ {message}"
 VERDICT_NO = "❌ {message}"
 KV_NOTE = "A quantized KV cache needs flash attention; it is switched on for this estimate."
 ERROR = "Cannot estimate: {error}"
+ERR_MODEL = "no model {model!r} in the course catalog; choose a key or an Ollama name: {known}"
+ERR_CHOICE = "{what} must be one of: {known}; got {value!r}"
+ERR_CTX = "the context must be a whole number of tokens above 0, got {value!r}"
 
 QUANTS = tuple(FILE_BITS_PER_WEIGHT)
 CONTEXTS = (2048, 4096, 8192, 16384, 32768, 65536, 131072)
@@ -54,11 +57,12 @@ class WillItFit:
     def __init__(self, machine: Machine | None = None, model: str = "llama3.1-8b", quant: str = "Q4_K_M",
                  n_ctx: int = 4096, kv_type: str = "f16"):
         self.machine = machine if machine is not None else detect()
+        model, quant, n_ctx, kv_type = _checked(model, quant, n_ctx, kv_type)
         style = {"description_width": "initial"}
         self.model = w.Dropdown(options=[(m.display_name, m.key) for m in catalog.CATALOG], value=model,
                                 description=LABELS["model"], style=style)
         self.quant = w.Dropdown(options=QUANTS, value=quant, description=LABELS["quant"], style=style)
-        self.ctx = w.Dropdown(options=CONTEXTS, value=n_ctx, description=LABELS["ctx"], style=style)
+        self.ctx = w.Dropdown(options=sorted({*CONTEXTS, n_ctx}), value=n_ctx, description=LABELS["ctx"], style=style)
         self.kv = w.Dropdown(options=KV_TYPES, value=kv_type, description=LABELS["kv"], style=style)
         self.output = w.HTML()
         self.estimate: MemoryEstimate | None = None
@@ -106,3 +110,19 @@ class WillItFit:
 
     def show(self) -> w.VBox:
         return self.widget
+
+
+def _checked(model: str, quant: str, n_ctx: int, kv_type: str) -> tuple[str, str, int, str]:
+    """The constructor's arguments as the dropdowns hold them, or a ValueError that lists the choices."""
+    found = catalog.find(model) if isinstance(model, str) else None
+    if found is None:
+        raise ValueError(ERR_MODEL.format(model=model, known=", ".join(m.key for m in catalog.CATALOG)))
+    quant_key = quant.strip().upper() if isinstance(quant, str) else quant
+    if quant_key not in QUANTS:
+        raise ValueError(ERR_CHOICE.format(what=LABELS["quant"], known=", ".join(QUANTS), value=quant))
+    kv_key = kv_type.strip().lower() if isinstance(kv_type, str) else kv_type
+    if kv_key not in KV_TYPES:
+        raise ValueError(ERR_CHOICE.format(what=LABELS["kv"], known=", ".join(KV_TYPES), value=kv_type))
+    if isinstance(n_ctx, bool) or not isinstance(n_ctx, int) or n_ctx <= 0:
+        raise ValueError(ERR_CTX.format(value=n_ctx))
+    return found.key, quant_key, n_ctx, kv_key

@@ -4,19 +4,20 @@ Both are the course's registry mirror (real HTTP on 127.0.0.1, real GGUF bytes),
   - `drop_after`: the next `drops` blob responses stop after that many body bytes (connection cut);
   - `corrupt`: blob bodies arrive with one byte changed (the digest will not match);
   - `/api/models/<user>/<repo>` and `/<user>/<repo>/resolve/<rev>/<file>`: the two hub calls
-    an hf.co pull makes, serving `hub_files` (file name -> path on disk).
+    an hf.co pull makes, serving `hub_files` (file name -> path on disk); `hub_gated`: downloads
+    answer 401, as the hub does for a gated repo whose terms were not accepted.
 Every request is recorded as (method, path, Range header).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Any
 
 from lessons_lib.ollama_server.mirror import MirrorHandler, MirrorHTTPServer, RegistryMirror
+from lessons_lib.ollama_server.store import sha256_file
 
 _MODEL_INFO = re.compile(r"^/api/models/([^/]+)/([^/]+)(?:/revision/[^/]+)?$")
 _RESOLVE = re.compile(r"^/([^/]+)/([^/]+)/resolve/([^/]+)/(.+)$")
@@ -41,6 +42,8 @@ class FaultyHandler(MirrorHandler):
             file = self.server.hub_files.get(name) if f"{user}/{repo}" == self.server.hub_repo else None
             if file is None:
                 return self.send_error_json(404, "EntryNotFound", "not found")
+            if self.server.hub_gated:  # what the hub answers a download of a gated repo without access
+                return self.send_error_json(401, "GatedRepo", "Access to this model is restricted")
             return self.send_file(file, send_body)
         super().answer(send_body)
 
@@ -57,8 +60,9 @@ class FaultyHandler(MirrorHandler):
         siblings = []
         for name, path in self.server.hub_files.items():
             size = path.stat().st_size
+            sha256 = sha256_file(path).removeprefix("sha256:")
             siblings.append({"rfilename": name, "size": size,
-                             "lfs": {"sha256": _sha256(path), "size": size, "pointerSize": 134}})
+                             "lfs": {"sha256": sha256, "size": size, "pointerSize": 134}})
         siblings.append({"rfilename": "README.md", "size": 10})
         self.send_bytes(json.dumps({"id": repo, "sha": HUB_REVISION, "siblings": siblings}).encode(),
                         "application/json", True)
@@ -87,6 +91,7 @@ class FaultyServer(MirrorHTTPServer):
         self.drops = 0
         self.corrupt = False
         self.hub_repo = ""
+        self.hub_gated = False
         self.hub_files: dict[str, Path] = {}
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -107,11 +112,3 @@ class FaultyRegistry(RegistryMirror):
     def server(self) -> FaultyServer:
         assert self.httpd is not None
         return self.httpd
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()

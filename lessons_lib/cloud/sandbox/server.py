@@ -25,7 +25,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from ..keys import ApiKey
-from .state import ApiError, Cloud, Faults, SimClock, default_models
+from .state import ERR_CPU_PODS, ApiError, Cloud, Faults, SimClock, default_models
 
 __all__ = ["Sandbox", "running_pod_servers", "PROXY_ENV", "BASE_URL_ENV"]
 
@@ -78,7 +78,7 @@ def _wire(cloud: Cloud):
                                                          lambda a: cloud.pod_view(cloud.deploy(a)))
 
     def cpu(_a):
-        raise ApiError("CPU pods are not emulated by the course sandbox; give a gpu_type_id.")
+        raise ApiError(ERR_CPU_PODS)
     mutation["deployCpuPod"].resolve = guard("deployCpuPod", cpu)
     mutation["podStop"].resolve = guard("podStop", lambda a: cloud.pod_view(cloud.stop(a["podId"])))
     mutation["podResume"].resolve = guard(
@@ -153,12 +153,13 @@ class Sandbox:
 
     def __init__(self, models: str | os.PathLike[str] | None = None, *, time_scale: float = 60.0,
                  boot_seconds: float = 20.0, host: str = "127.0.0.1", port: int = 0, activate: bool = True,
-                 api_key: str | None = None):
+                 api_key: str | None = None, public_host: str | None = None):
         self.clock = SimClock(time_scale)
         self.faults = Faults()
         self.cloud = Cloud(Path(models) if models else default_models(), self.clock, boot_seconds, self.faults)
         self.api_key = ApiKey(api_key or "rp_sandbox_" + secrets.token_hex(12))
         self.host, self.port = host, port
+        self.public_host = public_host  # the name learners use when it listens on 0.0.0.0 for a room
         self.activate = activate
         self._server = None
         self._thread: threading.Thread | None = None
@@ -166,7 +167,7 @@ class Sandbox:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.public_host or self.host}:{self.port}"
 
     @property
     def proxy_template(self) -> str:
