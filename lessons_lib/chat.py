@@ -14,13 +14,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import ollama
 from markdown_it import MarkdownIt
 
 from .metrics import Speed, speed
+
+if TYPE_CHECKING:  # pandas loads only when a table is asked for
+    import pandas
 
 # --- learner-facing strings, English and Polish, kept together ---------------------------------
 TEXTS: dict[str, dict[str, str]] = {
@@ -303,7 +306,7 @@ def compare(
     return results
 
 
-def compare_table(results: Sequence[tuple[Run, ChatResult]], lang: str = "en") -> "pandas.DataFrame":
+def compare_table(results: Sequence[tuple[Run, ChatResult]], lang: str = "en") -> pandas.DataFrame:
     """One row per run: model, settings, answer, time to first token, tokens and tokens/s."""
     import pandas as pd
 

@@ -13,10 +13,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import psutil
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "02_run_llama_and_bielik.ipynb"
@@ -60,7 +64,7 @@ def lab(tmp_path: Path, models_dir: Path):
     news.parent.mkdir(parents=True)
     news.write_text(json.dumps({"fetchNews": "false"}))  # offline: no "Jupyter news?" prompt over the widget
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "WORKBOOK_BACKEND": "embedded", "OLLAMA_MODELS": str(models_dir),
+    env = {**os.environ, "WORKBOOK_BACKEND": "embedded", "WORKBOOK_MODELS": str(models_dir),
            "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     log = open(tmp_path / "jupyterlab.log", "w")
@@ -127,7 +131,7 @@ def _wait_for_idle_kernel(url: str, token: str) -> None:
     raise AssertionError("the notebook's kernel did not start")
 
 
-def _run_cell(page, marker: str) -> "Locator":
+def _run_cell(page, marker: str) -> Locator:
     """Click into the code cell whose text contains `marker` and run it (Ctrl+Enter), as a learner would."""
     cell = page.locator(".jp-CodeCell").filter(has_text=marker).first
     cell.scroll_into_view_if_needed()

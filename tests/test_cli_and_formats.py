@@ -23,7 +23,7 @@ def free_port() -> int:
 
 def test_serve_honours_ollama_host_and_ollama_models(tmp_path):
     port = free_port()
-    env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "OLLAMA_MODELS": str(tmp_path / "models")}
+    env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "WORKBOOK_MODELS": str(tmp_path / "models")}
     process = subprocess.Popen([sys.executable, "-m", "lessons_lib.ollama_server", "serve"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -49,7 +49,7 @@ def test_serve_reports_a_busy_port_plainly(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "OLLAMA_MODELS": str(tmp_path)}
+        env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "WORKBOOK_MODELS": str(tmp_path)}
         result = subprocess.run([sys.executable, "-m", "lessons_lib.ollama_server", "serve"], env=env,
                                 capture_output=True, text=True, timeout=60)
     assert result.returncode != 0

@@ -53,7 +53,7 @@ def one_line(capsys) -> str:
 # -- starting the embedded server -------------------------------------------------------------------
 def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("WORKBOOK_BACKEND", "embedded")
-    monkeypatch.setenv("OLLAMA_MODELS", str(tmp_path))
+    monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
     conn = connect()
     assert one_line(capsys) == conn.message == str(conn)
     assert conn.message == connect_module.MSG_FORCED.format(url=conn.url, models=tmp_path)
@@ -79,7 +79,7 @@ def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, 
 
 def test_auto_starts_the_embedded_server_when_nothing_answers(monkeypatch, tmp_path, capsys, closed_port):
     monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{closed_port}")
-    monkeypatch.setenv("OLLAMA_MODELS", str(tmp_path))
+    monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
     conn = connect(quiet=True)
     assert capsys.readouterr().out == ""
     tried = f"http://127.0.0.1:{closed_port}"
@@ -186,10 +186,23 @@ def test_parse_host_rejects_a_bad_port(value):
 
 
 def test_models_dir_in_message_is_the_one_used(monkeypatch, tmp_path, capsys):
-    # OLLAMA_MODELS with ~ is expanded the way the store expands it
+    # WORKBOOK_MODELS with ~ is expanded the way the store expands it
     monkeypatch.setenv("WORKBOOK_BACKEND", "embedded")
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("OLLAMA_MODELS", "~/models")
+    monkeypatch.setenv("WORKBOOK_MODELS", "~/models")
     conn = connect(quiet=True)
     assert (tmp_path / "models" / "manifests").is_dir()
     assert f"models in {tmp_path / 'models'})" in conn.message
+
+
+def test_the_embedded_server_never_writes_into_the_learners_ollama_store(monkeypatch, tmp_path):
+    # Ollama advises setting OLLAMA_MODELS user-wide; the course only ever reads that folder.
+    learner_store = tmp_path / "ollama-models"
+    learner_store.mkdir()
+    monkeypatch.setenv("WORKBOOK_BACKEND", "embedded")
+    monkeypatch.setenv("OLLAMA_MODELS", str(learner_store))
+    monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path / "course-models"))
+    conn = connect(quiet=True)
+    assert conn.model_names()  # the bundled model is served from the course's folder
+    assert list(learner_store.iterdir()) == []
+    assert (tmp_path / "course-models" / "manifests").is_dir()

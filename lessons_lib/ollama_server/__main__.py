@@ -1,4 +1,7 @@
-"""`python -m lessons_lib.ollama_server serve`: like `ollama serve`, honouring OLLAMA_HOST and OLLAMA_MODELS."""
+"""`python -m lessons_lib.ollama_server serve`: like `ollama serve`, honouring OLLAMA_HOST.
+
+Models live in `--models`, else WORKBOOK_MODELS, else the course's cache: never in the learner's real
+Ollama store (OLLAMA_MODELS), which the course only reads. Pass `--models` to serve one on purpose."""
 
 from __future__ import annotations
 
@@ -12,13 +15,13 @@ def main(argv: list[str] | None = None) -> int:
         description="The course's embedded Ollama-compatible server (llama.cpp through llama-cpp-python).",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve_cmd = commands.add_parser("serve", help="start the server (OLLAMA_HOST, OLLAMA_MODELS as for `ollama serve`)")
+    serve_cmd = commands.add_parser("serve", help="start the server (OLLAMA_HOST as for `ollama serve`)")
     serve_cmd.add_argument("--host", help="address to listen on, e.g. 127.0.0.1:11434 (default: OLLAMA_HOST)")
-    serve_cmd.add_argument("--models", help="model folder in Ollama's layout (default: OLLAMA_MODELS or the course cache)")
+    serve_cmd.add_argument("--models", help="model folder in Ollama's layout (default: WORKBOOK_MODELS or the course cache)")
     serve_cmd.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     mirror_cmd = commands.add_parser("mirror", help="serve a model folder over Ollama's registry protocol (pull mirror)")
     mirror_cmd.add_argument("--host", default="127.0.0.1:5000", help="address to listen on (default 127.0.0.1:5000)")
-    mirror_cmd.add_argument("--models", help="model folder in Ollama's layout (default: OLLAMA_MODELS or the course cache)")
+    mirror_cmd.add_argument("--models", help="model folder in Ollama's layout (default: WORKBOOK_MODELS or the course cache)")
     args = parser.parse_args(argv)
     if args.command == "mirror":
         return _mirror(args.host, args.models)

@@ -1,6 +1,7 @@
 """Starting and stopping the embedded server: in this process (`serve`) or as a child process.
 
-`OLLAMA_HOST` and `OLLAMA_MODELS` mean what they mean to `ollama serve`. The child process is
+`OLLAMA_HOST` means what it means to `ollama serve`; the models live in `WORKBOOK_MODELS` (default:
+the course's cache), never in the learner's real Ollama store. The child process is
 what lessons use: a crash there cannot take the notebook kernel with it, and `stop()` (also run
 at interpreter exit) always ends it.
 """
@@ -116,8 +117,10 @@ class EmbeddedServer:
     def start(self) -> "EmbeddedServer":
         if self.process is not None:
             return self
+        from .store import MODELS_ENV
+
         env = {**os.environ, **self.env, "OLLAMA_HOST": f"{self.address.host}:{self.address.port}",
-               "OLLAMA_MODELS": str(self.models)}
+               MODELS_ENV: str(self.models)}
         with open(self.log_path, "w", encoding="utf-8") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "lessons_lib.ollama_server", "serve"],

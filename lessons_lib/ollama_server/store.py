@@ -43,6 +43,7 @@ BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 _HOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(:[0-9]+)?$")
+MODELS_ENV = "WORKBOOK_MODELS"  # the embedded server's model folder (Ollama's layout)
 PARTIAL_SUFFIX = "-partial"  # Ollama's name for a blob still downloading
 _BLOB_NAME = re.compile(r"^sha256-[0-9a-fA-F]{64}$")  # a finished blob; nothing else is ever pruned
 DIGEST_PATTERN = re.compile(r"^sha256[:-]([0-9a-fA-F]{64})$")
@@ -513,8 +514,11 @@ def ensure_bundled_model(store: Store) -> ModelEntry | None:
 
 
 def default_models_dir() -> Path:
-    """`OLLAMA_MODELS` if set, else the course's own folder (never a learner's Ollama store)."""
-    if os.environ.get("OLLAMA_MODELS"):
-        return Path(os.environ["OLLAMA_MODELS"]).expanduser()
+    """`WORKBOOK_MODELS` if set, else the course's own folder.
+
+    Never `OLLAMA_MODELS`: that is the learner's real Ollama store (often set user-wide, as Ollama
+    advises on Windows), which the course only reads (`lessons_lib.models`) and never writes."""
+    if os.environ.get(MODELS_ENV):
+        return Path(os.environ[MODELS_ENV]).expanduser()
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "local-llm-workbook" / "models"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import ollama
@@ -20,6 +21,9 @@ import ollama
 from .. import chat
 from ..connect import Connection, connect, model_names
 from .chat import error_html
+
+if TYPE_CHECKING:
+    import pandas
 
 
 class CompareWidget(widgets.VBox):
@@ -101,7 +105,7 @@ class CompareWidget(widgets.VBox):
             self._thread.join(timeout)
         return self.results
 
-    def dataframe(self) -> "pandas.DataFrame":
+    def dataframe(self) -> pandas.DataFrame:
         """The results as the same table `chat.compare_table` gives a cell."""
         return chat.compare_table(self.results, self.lang)
 

@@ -7,7 +7,6 @@ of a workshop (or a second of a test); boot delays are counted on the same clock
 
 from __future__ import annotations
 
-import os
 import secrets
 import string
 import threading
@@ -367,4 +366,4 @@ class Cloud:
 def default_models() -> Path:
     from ...ollama_server.store import default_models_dir
 
-    return Path(os.environ.get("OLLAMA_MODELS") or default_models_dir())
+    return default_models_dir()
