@@ -68,3 +68,19 @@ def test_fast_header_reader_agrees_with_gguf_reader():
         assert mine.metadata[key] == (value.tolist() if hasattr(value, "tolist") else value), key
     assert [(t.name, t.type, t.shape, t.n_bytes) for t in mine.tensors] == [
         (t.name, t.tensor_type.name, tuple(int(d) for d in t.shape), int(t.n_bytes)) for t in reference.tensors]
+
+
+def test_a_killed_embedded_server_leaves_no_log_behind(tmp_path):
+    # Jupyter kills a kernel's whole process group, so neither stop() nor atexit runs: the log
+    # must already be gone from the temp folder once the server is up, yet still readable.
+    from lessons_lib.ollama_server import EmbeddedServer
+
+    server = EmbeddedServer(models=tmp_path).start()
+    try:
+        assert not server.log_path.exists()
+        assert "Listening on" in server.log_tail()
+        server.process.kill()
+        server.process.wait()
+        assert not server.log_path.exists()
+    finally:
+        server.stop()

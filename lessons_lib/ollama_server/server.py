@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -108,6 +109,7 @@ class EmbeddedServer:
         self.env = env or {}
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[bytes] | None = None
+        self._log: TextIO | None = None
         self.log_path = Path(tempfile.gettempdir()) / f"workbook-ollama-{os.getpid()}-{id(self):x}.log"
 
     @property
@@ -140,6 +142,13 @@ class EmbeddedServer:
             tail = self.log_tail()
             self.stop()
             raise RuntimeError(f"The embedded server did not start. Its log:\n{tail}")
+        # From here the log lives on only as an open file, so nothing is left in the temp folder even
+        # when the kernel that owns this server is killed (Jupyter kills the whole process group).
+        self._log = open(self.log_path, encoding="utf-8")
+        try:
+            self.log_path.unlink()
+        except OSError:  # Windows cannot remove an open file; stop() removes it
+            pass
         return self
 
     def _answers(self) -> bool:
@@ -153,9 +162,14 @@ class EmbeddedServer:
 
     def log_tail(self, lines: int = 30) -> str:
         try:
-            return "\n".join(self.log_path.read_text(encoding="utf-8").splitlines()[-lines:])
-        except OSError:
+            if self._log is not None:
+                self._log.seek(0)
+                text = self._log.read()
+            else:
+                text = self.log_path.read_text(encoding="utf-8")
+        except (OSError, ValueError):  # ValueError: the file was closed by stop()
             return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
 
     @property
     def running(self) -> bool:
@@ -173,6 +187,9 @@ class EmbeddedServer:
                 process.kill()
                 process.wait()
         atexit.unregister(self.stop)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
         self.log_path.unlink(missing_ok=True)  # the log is for a failed start; nothing to keep after a stop
 
     def __enter__(self) -> "EmbeddedServer":
