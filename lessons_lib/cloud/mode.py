@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .keys import ApiKey, get_api_key, use_key
+from .keys import ENV_KEY, ApiKey, get_api_key, use_key
 
 __all__ = ["CloudMode", "open_cloud"]
 
@@ -15,7 +15,6 @@ MSG_SANDBOX = ("SANDBOX MODE: RunPod calls go to a local emulator at {url}; pods
                "Nothing is rented, nothing is paid.")
 MSG_REAL = ("REAL MODE: RunPod calls go to {url} with your API key (from {where}). Pods cost real money "
             "until they are terminated (unless {url} is your instructor's workshop sandbox).")
-WHERE_ENV = "RUNPOD_API_KEY"
 WHERE_PROMPT = "the hidden prompt"
 REAL_API = "https://api.runpod.io"
 
@@ -56,7 +55,7 @@ def open_cloud(real: bool = False, *, time_scale: float = 60.0, boot_seconds: fl
     else:
         from .sandbox.server import BASE_URL_ENV
 
-        where = WHERE_ENV if os.environ.get(WHERE_ENV) else WHERE_PROMPT
+        where = ENV_KEY if os.environ.get(ENV_KEY) else WHERE_PROMPT
         key = key or get_api_key()
         previous = use_key(key)
         url = os.environ.get(BASE_URL_ENV, REAL_API)

@@ -6,10 +6,6 @@ string so it ships with the package without package-data rules.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from graphql import GraphQLSchema, build_schema
-
 SDL = """
 scalar Void
 
@@ -88,8 +84,3 @@ type Mutation {
   podTerminate(input: PodTerminateInput!): Void
 }
 """
-
-
-@lru_cache(maxsize=1)
-def schema() -> GraphQLSchema:
-    return build_schema(SDL)

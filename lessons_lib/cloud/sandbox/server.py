@@ -25,12 +25,13 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from ..keys import ApiKey
+from ..pods import OLLAMA_PORT, PROXY_TEMPLATE_ENV
 from .state import ERR_CPU_PODS, ApiError, Cloud, Faults, SimClock, default_models
 
 __all__ = ["Sandbox", "running_pod_servers", "PROXY_ENV", "BASE_URL_ENV"]
 
 BASE_URL_ENV = "RUNPOD_API_BASE_URL"
-PROXY_ENV = "RUNPOD_PROXY_URL_TEMPLATE"
+PROXY_ENV = PROXY_TEMPLATE_ENV  # where pods.proxy_url() looks
 MSG_STARTED = ("RunPod sandbox on {url}: a local emulator of RunPod's API whose pods are embedded Ollama "
                "servers. No account, no money; 1 s here is {scale:g} s on the bill.")
 HTML_500 = "<html><head><title>500 Internal Server Error</title></head><body>cloudflare</body></html>"
@@ -49,7 +50,7 @@ def _input(info_args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _wire(cloud: Cloud):
-    """Attach resolvers to a fresh copy of the schema (the cached one is shared)."""
+    """Attach resolvers to a fresh schema of this sandbox's own."""
     from graphql import GraphQLError, build_schema
 
     from .schema import SDL
@@ -126,7 +127,7 @@ def create_app(cloud: Cloud, api_key: ApiKey):
         pod_id, _, port = target.rpartition("-")
         pod = cloud.get(pod_id)
         server = pod.server if pod is not None and pod.ready else None
-        if server is None or not port.isdigit() or int(port) != 11434 or f"{port}/http" not in pod.ports:
+        if server is None or not port.isdigit() or int(port) != OLLAMA_PORT or f"{port}/http" not in pod.ports:
             return HTMLResponse(PROXY_502, status_code=502)
         upstream = proxy_client.build_request(
             request.method, f"{server.url}/{path}", params=request.query_params,
@@ -144,7 +145,6 @@ def create_app(cloud: Cloud, api_key: ApiKey):
         return {"sandbox": "RunPod API emulator", "graphql": "/graphql", "proxy": "/proxy/{podId}-{port}/",
                 "pods": len(cloud.live_pods()), "time_scale": cloud.clock.scale}
 
-    app.state.proxy_client = proxy_client
     return app
 
 

@@ -40,7 +40,6 @@ GPU_TYPES: tuple[tuple[str, str, int], ...] = (
     ("NVIDIA L4", "L4", 24), ("NVIDIA RTX A4000", "RTX A4000", 16),
     ("NVIDIA RTX 2000 Ada Generation", "RTX 2000 Ada", 16), ("NVIDIA B200", "B200", 180),
 )
-OLLAMA_PORT = 11434
 POD_ID_CHARS = string.ascii_lowercase + string.digits
 
 
@@ -60,9 +59,6 @@ class SimClock:
 
     def now(self) -> float:
         return (time.monotonic() - self._start) * self.scale
-
-    def wall_seconds(self, sim_seconds: float) -> float:
-        return sim_seconds / self.scale
 
     def datetime(self) -> datetime:
         return self._epoch + timedelta(seconds=self.now())
@@ -115,15 +111,23 @@ class Pod:
     def running_seconds(self, now: float) -> float:
         return max(0.0, now - self.started_at) if self.status == "RUNNING" else 0.0
 
+    def running_storage(self, seconds: float) -> float:
+        """Dollars for container disk and volume over `seconds` of running."""
+        return ((self.container_disk_gb * STORAGE["container_running"]
+                 + self.volume_gb * STORAGE["volume_running"]) * seconds / 3600 / HOURS_PER_MONTH)
+
+    def stopped_storage(self, seconds: float) -> float:
+        """Dollars for the volume over `seconds` stopped (the container disk is gone)."""
+        return self.volume_gb * STORAGE["volume_stopped"] * seconds / 3600 / HOURS_PER_MONTH
+
     def cost_so_far(self, now: float) -> float:
         """Compute plus storage, as RunPod bills it (per second)."""
         running = self.running_seconds(now)
         storage = self.storage_paid
         if self.status == "RUNNING":
-            storage += ((self.container_disk_gb * STORAGE["container_running"]
-                         + self.volume_gb * STORAGE["volume_running"]) * running / 3600 / HOURS_PER_MONTH)
+            storage += self.running_storage(running)
         elif self.status == "EXITED" and self.stopped_at is not None:
-            storage += self.volume_gb * STORAGE["volume_stopped"] * (now - self.stopped_at) / 3600 / HOURS_PER_MONTH
+            storage += self.stopped_storage(now - self.stopped_at)
         return self.compute_paid + self.cost_per_hr * running / 3600 + storage
 
 
@@ -338,8 +342,7 @@ class Cloud:
         now = self.clock.now()
         running = pod.running_seconds(now)
         pod.compute_paid += pod.cost_per_hr * running / 3600
-        pod.storage_paid += ((pod.container_disk_gb * STORAGE["container_running"]
-                              + pod.volume_gb * STORAGE["volume_running"]) * running / 3600 / HOURS_PER_MONTH)
+        pod.storage_paid += pod.running_storage(running)
         pod.generation += 1
         pod.ready = False
         server, pod.server = pod.server, None
@@ -349,7 +352,7 @@ class Cloud:
     def _settle_storage(self, pod: Pod) -> None:
         if pod.stopped_at is not None:
             now = self.clock.now()
-            pod.storage_paid += pod.volume_gb * STORAGE["volume_stopped"] * (now - pod.stopped_at) / 3600 / HOURS_PER_MONTH
+            pod.storage_paid += pod.stopped_storage(now - pod.stopped_at)
             pod.stopped_at = None
 
     # --- accounting ---------------------------------------------------------------------------
