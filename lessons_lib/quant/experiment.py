@@ -74,9 +74,6 @@ class Workspace:
     def cleanup(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def size(self) -> int:
-        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()) if self.path.exists() else 0
-
     def __enter__(self) -> "Workspace":
         return self
 
@@ -164,6 +161,14 @@ def _file_row(kind: str, path: Path, report: QuantizeReport | None) -> dict[str,
     }
 
 
+def _against_reference(ev: Evaluation) -> dict[str, float]:
+    """KLD and top-1 columns; the reference itself (nothing to compare) shows 0 and 100%."""
+    return {
+        COL["kld"]: round(ev.kld, 5) if ev.kld is not None else 0.0,
+        COL["top1"]: round(100 * ev.top1_agreement, 1) if ev.top1_agreement is not None else 100.0,
+    }
+
+
 @dataclass
 class LabResults:
     table: pd.DataFrame  # one row per variant
@@ -211,8 +216,7 @@ def measure_variants(
         for part, ppl in ev.by_part.items():
             row[COL["ppl_part"].format(part=part)] = round(ppl.value, 3)
         row[COL["dppl"]] = round(ev.delta_ppl, 3) if ev.delta_ppl is not None else 0.0
-        row[COL["kld"]] = round(ev.kld, 5) if ev.kld is not None else 0.0
-        row[COL["top1"]] = round(100 * ev.top1_agreement, 1) if ev.top1_agreement is not None else 100.0
+        row.update(_against_reference(ev))
         rows.append(row)
     if reference is not None:
         reference.logp = None  # hundreds of MB for big vocabularies; not needed any more
@@ -256,8 +260,7 @@ def kv_cache_lab(
             COL["tg"]: round(speed.generation_tokens_per_s, 1),
             COL["pp"]: round(speed.prompt_tokens_per_s, 1),
             COL["ppl"]: round(ev.perplexity.value, 3),
-            COL["kld"]: round(ev.kld, 5) if ev.kld is not None else 0.0,
-            COL["top1"]: round(100 * ev.top1_agreement, 1) if ev.top1_agreement is not None else 100.0,
+            **_against_reference(ev),
         })
     table = pd.DataFrame(rows).set_index(COL["kv_type"])
     base = table[COL["kv_measured"]].iloc[0]

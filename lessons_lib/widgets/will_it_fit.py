@@ -74,14 +74,15 @@ class WillItFit:
         self.update()
 
     def _weights(self, model: catalog.CatalogModel, quant: str) -> tuple[int, str]:
-        for v in model.variants:
-            if v.quant.upper() == quant:
-                return v.size_bytes, SOURCE_PUBLISHED.format(name=v.ollama_name)
-        return weights_from_bits(model.params_b * 1e9, quant), SOURCE_ESTIMATED.format(
-            params=model.params_b, bpw=FILE_BITS_PER_WEIGHT[quant], quant=quant)
+        try:
+            v = model.variant(quant)
+        except KeyError:  # no published download of this type
+            return weights_from_bits(model.params_b * 1e9, quant), SOURCE_ESTIMATED.format(
+                params=model.params_b, bpw=FILE_BITS_PER_WEIGHT[quant], quant=quant)
+        return v.size_bytes, SOURCE_PUBLISHED.format(name=v.ollama_name)
 
     def update(self) -> None:
-        model = next(m for m in catalog.CATALOG if m.key == self.model.value)
+        model = catalog.find(self.model.value)
         quant, kv = self.quant.value, self.kv.value
         n_ctx = min(int(self.ctx.value), model.context_max)
         weights, source = self._weights(model, quant)
