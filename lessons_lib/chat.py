@@ -153,6 +153,11 @@ class ChatResult:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def answered(self) -> bool:
+        """The turn counts: no error, and not stopped before any text came (what the history keeps)."""
+        return self.ok and not (self.stopped and not self.content)
+
 
 # --- errors ------------------------------------------------------------------------------------
 
@@ -248,10 +253,10 @@ def send(
     conversation.history.append({"role": "user", "content": prompt})
     result = stream_chat(client, conversation.model, conversation.request_messages(), options,
                          on_token=on_token, stop=stop, lang=lang)
-    if result.error is not None or (result.stopped and not result.content):
-        conversation.history.pop()
-    else:
+    if result.answered:
         conversation.history.append({"role": "assistant", "content": result.content})
+    else:
+        conversation.history.pop()
     return result
 
 

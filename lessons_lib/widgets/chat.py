@@ -179,7 +179,7 @@ class ChatWidget(widgets.VBox):
         else:
             self.stats.value = ""
             self._show_error(result.error if result is not None and result.error else "")
-        answered = result is not None and result.ok and not (result.stopped and not result.content)
+        answered = result is not None and result.answered
         if not answered and not self.prompt.value:
             self.prompt.value = prompt  # a failed (or at once stopped) turn gives the learner's text back
         self._past_html = "".join(self._bubble(self._speaker(m["role"]), m["content"])
