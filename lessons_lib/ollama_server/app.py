@@ -23,7 +23,7 @@ from . import security
 from .engine import Done, Engine, EngineError, Piece, capabilities, merge_options, parse_keep_alive
 from .create import create_model, parse_request
 from .registry import pull_model
-from .progress import Emit, ProgressError, progress_stream
+from .progress import Emit, ProgressError, progress_stream, thread_items
 from .store import InvalidDigest, InvalidName, ModelEntry, ModelName, Store, normalize_digest
 
 # The Ollama release whose behaviour this server follows (memory errors, list, show).
@@ -31,7 +31,6 @@ OLLAMA_VERSION = "0.12.10"
 SERVER_HEADER = "X-Workbook-Server"  # lets lessons tell the embedded server from a real Ollama
 NDJSON = "application/x-ndjson"
 _READY = object()
-_END = object()
 # Marks the end of a batch of chunks: everything before it goes out in one socket write.
 FLUSH = object()
 # Tokens that come faster than this are sent together (each still its own NDJSON line).
@@ -84,27 +83,17 @@ def _string_field(body: dict[str, Any], key: str) -> str:
     return value
 
 
-async def thread_stream(produce: Callable[[threading.Event], Iterator[Any]]) -> AsyncIterator[Any]:
-    """Run a blocking generator in a worker thread and hand its items to the event loop.
+def thread_stream(produce: Callable[[threading.Event], Iterator[Any]]) -> AsyncIterator[list[Any]]:
+    """Run a blocking generator in a worker thread and hand its items to the event loop in batches.
 
     If the consumer goes away (client disconnect), `cancel` is set; the worker stops between
     tokens and closes the generator, which releases the model for the next request.
     """
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Any] = asyncio.Queue()
-    cancel = threading.Event()
 
-    def post(item: Any) -> None:
-        try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # the loop is gone: nobody is listening any more
-            cancel.set()
-
-    def worker() -> None:
+    def run(post: Callable[[Any], None], cancel: threading.Event) -> None:
         gen = produce(cancel)
         batch: list[Any] = []
         last_post, posts = 0.0, 0
-        error: BaseException | None = None
         try:
             for item in gen:
                 if cancel.is_set():
@@ -115,29 +104,12 @@ async def thread_stream(produce: Callable[[threading.Event], Iterator[Any]]) -> 
                 if posts < 2 or now - last_post >= FLUSH_INTERVAL_S:
                     post(batch)
                     batch, last_post, posts = [], now, posts + 1
-        except BaseException as exc:  # handed to the consumer (after what came before it)
-            error = exc
-        finally:
+        finally:  # an error reaches the consumer after what came before it
             gen.close()
             if batch:
                 post(batch)
-            if error is not None:
-                post(error)
-            post(_END)
 
-    threading.Thread(target=worker, name="generate", daemon=True).start()
-    try:
-        while True:
-            item = await queue.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            for each in item:
-                yield each
-            yield FLUSH
-    finally:
-        cancel.set()
+    return thread_items(run, "generate")
 
 
 class OllamaService:
@@ -189,15 +161,12 @@ class OllamaService:
 
     async def _run(self, produce: Callable[[threading.Event], Iterator[Any]]) -> AsyncIterator[Any]:
         """Items from the worker; engine errors raised before the first item keep their status."""
-        pending = False
-        async for item in thread_stream(produce):
-            if item is FLUSH:
-                if pending:
-                    yield FLUSH
-                pending = False
-            elif item is not _READY:
-                pending = True
+        async for batch in thread_stream(produce):
+            items = [item for item in batch if item is not _READY]
+            for item in items:
                 yield item
+            if items:
+                yield FLUSH
 
     # -- chat / generate -------------------------------------------------------------------------
     def _stats(self, done: Done, started: int) -> dict[str, Any]:
