@@ -249,21 +249,14 @@ class Store:
 
     def write_blob_stream(self, chunks: Iterable[bytes], expected: str | None = None) -> str:
         """Store streamed bytes; with `expected`, refuse (and keep nothing) on a mismatch."""
-        fd, tmp = self._tmp(self.blobs)
-        h = hashlib.sha256()
+        writer = self.blob_writer(expected)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                for chunk in chunks:
-                    h.update(chunk)
-                    fh.write(chunk)
-            digest = "sha256:" + h.hexdigest()
-            if expected and normalize_digest(expected) != digest:
-                raise ValueError(f'digest mismatch, expected "{normalize_digest(expected)}", got "{digest}"')
-            os.replace(tmp, self.blob_path(digest))
-            return digest
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            for chunk in chunks:
+                writer.write(chunk)
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.commit()
 
     def partial_path(self, digest: str) -> Path:
         """Where a download of `digest` collects its bytes until verified (kept for resuming)."""
