@@ -168,7 +168,7 @@ class _Build:
             quantize(source, temp, target, progress=report)
             digest = sha256_file(temp)
             existed_before = self.store.has_blob(digest)
-            self.store.add_file_as_blob(temp)
+            self.store.add_file_as_blob(temp, digest)
             self.note(digest, existed_before)
         except (QuantizeError, ValueError) as exc:
             raise ProgressError(500, ERR_QUANTIZE.format(reason=exc)) from None

@@ -265,9 +265,11 @@ class Store:
     def blob_writer(self, expected: str | None = None) -> "BlobWriter":
         return BlobWriter(self, expected)
 
-    def add_file_as_blob(self, path: Path) -> str:
-        """Register a file as a blob: hard link when possible (no second copy on disk)."""
-        digest = sha256_file(path)
+    def add_file_as_blob(self, path: Path, digest: str | None = None) -> str:
+        """Register a file as a blob: hard link when possible (no second copy on disk).
+
+        `digest`: the file's sha256 when the caller has just computed it (not read twice)."""
+        digest = digest or sha256_file(path)
         target = self.blob_path(digest)
         if not target.exists():
             self.blobs.mkdir(parents=True, exist_ok=True)
