@@ -14,7 +14,7 @@ import httpx
 import ollama
 
 from .ollama_server.app import SERVER_HEADER
-from .ollama_server.server import EmbeddedServer, parse_host
+from .ollama_server.server import EmbeddedServer, ollama_address
 
 # Learner-facing lines, kept together for the Polish edition.
 MSG_REAL = "Using Ollama {version} at {url} (a real Ollama server is running)."
@@ -67,7 +67,7 @@ _current: Connection | None = None
 
 def ollama_url(host: str | None = None) -> str:
     """Where Ollama is expected: `host`, else OLLAMA_HOST, else 127.0.0.1:11434 (as the client reads it)."""
-    return parse_host(host if host is not None else os.environ.get("OLLAMA_HOST")).url
+    return ollama_address(host).url
 
 
 def probe(url: str, timeout: float = 1.5) -> tuple[str, bool] | None:

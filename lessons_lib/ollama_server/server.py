@@ -57,6 +57,11 @@ def parse_host(value: str | None, default_port: int = DEFAULT_PORT) -> HostPort:
     return HostPort(host, port)
 
 
+def ollama_address(host: str | None = None) -> HostPort:
+    """`host`, else OLLAMA_HOST, else 127.0.0.1:11434: where Ollama listens, read as Ollama reads it."""
+    return parse_host(host if host is not None else os.environ.get("OLLAMA_HOST"))
+
+
 def serve(host: str | None = None, models: str | os.PathLike[str] | None = None, *, log_level: str = "info") -> None:
     """Run the server in this process until interrupted (what `python -m ... serve` does)."""
     import uvicorn
@@ -66,7 +71,7 @@ def serve(host: str | None = None, models: str | os.PathLike[str] | None = None,
     from .store import Store, default_models_dir, ensure_bundled_model
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    address = parse_host(host if host is not None else os.environ.get("OLLAMA_HOST"))
+    address = ollama_address(host)
     store = Store(models or default_models_dir())
     bundled = ensure_bundled_model(store)
     engine = Engine()
