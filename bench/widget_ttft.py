@@ -18,8 +18,8 @@ import time
 
 import ollama
 
+from lessons_lib.bundled import BUNDLED_MODEL
 from lessons_lib.ollama_server import EmbeddedServer
-from lessons_lib.ollama_server.store import BUNDLED_MODEL
 from lessons_lib.widgets.chat import ChatWidget
 
 PROMPT = "What is a hamburger?"

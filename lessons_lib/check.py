@@ -58,7 +58,7 @@ def llama_cpp_check() -> Check:
 
 
 def bundled_model_check() -> Check:
-    from .ollama_server.store import BUNDLED_MODEL, bundled_gguf_path
+    from .bundled import BUNDLED_MODEL, bundled_gguf_path
     from .units import human_bytes
 
     try:

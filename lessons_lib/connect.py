@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import ollama
 
-from .ollama_server.app import SERVER_HEADER
+from .ollama_server.protocol import SERVER_HEADER
 from .ollama_server.server import EmbeddedServer, ollama_address
 
 # Learner-facing lines, kept together for the Polish edition.

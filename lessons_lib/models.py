@@ -15,17 +15,19 @@ import json
 import os
 import platform
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import httpx
 import ollama
 
 from . import memory
+from .names import ModelName
 from .ollama_server.mirror import RegistryMirror
-from .ollama_server.store import ModelName, Store, default_models_dir
+from .ollama_server.store import Store, default_models_dir
 from .units import gib, human_bytes, relative_time
 
 __all__ = [
@@ -168,7 +170,7 @@ class PullPlan:
             self.mirror.stop()
             self.mirror = None
 
-    def __enter__(self) -> "PullPlan":
+    def __enter__(self) -> PullPlan:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import ollama
 import pytest
 
+from lessons_lib.bundled import BUNDLED_MODEL
 from lessons_lib.ollama_server import EmbeddedServer
-from lessons_lib.ollama_server.store import BUNDLED_MODEL
 
 MODEL = BUNDLED_MODEL
 # Short, reproducible answers keep the suite fast on two cores.

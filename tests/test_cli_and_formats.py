@@ -11,8 +11,8 @@ import time
 import gguf
 import httpx
 
-from lessons_lib import gguf_file
-from lessons_lib.ollama_server.store import bundled_gguf_path
+from lessons_lib.bundled import bundled_gguf_path
+from lessons_lib.llama import gguf_file
 
 
 def free_port() -> int:

@@ -10,19 +10,19 @@ import time
 
 import pytest
 import runpod
+from conftest import MODEL
 from runpod.error import QueryError
 
-from conftest import MODEL
 from lessons_lib import cloud
-from lessons_lib.cloud import pods
+from lessons_lib.cloud import pod_ollama, pods, sizing
 from lessons_lib.cloud.guard import Budget, PodSession
 
 FAST = {"poll": 0.05, "progress": False, "watch_every": 0.05}
 ROOMY = Budget(max_hours=1000, max_dollars=1000)  # at 600x the default 1 h cap is 6 s of test time
 
 
-def _spec(**kwargs) -> pods.PodSpec:
-    return pods.PodSpec(gpu_type_id="NVIDIA GeForce RTX 4090", cloud_type="COMMUNITY", **kwargs)
+def _spec(**kwargs) -> sizing.PodSpec:
+    return sizing.PodSpec(gpu_type_id="NVIDIA GeForce RTX 4090", cloud_type="COMMUNITY", **kwargs)
 
 
 def _no_pod_left(sandbox) -> None:
@@ -33,8 +33,8 @@ def _no_pod_left(sandbox) -> None:
 def test_happy_path_chat_speed_and_terminate(runpod_sandbox):
     lines: list[str] = []
     with PodSession(_spec(), budget=ROOMY, say=lines.append, **FAST) as session:
-        assert pods.pull_model(session.client, MODEL, progress=False).endswith("nothing to pull.")
-        measured, _ = pods.measure_speed(session.client, MODEL, options={"num_predict": 8, "seed": 1})
+        assert pod_ollama.pull_model(session.client, MODEL, progress=False).endswith("nothing to pull.")
+        measured, _ = pod_ollama.measure_speed(session.client, MODEL, options={"num_predict": 8, "seed": 1})
         assert measured.generated_tokens > 0 and measured.generated_tokens_per_s > 0
         assert session.status().state == "running" and session.cost_so_far(session.status()) > 0
     assert session.ended == "terminated" and session.end_reason == "end of the block"
@@ -110,7 +110,7 @@ def test_budget_cap_ends_the_pod(runpod_sandbox):
     assert session.ended == "terminated" and session.end_reason.startswith("budget: $")
     _no_pod_left(runpod_sandbox)
     with pytest.raises(RuntimeError, match="not running"):
-        session.client
+        _ = session.client
 
 
 def test_stop_on_exit_keeps_a_stopped_pod_and_cleanup_ends_it(runpod_sandbox):

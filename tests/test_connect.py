@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import httpx
 import ollama
 import pytest
+from conftest import MODEL
 from ollama._client import _parse_host as ollama_parse_host
 
-from conftest import MODEL
 from lessons_lib.connect import connect, disconnect, probe
 from lessons_lib.ollama_server.server import HostPort, parse_host
 

@@ -1,6 +1,6 @@
 """Prices, each with its source and date: RunPod GPUs (per GPU-hour), storage, and per-token APIs.
 
-These are sample figures from dated public pages (see reference/runpod.md sections 5 and 6), not
+These are sample figures from dated public pages (each row names its page and date), not
 live quotes: RunPod no longer publishes per-GPU prices in its docs and they change with stock and
 region. `live_gpu_prices()` asks the API for today's numbers when a key is present. `None` means
 no source gave that number (RunPod prices can also be null or 0 when a cloud does not offer it).

@@ -11,13 +11,16 @@ import json
 import random
 import struct
 import time
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from .app import FLUSH, ApiError, OllamaService, read_json
-from .store import InvalidName
+from ..names import InvalidName
+from .protocol import ApiError
+from .service import OllamaService
+from .wire import FLUSH, read_json
 
 
 def openai_error(status: int, message: str) -> JSONResponse:

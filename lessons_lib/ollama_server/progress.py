@@ -4,27 +4,19 @@ The work runs in a worker thread and reports through `emit`; the event loop hand
 the client as soon as it exists. When the client goes away, the next `emit` raises `Cancelled`,
 so the work stops at its next report and cleans up after itself.
 
-`thread_items` is the one bridge from a worker thread to the event loop; generation (app.py)
-uses it too, posting batches of tokens instead of progress lines.
+`thread_items` is the one bridge from a worker thread to the event loop; generation (service.py)
+uses it too, posting batches of tokens instead of progress lines. Failures are `protocol.ApiError`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 Emit = Callable[[dict[str, Any]], None]
 _END = object()
-
-
-class ProgressError(Exception):
-    """A failure to report as {"error": message} with this HTTP status (when nothing was sent yet)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class Cancelled(Exception):

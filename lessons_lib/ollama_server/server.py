@@ -66,8 +66,8 @@ def serve(host: str | None = None, models: str | os.PathLike[str] | None = None,
     """Run the server in this process until interrupted (what `python -m ... serve` does)."""
     import uvicorn
 
-    from .app import create_app
     from .engine import Engine
+    from .routes import create_app
     from .store import Store, default_models_dir, ensure_bundled_model
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -121,7 +121,7 @@ class EmbeddedServer:
     def url(self) -> str:
         return self.address.url
 
-    def start(self) -> "EmbeddedServer":
+    def start(self) -> EmbeddedServer:
         if self.process is not None:
             return self
         from .store import MODELS_ENV
@@ -197,7 +197,7 @@ class EmbeddedServer:
             self._log = None
         self.log_path.unlink(missing_ok=True)  # the log is for a failed start; nothing to keep after a stop
 
-    def __enter__(self) -> "EmbeddedServer":
+    def __enter__(self) -> EmbeddedServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import llama_cpp
 import psutil
 
-from .llama_log import buffer_sizes, capture_llama_log
+from ..llama.log import buffer_sizes, capture_llama_log
 
 __all__ = ["PROMPTS", "SpeedResult", "measure_speed"]
 

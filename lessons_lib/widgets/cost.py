@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..cloud import costs, prices
+from .base import Panel
 
 __all__ = ["CostEstimator"]
 
@@ -30,7 +31,7 @@ MSG_PRICE_NOTE = "Prices: {source}. Sample figures, not live quotes."
 MSG_ERROR = "Cannot estimate: {error}"
 
 
-class CostEstimator:
+class CostEstimator(Panel):
     """`CostEstimator().show()`; `.table` holds the last result (a pandas DataFrame)."""
 
     def __init__(self, workload: costs.Workload | None = None, plan: costs.PodPlan | None = None,
@@ -129,10 +130,3 @@ class CostEstimator:
                 fig.tight_layout()
                 display(fig)
                 plt.close(fig)
-
-    def show(self) -> "CostEstimator":
-        display(self.widget)
-        return self
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

@@ -25,8 +25,8 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from ..keys import ApiKey
-from ..pods import OLLAMA_PORT, PROXY_TEMPLATE_ENV
-from .state import ERR_CPU_PODS, ApiError, Cloud, Faults, SimClock, default_models
+from ..pod_ollama import OLLAMA_PORT, PROXY_TEMPLATE_ENV
+from .state import ERR_CPU_PODS, Cloud, Faults, RunPodError, SimClock, default_models
 
 __all__ = ["Sandbox", "running_pod_servers", "PROXY_ENV", "BASE_URL_ENV"]
 
@@ -37,7 +37,7 @@ MSG_STARTED = ("RunPod sandbox on {url}: a local emulator of RunPod's API whose 
 HTML_500 = "<html><head><title>500 Internal Server Error</title></head><body>cloudflare</body></html>"
 PROXY_502 = "<html><body><h1>502 Bad Gateway</h1><p>The pod is not running or its port is not ready.</p></body></html>"
 
-_sandboxes: "weakref.WeakSet[Sandbox]" = weakref.WeakSet()
+_sandboxes: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 
 
 def running_pod_servers() -> list[Any]:
@@ -62,7 +62,7 @@ def _wire(cloud: Cloud):
             try:
                 cloud.take_fault(name)
                 return fn(_input(args))
-            except ApiError as exc:
+            except RunPodError as exc:
                 raise GraphQLError(str(exc), extensions={"code": "RUNPOD"}) from None
         return resolve
 
@@ -79,7 +79,7 @@ def _wire(cloud: Cloud):
                                                          lambda a: cloud.pod_view(cloud.deploy(a)))
 
     def cpu(_a):
-        raise ApiError(ERR_CPU_PODS)
+        raise RunPodError(ERR_CPU_PODS)
     mutation["deployCpuPod"].resolve = guard("deployCpuPod", cpu)
     mutation["podStop"].resolve = guard("podStop", lambda a: cloud.pod_view(cloud.stop(a["podId"])))
     mutation["podResume"].resolve = guard(
@@ -177,7 +177,7 @@ class Sandbox:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         if self.running:
             return self
         import uvicorn
@@ -239,7 +239,7 @@ class Sandbox:
         """Dollars all pods of this sandbox would have cost, so far."""
         return self.cloud.spent()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,7 +1,8 @@
-"""Routes and wire format of the embedded Ollama-compatible server.
+"""The native API as Python: parsed requests in, response objects (dicts) out.
 
-Everything a client sees is shaped here: NDJSON streams, {"error": ...} bodies and their
-status codes, nanosecond timings. The work itself is done by `engine` and `store`.
+Each method checks a request the way Ollama does (same statuses, same wording), then hands the
+work to the engine (generation, embeddings), the store (models), `create` or `registry`. Long work
+runs in worker threads; what they produce reaches the event loop through `progress.thread_items`.
 """
 
 from __future__ import annotations
@@ -11,76 +12,29 @@ import json
 import math
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
+from typing import Any
 
-from fastapi import FastAPI, Request
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-
-from .. import gguf_file
-from . import security
-from .engine import Done, Engine, EngineError, Piece, capabilities, merge_options, parse_keep_alive
+from ..names import InvalidName, ModelName
+from . import prompts
 from .create import create_model, parse_request
+from .engine import Done, Engine
+from .modelfile import modelfile, parameters_text
+from .options import merge_options, parse_keep_alive
+from .progress import Emit, progress_stream, thread_items
+from .prompts import capabilities
+from .protocol import ApiError
 from .registry import pull_model
-from .progress import Emit, ProgressError, progress_stream, thread_items
-from .store import InvalidDigest, InvalidName, ModelEntry, ModelName, Store, normalize_digest
+from .store import ModelEntry, Store
+from .text import Piece
+from .wire import FLUSH, now_rfc3339, string_field
 
-# The Ollama release whose behaviour this server follows (memory errors, list, show).
-OLLAMA_VERSION = "0.12.10"
-SERVER_HEADER = "X-Workbook-Server"  # lets lessons tell the embedded server from a real Ollama
-NDJSON = "application/x-ndjson"
 _READY = object()
-# Marks the end of a batch of chunks: everything before it goes out in one socket write.
-FLUSH = object()
 # Tokens that come faster than this are sent together (each still its own NDJSON line).
 # Fewer wake-ups of the client and of the event loop leave the CPU to llama.cpp: on two
 # cores, writing every token separately cost about 5 % of the decode speed.
 FLUSH_INTERVAL_S = 0.03
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def error_response(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, media_type="application/json; charset=utf-8")
-
-
-def now_rfc3339() -> str:
-    ns = time.time_ns()
-    stamp = datetime.fromtimestamp(ns // 1_000_000_000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{ns % 1_000_000_000:09d}Z"
-
-
-def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-async def read_json(request: Request) -> dict[str, Any]:
-    """The body as Ollama's Go decoder would take it: 400 for empty or malformed JSON."""
-    raw = await request.body()
-    if not raw.strip():
-        raise ApiError(400, "missing request body")
-    try:
-        body = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, f"invalid character in request body: {exc.msg} at offset {exc.pos}") from exc
-    if not isinstance(body, dict):
-        raise ApiError(400, f"json: cannot unmarshal {type(body).__name__} into Go value of type api.Request")
-    return body
-
-
-def _string_field(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ApiError(400, f"json: cannot unmarshal {type(value).__name__} into Go struct field .{key} of type string")
-    return value
 
 
 def thread_stream(produce: Callable[[threading.Event], Iterator[Any]]) -> AsyncIterator[list[Any]]:
@@ -133,11 +87,8 @@ class OllamaService:
         options = body.get("options")
         if options is not None and not isinstance(options, dict):
             raise ApiError(400, "json: cannot unmarshal options into Go struct field of type map[string]interface {}")
-        try:
-            opts = merge_options(entry.parameters, options)
-            keep_alive = parse_keep_alive(body.get("keep_alive"), self.engine.default_keep_alive)
-        except EngineError as exc:
-            raise ApiError(exc.status, exc.message) from exc
+        opts = merge_options(entry.parameters, options)
+        keep_alive = parse_keep_alive(body.get("keep_alive"), self.engine.default_keep_alive)
         return opts, keep_alive
 
     def _think(self, body: dict[str, Any], entry: ModelEntry, name: str) -> tuple[bool, bool | None]:
@@ -190,7 +141,7 @@ class OllamaService:
 
     async def chat(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         started = time.perf_counter_ns()
-        name = _string_field(body, "model")
+        name = string_field(body, "model")
         if not name:
             raise ApiError(400, "model is required")
         messages = body.get("messages") or []
@@ -217,15 +168,12 @@ class OllamaService:
             history.insert(0, {"role": "system", "content": system})
 
         def produce(cancel: threading.Event) -> Iterator[Any]:
-            try:
-                with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
-                    tokens = self.engine.chat_prompt(lm, history, tools, think_value)
-                    grammar = self.engine.grammar(fmt)
-                    yield _READY
-                    yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
-                                                  starts_inside_think=False, cancel=cancel, load_ns=load_ns)
-            except EngineError as exc:
-                raise ApiError(exc.status, exc.message) from exc
+            with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
+                tokens = prompts.chat_prompt(lm.llm, lm.formatter, history, tools, think_value)
+                grammar = prompts.grammar(fmt)
+                yield _READY
+                yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
+                                              starts_inside_think=False, cancel=cancel, load_ns=load_ns)
 
         async for item in self._run(produce):
             if item is FLUSH:
@@ -241,10 +189,10 @@ class OllamaService:
 
     async def generate(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         started = time.perf_counter_ns()
-        name = _string_field(body, "model")
+        name = string_field(body, "model")
         if not name:
             raise ApiError(404, "model '' not found")
-        prompt = _string_field(body, "prompt")
+        prompt = string_field(body, "prompt")
         raw = bool(body.get("raw"))
         if raw and (body.get("template") or body.get("system") or body.get("context")):
             raise ApiError(400, "raw mode does not support template, system, or context")
@@ -264,20 +212,17 @@ class OllamaService:
             raise ApiError(400, "json: cannot unmarshal context into Go struct field GenerateRequest.context of type []int")
 
         def produce(cancel: threading.Event) -> Iterator[Any]:
-            try:
-                with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
-                    if raw:
-                        tokens = self.engine.raw_prompt(lm, prompt)
-                    else:
-                        messages = ([{"role": "system", "content": system}] if system else []) + [
-                            {"role": "user", "content": prompt}]
-                        tokens = list(context) + self.engine.chat_prompt(lm, messages, None, think_value)
-                    grammar = self.engine.grammar(fmt)
-                    yield _READY
-                    yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
-                                                  cancel=cancel, load_ns=load_ns)
-            except EngineError as exc:
-                raise ApiError(exc.status, exc.message) from exc
+            with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
+                if raw:
+                    tokens = prompts.raw_prompt(lm.llm, prompt)
+                else:
+                    messages = ([{"role": "system", "content": system}] if system else []) + [
+                        {"role": "user", "content": prompt}]
+                    tokens = list(context) + prompts.chat_prompt(lm.llm, lm.formatter, messages, None, think_value)
+                grammar = prompts.grammar(fmt)
+                yield _READY
+                yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
+                                              cancel=cancel, load_ns=load_ns)
 
         async for item in self._run(produce):
             if item is FLUSH:
@@ -297,7 +242,7 @@ class OllamaService:
     # -- embeddings ------------------------------------------------------------------------------
     async def embed(self, body: dict[str, Any], *, legacy: bool = False) -> dict[str, Any]:
         started = time.perf_counter_ns()
-        name = _string_field(body, "model")
+        name = string_field(body, "model")
         if not name:
             raise ApiError(400, "model is required")
         missing = (lambda n: ApiError(404, f'model "{n}" not found, try pulling it first')) if legacy else None
@@ -320,12 +265,9 @@ class OllamaService:
         dimensions = body.get("dimensions")
 
         def work() -> tuple[list[list[float]], int, int]:
-            try:
-                with self.engine.use(entry, name, opts, keep_alive, embedding=True) as (lm, load_ns):
-                    vectors, count = self.engine.embed(lm, inputs, truncate) if inputs else ([], 0)
-                    return vectors, count, load_ns
-            except EngineError as exc:
-                raise ApiError(exc.status, exc.message) from exc
+            with self.engine.use(entry, name, opts, keep_alive, embedding=True) as (lm, load_ns):
+                vectors, count = self.engine.embed(lm, inputs, truncate) if inputs else ([], 0)
+                return vectors, count, load_ns
 
         vectors, count, load_ns = await asyncio.to_thread(work)
         if legacy:
@@ -355,7 +297,7 @@ class OllamaService:
         return {"models": models}
 
     def show(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = _string_field(body, "model") or _string_field(body, "name")
+        name = string_field(body, "model") or string_field(body, "name")
         if not name:
             raise ApiError(400, "model is required")
         try:
@@ -405,7 +347,7 @@ class OllamaService:
         return {"models": models}
 
     def copy(self, body: dict[str, Any]) -> None:
-        source, destination = _string_field(body, "source"), _string_field(body, "destination")
+        source, destination = string_field(body, "source"), string_field(body, "destination")
         for label, value in (("source", source), ("destination", destination)):
             try:
                 ModelName.parse(value)
@@ -415,7 +357,7 @@ class OllamaService:
         self.store.copy(entry, ModelName.parse(destination))
 
     def delete(self, body: dict[str, Any]) -> None:
-        name = _string_field(body, "model") or _string_field(body, "name")
+        name = string_field(body, "model") or string_field(body, "name")
         try:
             ModelName.parse(name)
         except InvalidName:
@@ -424,17 +366,13 @@ class OllamaService:
         self.engine.unload(entry)
         self.store.delete(entry)
 
-
     # -- model management: create, pull (long work, streamed as progress lines) -----------------
     def create(self, body: dict[str, Any]) -> AsyncIterator[Any]:
-        try:
-            request = parse_request(body)
-        except ProgressError as exc:
-            raise ApiError(exc.status, exc.message) from exc
+        request = parse_request(body)
         return progress_items(lambda emit: create_model(self.store, request, emit))
 
     def pull(self, body: dict[str, Any]) -> AsyncIterator[Any]:
-        name = _string_field(body, "model") or _string_field(body, "name")
+        name = string_field(body, "model") or string_field(body, "name")
         try:
             ModelName.parse(name)
         except InvalidName:
@@ -444,224 +382,15 @@ class OllamaService:
 
 
 async def progress_items(work: Callable[[Emit], None]) -> AsyncIterator[Any]:
-    """Progress lines, each sent at once (FLUSH), failures as ApiError with their status."""
+    """Progress lines, each sent at once (FLUSH); failures are ApiError with their status."""
     try:
         async for item in progress_stream(work):
             yield item
             yield FLUSH
-    except ProgressError as exc:
-        raise ApiError(exc.status, exc.message) from exc
     except OSError as exc:  # disk full, permissions: say what the system said
         raise ApiError(500, str(exc)) from exc
-
-
-def merge_progress(chunks: list[dict[str, Any]]) -> dict[str, Any]:
-    return chunks[-1]
 
 
 def _l2_normalise(vector: list[float]) -> list[float]:
     norm = math.sqrt(sum(x * x for x in vector))
     return [x / norm for x in vector] if norm > 0 else vector
-
-
-def parameters_text(params: dict[str, Any]) -> str:
-    """Modelfile parameters as /api/show prints them: key padded to 30 columns, Go-quoted values."""
-    lines = []
-    for key, value in params.items():
-        for item in value if isinstance(value, list) else [value]:
-            shown = json.dumps(item) if isinstance(item, str) else str(item).lower() if isinstance(item, bool) else item
-            lines.append(f"{key:<30} {shown}")
-    return "\n".join(lines)
-
-
-def modelfile(entry: ModelEntry, info: gguf_file.GGUFInfo | None) -> str:
-    lines = [
-        '# Modelfile generated by "ollama show"',
-        "# To build a new Modelfile based on this, replace FROM with:",
-        f"# FROM {entry.name.display}",
-        "",
-        f"FROM {entry.model_path}",
-    ]
-    template = entry.template or (info.chat_template if info else None)
-    if template:
-        lines.append(f'TEMPLATE """{template}"""')
-    if entry.system:
-        lines.append(f'SYSTEM """{entry.system}"""')
-    for key, value in entry.parameters.items():
-        for item in value if isinstance(value, list) else [value]:
-            lines.append(f"PARAMETER {key} {json.dumps(item) if isinstance(item, str) else item}")
-    if entry.license:
-        lines.append(f'LICENSE """{entry.license}"""')
-    return "\n".join(lines) + "\n"
-
-
-def _streaming(body: dict[str, Any]) -> bool:
-    return body.get("stream") is not False
-
-
-async def respond(body: dict[str, Any], items: AsyncIterator[dict[str, Any]], merge: Callable[[list[dict]], dict]) -> Response:
-    """Stream as NDJSON (the default) or answer once; errors before the first item keep their status."""
-    try:
-        first = await items.__anext__()
-    except ApiError as exc:
-        return error_response(exc.status, exc.message)
-    except StopAsyncIteration:
-        return error_response(500, "no response from model")
-    if not _streaming(body):
-        collected = [first]
-        try:
-            async for item in items:
-                if item is not FLUSH:
-                    collected.append(item)
-        except ApiError as exc:
-            return error_response(exc.status, exc.message)
-        return JSONResponse(merge(collected))
-
-    async def lines() -> AsyncIterator[bytes]:
-        buffer = [_dumps(first) + b"\n"]
-        try:
-            async for item in items:
-                if item is FLUSH:
-                    yield b"".join(buffer)
-                    buffer = []
-                else:
-                    buffer.append(_dumps(item) + b"\n")
-        except ApiError as exc:
-            buffer.append(_dumps({"error": exc.message}) + b"\n")
-        if buffer:
-            yield b"".join(buffer)
-
-    return StreamingResponse(lines(), media_type=NDJSON)
-
-
-def merge_chat(chunks: list[dict[str, Any]]) -> dict[str, Any]:
-    final = dict(chunks[-1])
-    content = "".join(c["message"].get("content", "") for c in chunks)
-    thinking = "".join(c["message"].get("thinking", "") for c in chunks)
-    final["message"] = {"role": "assistant", "content": content, **({"thinking": thinking} if thinking else {})}
-    return final
-
-
-def merge_generate(chunks: list[dict[str, Any]]) -> dict[str, Any]:
-    final = dict(chunks[-1])
-    final["response"] = "".join(c.get("response", "") for c in chunks)
-    thinking = "".join(c.get("thinking", "") for c in chunks)
-    if thinking:
-        final["thinking"] = thinking
-    return final
-
-
-def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> Any:
-    """The ASGI app; `loopback_only` turns on the Host-header guard (on when listening on loopback)."""
-    service = OllamaService(store, engine)
-    app = FastAPI(title="Local LLM Workbook: embedded Ollama-compatible server", docs_url=None, redoc_url=None,
-                  openapi_url=None)
-    app.state.service = service
-
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> Response:
-        return error_response(exc.status, exc.message)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
-        # Gin's plain-text answers, which Ollama clients expect.
-        if exc.status_code == 405:
-            return PlainTextResponse("405 method not allowed", status_code=405)
-        return PlainTextResponse("404 page not found", status_code=exc.status_code)
-
-    @app.api_route("/", methods=["GET", "HEAD"])
-    async def root() -> Response:
-        return PlainTextResponse("Ollama is running")
-
-    @app.api_route("/api/version", methods=["GET", "HEAD"])
-    async def version() -> Response:
-        return JSONResponse({"version": OLLAMA_VERSION}, headers={SERVER_HEADER: "embedded"})
-
-    @app.api_route("/api/tags", methods=["GET", "HEAD"])
-    async def tags() -> Response:
-        return JSONResponse(await asyncio.to_thread(service.tags))
-
-    @app.get("/api/ps")
-    async def ps() -> Response:
-        return JSONResponse(service.ps())
-
-    @app.post("/api/show")
-    async def show(request: Request) -> Response:
-        body = await read_json(request)
-        return JSONResponse(await asyncio.to_thread(service.show, body))
-
-    @app.post("/api/chat")
-    async def chat(request: Request) -> Response:
-        body = await read_json(request)
-        return await respond(body, service.chat(body), merge_chat)
-
-    @app.post("/api/generate")
-    async def generate(request: Request) -> Response:
-        body = await read_json(request)
-        return await respond(body, service.generate(body), merge_generate)
-
-    @app.post("/api/embed")
-    async def embed(request: Request) -> Response:
-        body = await read_json(request)
-        return JSONResponse(await service.embed(body))
-
-    @app.post("/api/embeddings")
-    async def embeddings(request: Request) -> Response:
-        body = await read_json(request)
-        return JSONResponse(await service.embed(body, legacy=True))
-
-    @app.post("/api/copy")
-    async def copy(request: Request) -> Response:
-        body = await read_json(request)
-        await asyncio.to_thread(service.copy, body)
-        return Response(status_code=200)
-
-    @app.delete("/api/delete")
-    async def delete(request: Request) -> Response:
-        body = await read_json(request)
-        await asyncio.to_thread(service.delete, body)
-        return Response(status_code=200)
-
-    @app.post("/api/create")
-    async def create(request: Request) -> Response:
-        body = await read_json(request)
-        return await respond(body, service.create(body), merge_progress)
-
-    @app.post("/api/pull")
-    async def pull(request: Request) -> Response:
-        body = await read_json(request)
-        return await respond(body, service.pull(body), merge_progress)
-
-    @app.head("/api/blobs/{digest}")
-    async def blob_exists(digest: str) -> Response:
-        try:
-            present = store.has_blob(normalize_digest(digest))
-        except InvalidDigest as exc:
-            return error_response(400, str(exc))
-        return Response(status_code=200 if present else 404)
-
-    @app.post("/api/blobs/{digest}")
-    async def blob_upload(digest: str, request: Request) -> Response:
-        try:
-            expected = normalize_digest(digest)
-        except InvalidDigest as exc:
-            return error_response(400, str(exc))
-        if store.has_blob(expected):
-            return Response(status_code=200)
-        writer = store.blob_writer(expected)
-        try:
-            async for chunk in request.stream():
-                writer.write(chunk)
-        except BaseException:
-            writer.abort()
-            raise
-        try:
-            await asyncio.to_thread(writer.commit)
-        except ValueError as exc:
-            return error_response(400, str(exc))
-        return Response(status_code=201)
-
-    from .openai import add_openai_routes
-
-    add_openai_routes(app, service)
-    return security.wrap(app, loopback_only=loopback_only)
