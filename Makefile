@@ -46,7 +46,7 @@ test: setup browser
 
 # The quick loop: no browser, notebook or slow tests (see the markers in pyproject.toml).
 test-unit: setup
-	WORKBOOK_BACKEND=embedded $(PY) -m pytest tests -p no:nbval -m "not slow and not browser and not notebook"
+	WORKBOOK_BACKEND=embedded $(PY) -m pytest tests -m "not slow and not browser and not notebook"
 
 # Lint (ruff: rules and formatting) and types (mypy); .ci/run runs it before the tests.
 lint: setup

@@ -25,6 +25,7 @@ import httpx
 import ollama
 
 from . import memory
+from .chat import server_url
 from .names import ModelName
 from .ollama_server.mirror import RegistryMirror
 from .ollama_server.store import Store, default_models_dir
@@ -224,7 +225,11 @@ def memory_hint(client: ollama.Client, name: str, n_ctx: int = 4096, machine: An
     try:
         shape = memory.ModelShape.from_gguf_metadata(info)
     except ValueError:  # the short form leaves token lists out; the verbose one has them
-        shape = memory.ModelShape.from_gguf_metadata(dict(client.show(name, verbose=True).modelinfo or {}))
+        # The ollama client has no `verbose` flag for show, so ask the REST API directly.
+        answer = httpx.post(server_url(client).rstrip("/") + "/api/show", json={"model": name, "verbose": True},
+                            timeout=60)
+        answer.raise_for_status()
+        shape = memory.ModelShape.from_gguf_metadata(answer.json().get("model_info") or {})
     estimate = memory.estimate(size, shape, n_ctx=n_ctx)
     verdict = estimate.verdict(machine or detect())
     message = HINT.format(name=name, size=human_bytes(size), ctx=n_ctx, need=gib(estimate.total_with_headroom),

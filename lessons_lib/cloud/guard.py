@@ -209,7 +209,9 @@ class PodSession:
         except BaseException as exc:
             self._fail(exc)
             raise
-        return self.status()
+        info = self.status()
+        assert info is not None  # the pod this session holds
+        return info
 
     def _require(self) -> str:
         if self.pod_id is None or self.ended == "terminated":

@@ -9,7 +9,7 @@ no source gave that number (RunPod prices can also be null or 0 when a cloud doe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 __all__ = [
     "GpuPrice", "TokenPrice", "GPU_PRICES", "TOKEN_PRICES", "STORAGE", "gpu_price", "token_price",
@@ -89,8 +89,15 @@ GPU_PRICES: tuple[GpuPrice, ...] = (
              f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}"),
 )
 
+class StoragePrices(TypedDict):
+    container_running: float
+    volume_running: float
+    volume_stopped: float
+    source: str
+
+
 # USD per GB-month (RunPod bills these per second).
-STORAGE = {
+STORAGE: StoragePrices = {
     "container_running": 0.10,  # container disk, erased on stop, not billed while stopped
     "volume_running": 0.10,
     "volume_stopped": 0.20,  # a stopped pod's volume costs twice as much

@@ -24,7 +24,7 @@ from ..llama import gguf_file
 from .options import LoadParams, parse_keep_alive
 from .prompts import chat_formatter, fit_context
 from .protocol import ApiError
-from .store import ModelEntry
+from .store import LAYER_MODEL, ModelEntry
 from .text import Piece, StopFilter, ThinkSplitter
 
 log = logging.getLogger("lessons_lib.ollama_server")
@@ -200,10 +200,12 @@ class Engine:
         except (ValueError, RuntimeError) as exc:
             raise ApiError(500, f"llama runner process has terminated: {exc}") from exc
         formatter = chat_formatter(info)
+        model_layer = entry.layer(LAYER_MODEL)
+        assert model_layer is not None  # model_path above came from this layer
         return LoadedModel(
             name=name,
             entry_digest=entry.digest,
-            model_digest=entry.layer("application/vnd.ollama.image.model")["digest"],
+            model_digest=model_layer["digest"],
             info=info,
             params=params,
             estimate=estimate,

@@ -155,7 +155,8 @@ class RegistryMirror:
         """`127.0.0.1:<port>`: the host part of a model name pulled from this mirror."""
         assert self.httpd is not None, "start() the mirror first"
         address, port = self.httpd.server_address[:2]
-        return f"{address}:{port}"
+        host = address.decode() if isinstance(address, bytes) else address
+        return f"{host}:{port}"
 
     @property
     def url(self) -> str:

@@ -58,7 +58,7 @@ _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def parse_keep_alive(value: Any, default: float) -> float | None:
+def parse_keep_alive(value: Any, default: float | None) -> float | None:
     """Seconds to keep a model loaded; None means forever (a negative value), 0 unloads now.
 
     Accepts what Ollama accepts: a number of seconds or a Go duration string ("5m", "1h30m").

@@ -12,7 +12,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from datetime import datetime
 from typing import Any
 
@@ -37,7 +37,7 @@ _READY = object()
 FLUSH_INTERVAL_S = 0.03
 
 
-def thread_stream(produce: Callable[[threading.Event], Iterator[Any]]) -> AsyncIterator[list[Any]]:
+def thread_stream(produce: Callable[[threading.Event], Generator[Any, None, None]]) -> AsyncIterator[list[Any]]:
     """Run a blocking generator in a worker thread and hand its items to the event loop in batches.
 
     If the consumer goes away (client disconnect), `cancel` is set; the worker stops between
@@ -110,7 +110,7 @@ class OllamaService:
             return fmt
         raise ApiError(400, f'invalid format: {json.dumps(fmt)}; expected "json" or a valid JSON Schema object')
 
-    async def _run(self, produce: Callable[[threading.Event], Iterator[Any]]) -> AsyncIterator[Any]:
+    async def _run(self, produce: Callable[[threading.Event], Generator[Any, None, None]]) -> AsyncIterator[Any]:
         """Items from the worker; engine errors raised before the first item keep their status."""
         async for batch in thread_stream(produce):
             items = [item for item in batch if item is not _READY]
@@ -167,7 +167,7 @@ class OllamaService:
         if system and not any(m.get("role") == "system" for m in history):
             history.insert(0, {"role": "system", "content": system})
 
-        def produce(cancel: threading.Event) -> Iterator[Any]:
+        def produce(cancel: threading.Event) -> Generator[Any, None, None]:
             with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
                 tokens = prompts.chat_prompt(lm.llm, lm.formatter, history, tools, think_value)
                 grammar = prompts.grammar(fmt)
@@ -211,7 +211,7 @@ class OllamaService:
         if not isinstance(context, list) or not all(isinstance(t, int) for t in context):
             raise ApiError(400, "json: cannot unmarshal context into Go struct field GenerateRequest.context of type []int")
 
-        def produce(cancel: threading.Event) -> Iterator[Any]:
+        def produce(cancel: threading.Event) -> Generator[Any, None, None]:
             with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
                 if raw:
                     tokens = prompts.raw_prompt(lm.llm, prompt)

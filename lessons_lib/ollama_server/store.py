@@ -10,6 +10,7 @@ point outside the store.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import hashlib
 import importlib.metadata
@@ -255,7 +256,8 @@ class Store:
                 return None  # damaged: not a model, as list() sees it
         return next((e for e in self.list() if e.name.same_as(wanted)), None)
 
-    def write_manifest(self, name: ModelName, layers: list[dict[str, Any]], config: dict[str, Any]) -> ModelEntry:
+    # `builtins.list` below: inside this class, `list` is the method above.
+    def write_manifest(self, name: ModelName, layers: builtins.list[dict[str, Any]], config: dict[str, Any]) -> ModelEntry:
         config_digest = self.write_blob_bytes(json.dumps(config, separators=(",", ":")).encode())
         manifest = {
             "schemaVersion": 2,
@@ -280,7 +282,7 @@ class Store:
     def layer_for(self, digest: str, media_type: str) -> dict[str, Any]:
         return {"mediaType": media_type, "digest": digest, "size": self.blob_path(digest).stat().st_size}
 
-    def text_layer(self, text: str, media_type: str, added: list[str] | None = None) -> dict[str, Any]:
+    def text_layer(self, text: str, media_type: str, added: builtins.list[str] | None = None) -> dict[str, Any]:
         """A layer holding `text` (system prompt, template, parameters...); see write_blob_bytes for `added`."""
         return self.layer_for(self.write_blob_bytes(text.encode("utf-8"), added), media_type)
 

@@ -135,8 +135,12 @@ def make_variants(source: Source, workdir: Path, kinds: Sequence[str] = DEFAULT_
         for kind in todo:
             bar.set_postfix_str(kind)
             start = bar.n
+
+            def advance(done: int, total: int, name: str, start: int = start) -> None:
+                bar.update(start + done - bar.n)
+
             reports[kind] = quantize(source.f16, workdir / f"{source.original.stem}.{kind}.gguf", kind,
-                                     progress=lambda done, total, name, s=start: bar.update(s + done - bar.n))
+                                     progress=advance)
     return reports
 
 

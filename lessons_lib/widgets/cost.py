@@ -6,12 +6,17 @@ its table and a bar chart.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..cloud import costs, prices
 from .base import Panel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CostEstimator"]
 
@@ -65,7 +70,7 @@ class CostEstimator(Panel):
         self.preset.on_click(lambda _: self.apply_preset(costs.KEYWORDS_100M))
         self.note = w.HTML()
         self.output = w.Output()
-        self.table = None
+        self.table: pd.DataFrame | None = None
         self.error: str | None = None
         self._inputs = [self.gpu, self.cloud, self.pricing, self.gpu_count, self.items, self.tokens_in, self.tokens_out,
                         self.tokens_per_s, self.prompt_tokens_per_s, self.concurrency, self.start_minutes,
@@ -110,7 +115,7 @@ class CostEstimator(Panel):
         self.note.value = MSG_PRICE_NOTE.format(source=row.source)
         try:
             workload = self.workload()
-            self.table = costs.compare(workload, [self.plan()], list(self.api_models.value))
+            table = self.table = costs.compare(workload, [self.plan()], list(self.api_models.value))
             self.error = None
         except (ValueError, KeyError) as exc:
             self.table, self.error = None, str(exc).strip("'\"")
@@ -118,12 +123,12 @@ class CostEstimator(Panel):
                 print(MSG_ERROR.format(error=self.error))
             return
         with self.output:
-            display(self.table.style.format({costs.COL_HOURS: "{:,.1f}", costs.COL_COMPUTE: "${:,.2f}",
+            display(table.style.format({costs.COL_HOURS: "{:,.1f}", costs.COL_COMPUTE: "${:,.2f}",
                                              costs.COL_STORAGE: "${:,.2f}", costs.COL_TOTAL: "${:,.2f}",
                                              costs.COL_PER_ITEM: "${:,.4f}"}, na_rep="-").hide(axis="index"))
             if self.chart:
-                fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(self.table)))
-                ax.barh(self.table[costs.COL_OPTION], self.table[costs.COL_TOTAL], color="#4c72b0")
+                fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(table)))
+                ax.barh(table[costs.COL_OPTION], table[costs.COL_TOTAL], color="#4c72b0")
                 ax.invert_yaxis()
                 ax.set_xlabel(CHART_X)
                 ax.set_title(CHART_TITLE.format(items=workload.items))

@@ -15,7 +15,7 @@ import socket
 import threading
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import FastAPI, Request
@@ -27,6 +27,9 @@ from starlette.concurrency import run_in_threadpool
 from ..keys import ApiKey
 from ..pod_ollama import OLLAMA_PORT, PROXY_TEMPLATE_ENV
 from .state import ERR_CPU_PODS, Cloud, Faults, RunPodError, SimClock, default_models
+
+if TYPE_CHECKING:
+    import uvicorn
 
 __all__ = ["Sandbox", "running_pod_servers", "PROXY_ENV", "BASE_URL_ENV"]
 
@@ -66,6 +69,7 @@ def _wire(cloud: Cloud):
                 raise GraphQLError(str(exc), extensions={"code": "RUNPOD"}) from None
         return resolve
 
+    assert schema.query_type is not None and schema.mutation_type is not None  # the SDL defines both
     query, mutation = schema.query_type.fields, schema.mutation_type.fields
     query["gpuTypes"].resolve = guard("gpuTypes", lambda a: cloud.gpu_types(a.get("id")))
     query["pod"].resolve = guard("pod", lambda a: (lambda p: cloud.pod_view(p) if p else None)(cloud.get(a["podId"])))
@@ -127,7 +131,7 @@ def create_app(cloud: Cloud, api_key: ApiKey):
         pod_id, _, port = target.rpartition("-")
         pod = cloud.get(pod_id)
         server = pod.server if pod is not None and pod.ready else None
-        if server is None or not port.isdigit() or int(port) != OLLAMA_PORT or f"{port}/http" not in pod.ports:
+        if pod is None or server is None or not port.isdigit() or int(port) != OLLAMA_PORT or f"{port}/http" not in pod.ports:
             return HTMLResponse(PROXY_502, status_code=502)
         upstream = proxy_client.build_request(
             request.method, f"{server.url}/{path}", params=request.query_params,
@@ -161,7 +165,7 @@ class Sandbox:
         self.host, self.port = host, port
         self.public_host = public_host  # the name learners use when it listens on 0.0.0.0 for a room
         self.activate = activate
-        self._server = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._saved: dict[str, Any] | None = None
 
@@ -188,11 +192,11 @@ class Sandbox:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(create_app(self.cloud, self.api_key), log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
+        server = self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
                                         name="runpod-sandbox")
         self._thread.start()
-        while not self._server.started and self._thread.is_alive():
+        while not server.started and self._thread.is_alive():
             threading.Event().wait(0.02)
         _sandboxes.add(self)
         atexit.register(self.stop)
