@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from ..names import InvalidName
 from .protocol import ApiError
 from .service import OllamaService
-from .wire import FLUSH, read_json
+from .wire import FLUSH, collect, read_json
 
 
 def openai_error(status: int, message: str) -> JSONResponse:
@@ -115,11 +115,8 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
 
         envelope = {"id": ident, "created": created, "model": model, "system_fingerprint": "fp_ollama"}
         if not body.get("stream"):
-            collected = [first]
             try:
-                async for item in items:
-                    if item is not FLUSH:
-                        collected.append(item)
+                collected = await collect(first, items)
             except ApiError as exc:
                 return openai_error(exc.status, exc.message)
             final = collected[-1]

@@ -2,7 +2,7 @@
 
 Each method checks a request the way Ollama does (same statuses, same wording), then hands the
 work to the engine (generation, embeddings), the store (models), `create` or `registry`. Long work
-runs in worker threads; what they produce reaches the event loop through `progress.thread_items`.
+runs in worker threads; what they produce reaches the event loop through `progress`.
 """
 
 from __future__ import annotations
@@ -22,48 +22,13 @@ from .create import create_model, parse_request
 from .engine import Done, Engine
 from .modelfile import modelfile, parameters_text
 from .options import merge_options, parse_keep_alive
-from .progress import Emit, progress_stream, thread_items
+from .progress import READY, Emit, progress_stream, thread_stream
 from .prompts import capabilities
 from .protocol import ApiError
 from .registry import pull_model
 from .store import ModelEntry, Store
 from .text import Piece
 from .wire import FLUSH, now_rfc3339, string_field
-
-_READY = object()
-# Tokens that come faster than this are sent together (each still its own NDJSON line).
-# Fewer wake-ups of the client and of the event loop leave the CPU to llama.cpp: on two
-# cores, writing every token separately cost about 5 % of the decode speed.
-FLUSH_INTERVAL_S = 0.03
-
-
-def thread_stream(produce: Callable[[threading.Event], Generator[Any, None, None]]) -> AsyncIterator[list[Any]]:
-    """Run a blocking generator in a worker thread and hand its items to the event loop in batches.
-
-    If the consumer goes away (client disconnect), `cancel` is set; the worker stops between
-    tokens and closes the generator, which releases the model for the next request.
-    """
-
-    def run(post: Callable[[Any], None], cancel: threading.Event) -> None:
-        gen = produce(cancel)
-        batch: list[Any] = []
-        last_post, posts = 0.0, 0
-        try:
-            for item in gen:
-                if cancel.is_set():
-                    break
-                batch.append(item)
-                now = time.monotonic()
-                # The first two posts (ready, first token) go at once: time to first token is untouched.
-                if posts < 2 or now - last_post >= FLUSH_INTERVAL_S:
-                    post(batch)
-                    batch, last_post, posts = [], now, posts + 1
-        finally:  # an error reaches the consumer after what came before it
-            gen.close()
-            if batch:
-                post(batch)
-
-    return thread_items(run, "generate")
 
 
 class OllamaService:
@@ -113,7 +78,7 @@ class OllamaService:
     async def _run(self, produce: Callable[[threading.Event], Generator[Any, None, None]]) -> AsyncIterator[Any]:
         """Items from the worker; engine errors raised before the first item keep their status."""
         async for batch in thread_stream(produce):
-            items = [item for item in batch if item is not _READY]
+            items = [item for item in batch if item is not READY]
             for item in items:
                 yield item
             if items:
@@ -171,7 +136,7 @@ class OllamaService:
             with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
                 tokens = prompts.chat_prompt(lm.llm, lm.formatter, history, tools, think_value)
                 grammar = prompts.grammar(fmt)
-                yield _READY
+                yield READY
                 yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
                                               starts_inside_think=False, cancel=cancel, load_ns=load_ns)
 
@@ -220,7 +185,7 @@ class OllamaService:
                         {"role": "user", "content": prompt}]
                     tokens = list(context) + prompts.chat_prompt(lm.llm, lm.formatter, messages, None, think_value)
                 grammar = prompts.grammar(fmt)
-                yield _READY
+                yield READY
                 yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
                                               cancel=cancel, load_ns=load_ns)
 

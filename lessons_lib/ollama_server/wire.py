@@ -61,6 +61,15 @@ def string_field(body: dict[str, Any], key: str) -> str:
     return value
 
 
+async def collect(first: Any, items: AsyncIterator[Any]) -> list[Any]:
+    """Every chunk of a non-streamed answer (FLUSH markers dropped); ApiError passes through."""
+    collected = [first]
+    async for item in items:
+        if item is not FLUSH:
+            collected.append(item)
+    return collected
+
+
 def _streaming(body: dict[str, Any]) -> bool:
     return body.get("stream") is not False
 
@@ -76,11 +85,8 @@ async def respond(
     except StopAsyncIteration:
         return error_response(500, "no response from model")
     if not _streaming(body):
-        collected = [first]
         try:
-            async for item in items:
-                if item is not FLUSH:
-                    collected.append(item)
+            collected = await collect(first, items)
         except ApiError as exc:
             return error_response(exc.status, exc.message)
         return JSONResponse(merge(collected))
