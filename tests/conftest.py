@@ -64,3 +64,10 @@ def no_emulated_pod_left():
     if module is not None:
         left = module.running_pod_servers()
         assert not left, f"{len(left)} emulated RunPod pod(s) still running at the end of the test session"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every notebook cell that nbval runs (notebooks/ is collected with tests/) is a `notebook` test."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)

@@ -18,19 +18,40 @@ ROOT = Path(__file__).resolve().parents[1] / "lessons_lib"
 # Bottom first. A module may import modules of its own layer or of layers below it. The most
 # specific prefix wins, so `lessons_lib.ollama_server.protocol` sits below the rest of the server.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("ground floor: names, units, hardware, memory, the bundled model, llama.cpp wrappers", (
-        "lessons_lib.names", "lessons_lib.units", "lessons_lib.metrics", "lessons_lib.hardware",
-        "lessons_lib.memory", "lessons_lib.bundled", "lessons_lib.llama",
-    )),
-    ("server wire: protocol constants, the error type, wire format, progress lines", (
-        "lessons_lib.ollama_server.protocol", "lessons_lib.ollama_server.wire", "lessons_lib.ollama_server.progress",
-    )),
-    ("server store and engine", (
-        "lessons_lib.ollama_server.store", "lessons_lib.ollama_server.options", "lessons_lib.ollama_server.text",
-        "lessons_lib.ollama_server.prompts", "lessons_lib.ollama_server.engine", "lessons_lib.ollama_server.create",
-        "lessons_lib.ollama_server.registry", "lessons_lib.ollama_server.mirror",
-        "lessons_lib.ollama_server.modelfile",
-    )),
+    (
+        "ground floor: names, units, hardware, memory, the bundled model, llama.cpp wrappers",
+        (
+            "lessons_lib.names",
+            "lessons_lib.units",
+            "lessons_lib.metrics",
+            "lessons_lib.hardware",
+            "lessons_lib.memory",
+            "lessons_lib.bundled",
+            "lessons_lib.llama",
+        ),
+    ),
+    (
+        "server wire: protocol constants, the error type, wire format, progress lines",
+        (
+            "lessons_lib.ollama_server.protocol",
+            "lessons_lib.ollama_server.wire",
+            "lessons_lib.ollama_server.progress",
+        ),
+    ),
+    (
+        "server store and engine",
+        (
+            "lessons_lib.ollama_server.store",
+            "lessons_lib.ollama_server.options",
+            "lessons_lib.ollama_server.text",
+            "lessons_lib.ollama_server.prompts",
+            "lessons_lib.ollama_server.engine",
+            "lessons_lib.ollama_server.create",
+            "lessons_lib.ollama_server.registry",
+            "lessons_lib.ollama_server.mirror",
+            "lessons_lib.ollama_server.modelfile",
+        ),
+    ),
     ("server service", ("lessons_lib.ollama_server.service",)),
     ("server routes, /v1 and the launcher", ("lessons_lib.ollama_server",)),
     ("lessons: connect, catalog, models, chat, quantization lab, cloud", ("lessons_lib",)),
@@ -110,7 +131,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         path.pop()
@@ -137,11 +158,14 @@ def test_the_checks_would_catch_a_cycle_and_an_upward_import():
     assert "lessons_lib.ollama_server.routes" in GRAPH["lessons_lib.ollama_server.server"]
 
 
-@pytest.mark.parametrize("module, absent", [
-    ("lessons_lib.connect", "fastapi"),  # a client does not load the server's web framework
-    ("lessons_lib.catalog", "fastapi"),
-    ("lessons_lib.catalog", "llama_cpp"),
-])
+@pytest.mark.parametrize(
+    "module, absent",
+    [
+        ("lessons_lib.connect", "fastapi"),  # a client does not load the server's web framework
+        ("lessons_lib.catalog", "fastapi"),
+        ("lessons_lib.catalog", "llama_cpp"),
+    ],
+)
 def test_importing_a_lower_room_does_not_load_a_higher_one(module, absent):
     code = f"import sys, {module}; print({absent!r} in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -26,8 +26,16 @@ MSG_WONT_FIT = " Note: {requested} needs about {need} here, more than this machi
 MSG_NOTHING = "No model is on this machine yet. Run: {pull}"
 MSG_NOTHING_SMALL = " (or `ollama pull smollm2:135m` for a 270 MB model that runs anywhere)"
 LANGUAGE_NAMES = {
-    "pl": "Polish", "en": "English", "de": "German", "fr": "French", "it": "Italian",
-    "pt": "Portuguese", "hi": "Hindi", "es": "Spanish", "th": "Thai", "zh": "Chinese",
+    "pl": "Polish",
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "hi": "Hindi",
+    "es": "Spanish",
+    "th": "Thai",
+    "zh": "Chinese",
 }
 
 STAND_IN_CTX = 4096  # context used to judge whether a stand-in fits (Ollama's default num_ctx)
@@ -119,5 +127,7 @@ def choose_model(
     if wanted_hit and not _fits(wanted_hit[0], wanted_hit[1], m):
         need = _needs(wanted_hit[0], wanted_hit[1])
         have = max([m.memory_for_models] + [g.memory_free for g in m.gpus])
-        message += MSG_WONT_FIT.format(requested=requested, need=f"{need / _GIB:.1f} GiB", have=f"{have / _GIB:.1f} GiB")
+        message += MSG_WONT_FIT.format(
+            requested=requested, need=f"{need / _GIB:.1f} GiB", have=f"{have / _GIB:.1f} GiB"
+        )
     return Choice(requested, best, True, pull, message)

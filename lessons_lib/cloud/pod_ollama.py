@@ -53,8 +53,12 @@ def pull_model(client: Any, model: str, progress: bool = True, insecure: bool = 
     return next((item["status"] for item in reversed(lines) if item.get("status")), "")
 
 
-def measure_speed(client: Any, model: str, prompt: str = "Explain in two sentences what a GPU is.",
-                  options: dict[str, Any] | None = None):
+def measure_speed(
+    client: Any,
+    model: str,
+    prompt: str = "Explain in two sentences what a GPU is.",
+    options: dict[str, Any] | None = None,
+):
     """One non-streamed chat; its own counters give the tokens/s (metrics.speed)."""
     response = client.chat(model, [{"role": "user", "content": prompt}], options=options or {"num_predict": 64})
     return speed(response), response

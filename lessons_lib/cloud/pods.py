@@ -22,8 +22,20 @@ from .pod_ollama import OLLAMA_PORT, ollama_answers, proxy_url
 from .sizing import PodSpec
 
 __all__ = [
-    "COURSE_PREFIX", "PodInfo", "PodNotReady", "CapacityError", "unique_name", "deploy", "get", "wait_ready",
-    "stop", "resume", "terminate", "course_pods", "cleanup", "is_capacity_error",
+    "COURSE_PREFIX",
+    "PodInfo",
+    "PodNotReady",
+    "CapacityError",
+    "unique_name",
+    "deploy",
+    "get",
+    "wait_ready",
+    "stop",
+    "resume",
+    "terminate",
+    "course_pods",
+    "cleanup",
+    "is_capacity_error",
 ]
 
 COURSE_PREFIX = "llmwb-"
@@ -33,19 +45,27 @@ MSG_TRY = "Trying {gpu} ({cloud} cloud)..."
 MSG_NO_CAPACITY = "No {gpu} free in the {cloud} cloud right now."
 MSG_DEPLOYED = "Pod {name} ({id}) deployed: {gpu} x{count}, {cloud} cloud, ${cost:.2f}/h."
 MSG_ORPHAN = "The API failed after creating pod {id}; it was terminated so it cannot bill."
-MSG_ORPHAN_LEFT = ("The API failed after creating pod {id} and could not terminate it: it may still bill. "
-                   "Run cloud.cleanup() when the API answers again, or terminate it in the RunPod console.")
+MSG_ORPHAN_LEFT = (
+    "The API failed after creating pod {id} and could not terminate it: it may still bill. "
+    "Run cloud.cleanup() when the API answers again, or terminate it in the RunPod console."
+)
 MSG_WAIT_RUNTIME = "waiting for the container"
 MSG_WAIT_API = "waiting for Ollama to answer"
 MSG_READY = "Pod {id} ready after {seconds:.0f} s: {url}"
 MSG_TERMINATED = "Pod {id} terminated: it no longer costs anything."
-MSG_STOPPED = ("Pod {id} stopped: compute billing ended, but its {volume:g} GB volume still costs "
-               "${per_month:.2f}/month until you terminate it.")
+MSG_STOPPED = (
+    "Pod {id} stopped: compute billing ended, but its {volume:g} GB volume still costs "
+    "${per_month:.2f}/month until you terminate it."
+)
 MSG_STOPPED_NO_VOLUME = "Pod {id} stopped: compute billing ended; it has no volume, so nothing bills until resume."
-ERR_CAPACITY_ALL = ("No capacity for any of: {tried}. Try again later, another GPU type or cloud, or allow "
-                    "fallbacks (allow_fallback=True).")
-ERR_NOT_READY = ("Pod {id} was not ready after {timeout:.0f} s ({phase}). RunPod is sometimes slow to pull "
-                 "images; try again, or another GPU type.")
+ERR_CAPACITY_ALL = (
+    "No capacity for any of: {tried}. Try again later, another GPU type or cloud, or allow "
+    "fallbacks (allow_fallback=True)."
+)
+ERR_NOT_READY = (
+    "Pod {id} was not ready after {timeout:.0f} s ({phase}). RunPod is sometimes slow to pull "
+    "images; try again, or another GPU type."
+)
 STATE_LABELS = {"starting": "starting", "running": "running", "exited": "stopped", "terminated": "terminated"}
 
 
@@ -92,9 +112,19 @@ class PodInfo:
         status = str(pod.get("desiredStatus") or "").upper()
         state = {"EXITED": "exited", "TERMINATED": "terminated"}.get(status, "running" if ready else "starting")
         uptime = pod.get("uptimeSeconds") or runtime.get("uptimeInSeconds") or 0
-        return cls(pod["id"], pod.get("name") or "", state, (pod.get("machine") or {}).get("gpuDisplayName") or "",
-                   int(pod.get("gpuCount") or 0), float(pod.get("costPerHr") or 0), int(uptime), ready,
-                   float(pod.get("volumeInGb") or 0), int(pod.get("containerDiskInGb") or 0), pod)
+        return cls(
+            pod["id"],
+            pod.get("name") or "",
+            state,
+            (pod.get("machine") or {}).get("gpuDisplayName") or "",
+            int(pod.get("gpuCount") or 0),
+            float(pod.get("costPerHr") or 0),
+            int(uptime),
+            ready,
+            float(pod.get("volumeInGb") or 0),
+            int(pod.get("containerDiskInGb") or 0),
+            pod,
+        )
 
 
 def unique_name(label: str = "ollama") -> str:
@@ -109,9 +139,18 @@ def _create(spec: PodSpec, name: str, gpu: str, cloud: str) -> dict[str, Any]:
     import runpod
 
     return runpod.create_pod(
-        name, spec.image, gpu, cloud_type=cloud, gpu_count=spec.gpu_count, volume_in_gb=spec.volume_gb,
-        container_disk_in_gb=spec.container_disk_gb, ports=spec.ports, volume_mount_path=spec.volume_mount_path,
-        env=spec.env, support_public_ip=True, start_ssh=False,
+        name,
+        spec.image,
+        gpu,
+        cloud_type=cloud,
+        gpu_count=spec.gpu_count,
+        volume_in_gb=spec.volume_gb,
+        container_disk_in_gb=spec.container_disk_gb,
+        ports=spec.ports,
+        volume_mount_path=spec.volume_mount_path,
+        env=spec.env,
+        support_public_ip=True,
+        start_ssh=False,
     )
 
 
@@ -121,8 +160,9 @@ def _find_named(name: str) -> list[dict[str, Any]]:
     return [p for p in runpod.get_pods() or [] if p.get("name") == name]
 
 
-def deploy(spec: PodSpec, name: str | None = None, *, allow_fallback: bool = False,
-           say: Callable[[str], None] = print) -> PodInfo:
+def deploy(
+    spec: PodSpec, name: str | None = None, *, allow_fallback: bool = False, say: Callable[[str], None] = print
+) -> PodInfo:
     """Create the pod; on a capacity error try spec.fallbacks (if allowed). Never leaves an orphan:
     after any error it looks the pod up by its unique name and terminates what it finds."""
     name = name or unique_name()
@@ -142,8 +182,16 @@ def deploy(spec: PodSpec, name: str | None = None, *, allow_fallback: bool = Fal
                 tried.append(f"{gpu_id} ({cloud.lower()})")
                 continue
             raise
-        say(MSG_DEPLOYED.format(name=name, id=info.id, gpu=info.gpu or gpu_id, count=info.gpu_count,
-                                cloud=cloud.lower(), cost=info.cost_per_hr))
+        say(
+            MSG_DEPLOYED.format(
+                name=name,
+                id=info.id,
+                gpu=info.gpu or gpu_id,
+                count=info.gpu_count,
+                cloud=cloud.lower(),
+                cost=info.cost_per_hr,
+            )
+        )
         return info
     raise CapacityError(ERR_CAPACITY_ALL.format(tried=", ".join(tried)))
 
@@ -191,8 +239,7 @@ def wait_ready(pod_id: str, timeout: float = 900, poll: float = 5.0, progress: b
         while time.monotonic() - start < timeout:
             info = get(pod_id)
             if info.state in ("exited", "terminated"):
-                raise PodNotReady(ERR_NOT_READY.format(id=pod_id, timeout=time.monotonic() - start,
-                                                       phase=info.label))
+                raise PodNotReady(ERR_NOT_READY.format(id=pod_id, timeout=time.monotonic() - start, phase=info.label))
             if info.ports_ready:
                 if bar.n == 0:
                     bar.update(1)

@@ -70,8 +70,9 @@ def _model_needs(model: str, n_ctx: int) -> tuple[int, int]:
     return variant.size_bytes, need
 
 
-def gpu_for_model(model: str, n_ctx: int = 4096, cloud: str = "community",
-                  table: tuple[prices.GpuPrice, ...] = prices.GPU_PRICES) -> prices.GpuPrice:
+def gpu_for_model(
+    model: str, n_ctx: int = 4096, cloud: str = "community", table: tuple[prices.GpuPrice, ...] = prices.GPU_PRICES
+) -> prices.GpuPrice:
     """The cheapest GPU (in this cloud) whose memory holds the model with its KV cache and headroom."""
     _, need = _model_needs(model, n_ctx)
     fitting = [row for row in table if row.memory_gb * 2**30 * 0.95 >= need and getattr(row, cloud)]
@@ -80,8 +81,14 @@ def gpu_for_model(model: str, n_ctx: int = 4096, cloud: str = "community",
     return min(fitting, key=lambda row: getattr(row, cloud))
 
 
-def spec_for_model(model: str, gpu: str | None = None, cloud_type: str = "COMMUNITY", keep_models: bool = False,
-                   n_ctx: int = 4096, fallbacks: Iterable[tuple[str, str]] = ()) -> PodSpec:
+def spec_for_model(
+    model: str,
+    gpu: str | None = None,
+    cloud_type: str = "COMMUNITY",
+    keep_models: bool = False,
+    n_ctx: int = 4096,
+    fallbacks: Iterable[tuple[str, str]] = (),
+) -> PodSpec:
     """Disk (and volume, to keep models across stop) sized from the model's download size."""
     size, _ = _model_needs(model, n_ctx)
     cloud_type = str(cloud_type).upper()
@@ -89,6 +96,7 @@ def spec_for_model(model: str, gpu: str | None = None, cloud_type: str = "COMMUN
     gpu_id = prices.gpu_price(gpu).gpu_id if gpu else gpu_for_model(model, n_ctx, cloud).gpu_id
     model_gb = math.ceil(size / 1e9 * 1.2)  # 20% room: Ollama writes a partial file while pulling
     if keep_models:
-        return PodSpec(gpu_id, cloud_type, container_disk_gb=BASE_DISK_GB, volume_gb=max(model_gb, 5),
-                       fallbacks=tuple(fallbacks))
+        return PodSpec(
+            gpu_id, cloud_type, container_disk_gb=BASE_DISK_GB, volume_gb=max(model_gb, 5), fallbacks=tuple(fallbacks)
+        )
     return PodSpec(gpu_id, cloud_type, container_disk_gb=max(20, BASE_DISK_GB + model_gb), fallbacks=tuple(fallbacks))

@@ -29,6 +29,7 @@ from .text import Piece, StopFilter, ThinkSplitter
 
 log = logging.getLogger("lessons_lib.ollama_server")
 
+
 @dataclass
 class LoadedModel:
     name: str
@@ -107,8 +108,9 @@ class Engine:
 
     def loaded(self) -> list[LoadedModel]:
         """Loaded models, longest remaining keep-alive first (as /api/ps orders them)."""
-        return sorted(self._models.values(), key=lambda m: float("inf") if m.expires_at is None else m.expires_at,
-                      reverse=True)
+        return sorted(
+            self._models.values(), key=lambda m: float("inf") if m.expires_at is None else m.expires_at, reverse=True
+        )
 
     def unload(self, entry: ModelEntry) -> None:
         for key in [k for k in self._models if k[0] == entry.digest]:
@@ -122,8 +124,9 @@ class Engine:
 
     # -- loading --------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def use(self, entry: ModelEntry, name: str, opts: dict[str, Any], keep_alive: float | None,
-            embedding: bool = False) -> Iterator[tuple[LoadedModel, int]]:
+    def use(
+        self, entry: ModelEntry, name: str, opts: dict[str, Any], keep_alive: float | None, embedding: bool = False
+    ) -> Iterator[tuple[LoadedModel, int]]:
         """Hold `entry` loaded with `opts` for one request; yields (model, load_duration_ns).
 
         Requests for the same model wait here in turn. Afterwards keep_alive decides when the

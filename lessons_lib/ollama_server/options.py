@@ -39,14 +39,44 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "use_mmap": None,
     "num_thread": 0,
 }
-FLOAT_OPTIONS = {"top_p", "min_p", "typical_p", "temperature", "repeat_penalty", "presence_penalty",
-                 "frequency_penalty"}
-INT_OPTIONS = {"num_keep", "seed", "num_predict", "top_k", "repeat_last_n", "num_batch", "num_gpu",
-               "main_gpu", "num_thread", "num_ctx"}
+FLOAT_OPTIONS = {
+    "top_p",
+    "min_p",
+    "typical_p",
+    "temperature",
+    "repeat_penalty",
+    "presence_penalty",
+    "frequency_penalty",
+}
+INT_OPTIONS = {
+    "num_keep",
+    "seed",
+    "num_predict",
+    "top_k",
+    "repeat_last_n",
+    "num_batch",
+    "num_gpu",
+    "main_gpu",
+    "num_thread",
+    "num_ctx",
+}
 BOOL_OPTIONS = {"use_mmap"}
 # Accepted and ignored, as Ollama does since it dropped them (May 2025).
-IGNORED_OPTIONS = {"numa", "low_vram", "f16_kv", "logits_all", "vocab_only", "use_mlock", "embedding_only",
-                   "tfs_z", "mirostat", "mirostat_tau", "mirostat_eta", "penalize_newline", "draft_num_predict"}
+IGNORED_OPTIONS = {
+    "numa",
+    "low_vram",
+    "f16_kv",
+    "logits_all",
+    "vocab_only",
+    "use_mlock",
+    "embedding_only",
+    "tfs_z",
+    "mirostat",
+    "mirostat_tau",
+    "mirostat_eta",
+    "penalize_newline",
+    "draft_num_predict",
+}
 
 
 def default_context_length() -> int:

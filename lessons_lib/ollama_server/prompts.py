@@ -39,12 +39,16 @@ def chat_formatter(info: gguf_file.GGUFInfo) -> Any:
         i = info.metadata.get(key)
         return vocab[i] if isinstance(i, int) and 0 <= i < len(vocab) else ""
 
-    return Jinja2ChatFormatter(info.chat_template, eos_token=token("tokenizer.ggml.eos_token_id"),
-                               bos_token=token("tokenizer.ggml.bos_token_id"))
+    return Jinja2ChatFormatter(
+        info.chat_template,
+        eos_token=token("tokenizer.ggml.eos_token_id"),
+        bos_token=token("tokenizer.ggml.bos_token_id"),
+    )
 
 
-def chat_prompt(llm: Any, formatter: Any, messages: list[dict[str, Any]], tools: list[Any] | None = None,
-                think: bool | None = None) -> list[int]:
+def chat_prompt(
+    llm: Any, formatter: Any, messages: list[dict[str, Any]], tools: list[Any] | None = None, think: bool | None = None
+) -> list[int]:
     """Messages -> prompt tokens, through the model's own chat template (`formatter`, from chat_formatter)."""
     clean = [{k: v for k, v in m.items() if v is not None} for m in messages]
     for m in clean:

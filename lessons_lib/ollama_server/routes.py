@@ -26,8 +26,9 @@ from .wire import error_response, merge_chat, merge_generate, merge_progress, re
 def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> Any:
     """The ASGI app; `loopback_only` turns on the Host-header guard (on when listening on loopback)."""
     service = OllamaService(store, engine)
-    app = FastAPI(title="Local LLM Workbook: embedded Ollama-compatible server", docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(
+        title="Local LLM Workbook: embedded Ollama-compatible server", docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.service = service
 
     @app.exception_handler(ApiError)

@@ -111,7 +111,9 @@ class OllamaService:
             raise ApiError(400, "model is required")
         messages = body.get("messages") or []
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-            raise ApiError(400, "json: cannot unmarshal messages into Go struct field ChatRequest.messages of type []api.Message")
+            raise ApiError(
+                400, "json: cannot unmarshal messages into Go struct field ChatRequest.messages of type []api.Message"
+            )
         entry = self.find(name)
         opts, keep_alive = self._common(body, entry)
         tools = body.get("tools") or []
@@ -123,8 +125,13 @@ class OllamaService:
 
         if not messages:
             reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
-            yield {"model": name, "created_at": now_rfc3339(), "message": {"role": "assistant", "content": ""},
-                   "done": True, "done_reason": reason}
+            yield {
+                "model": name,
+                "created_at": now_rfc3339(),
+                "message": {"role": "assistant", "content": ""},
+                "done": True,
+                "done_reason": reason,
+            }
             return
 
         history = list(entry.messages) + messages
@@ -137,8 +144,16 @@ class OllamaService:
                 tokens = prompts.chat_prompt(lm.llm, lm.formatter, history, tools, think_value)
                 grammar = prompts.grammar(fmt)
                 yield READY
-                yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
-                                              starts_inside_think=False, cancel=cancel, load_ns=load_ns)
+                yield from self.engine.stream(
+                    lm,
+                    tokens,
+                    opts,
+                    grammar=grammar,
+                    think=split_think,
+                    starts_inside_think=False,
+                    cancel=cancel,
+                    load_ns=load_ns,
+                )
 
         async for item in self._run(produce):
             if item is FLUSH:
@@ -149,8 +164,13 @@ class OllamaService:
                     message["thinking"] = item.thinking
                 yield {"model": name, "created_at": now_rfc3339(), "message": message, "done": False}
             elif isinstance(item, Done):
-                yield {"model": name, "created_at": now_rfc3339(), "message": {"role": "assistant", "content": ""},
-                       "done": True, **self._stats(item, started)}
+                yield {
+                    "model": name,
+                    "created_at": now_rfc3339(),
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    **self._stats(item, started),
+                }
 
     async def generate(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         started = time.perf_counter_ns()
@@ -174,7 +194,9 @@ class OllamaService:
         system = body.get("system") or entry.system
         context = body.get("context") or []
         if not isinstance(context, list) or not all(isinstance(t, int) for t in context):
-            raise ApiError(400, "json: cannot unmarshal context into Go struct field GenerateRequest.context of type []int")
+            raise ApiError(
+                400, "json: cannot unmarshal context into Go struct field GenerateRequest.context of type []int"
+            )
 
         def produce(cancel: threading.Event) -> Generator[Any, None, None]:
             with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
@@ -182,12 +204,14 @@ class OllamaService:
                     tokens = prompts.raw_prompt(lm.llm, prompt)
                 else:
                     messages = ([{"role": "system", "content": system}] if system else []) + [
-                        {"role": "user", "content": prompt}]
+                        {"role": "user", "content": prompt}
+                    ]
                     tokens = list(context) + prompts.chat_prompt(lm.llm, lm.formatter, messages, None, think_value)
                 grammar = prompts.grammar(fmt)
                 yield READY
-                yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
-                                              cancel=cancel, load_ns=load_ns)
+                yield from self.engine.stream(
+                    lm, tokens, opts, grammar=grammar, think=split_think, cancel=cancel, load_ns=load_ns
+                )
 
         async for item in self._run(produce):
             if item is FLUSH:
@@ -198,8 +222,13 @@ class OllamaService:
                     chunk["thinking"] = item.thinking
                 yield chunk
             elif isinstance(item, Done):
-                final = {"model": name, "created_at": now_rfc3339(), "response": "", "done": True,
-                         **self._stats(item, started)}
+                final = {
+                    "model": name,
+                    "created_at": now_rfc3339(),
+                    "response": "",
+                    "done": True,
+                    **self._stats(item, started),
+                }
                 if not raw:
                     final["context"] = item.context
                 yield final
@@ -241,8 +270,9 @@ class OllamaService:
             vectors = [v[:dimensions] for v in vectors]
         result: dict[str, Any] = {"model": name, "embeddings": [_l2_normalise(v) for v in vectors]}
         if inputs:
-            result.update(total_duration=time.perf_counter_ns() - started, load_duration=load_ns,
-                          prompt_eval_count=count)
+            result.update(
+                total_duration=time.perf_counter_ns() - started, load_duration=load_ns, prompt_eval_count=count
+            )
         return result
 
     # -- models -----------------------------------------------------------------------------------
@@ -251,14 +281,16 @@ class OllamaService:
         for entry in self.store.list():
             if entry.model_path is None:
                 continue
-            models.append({
-                "name": entry.name.display,
-                "model": entry.name.display,
-                "modified_at": entry.modified_at,
-                "size": entry.size,
-                "digest": entry.digest,
-                "details": entry.details(),
-            })
+            models.append(
+                {
+                    "name": entry.name.display,
+                    "model": entry.name.display,
+                    "modified_at": entry.modified_at,
+                    "size": entry.size,
+                    "digest": entry.digest,
+                    "details": entry.details(),
+                }
+            )
         return {"models": models}
 
     def show(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -299,16 +331,18 @@ class OllamaService:
             if entry is None:
                 continue
             expires = lm.expires_at if lm.expires_at is not None else time.time() + 100 * 365 * 86400
-            models.append({
-                "name": entry.name.display,
-                "model": entry.name.display,
-                "size": lm.size,
-                "digest": entry.digest,
-                "details": entry.details(),
-                "expires_at": datetime.fromtimestamp(expires).astimezone().isoformat(),
-                "size_vram": lm.size if lm.on_gpu else 0,
-                "context_length": lm.params.n_ctx,
-            })
+            models.append(
+                {
+                    "name": entry.name.display,
+                    "model": entry.name.display,
+                    "size": lm.size,
+                    "digest": entry.digest,
+                    "details": entry.details(),
+                    "expires_at": datetime.fromtimestamp(expires).astimezone().isoformat(),
+                    "size_vram": lm.size if lm.on_gpu else 0,
+                    "context_length": lm.params.n_ctx,
+                }
+            )
         return {"models": models}
 
     def copy(self, body: dict[str, Any]) -> None:

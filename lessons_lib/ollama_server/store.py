@@ -257,7 +257,9 @@ class Store:
         return next((e for e in self.list() if e.name.same_as(wanted)), None)
 
     # `builtins.list` below: inside this class, `list` is the method above.
-    def write_manifest(self, name: ModelName, layers: builtins.list[dict[str, Any]], config: dict[str, Any]) -> ModelEntry:
+    def write_manifest(
+        self, name: ModelName, layers: builtins.list[dict[str, Any]], config: dict[str, Any]
+    ) -> ModelEntry:
         config_digest = self.write_blob_bytes(json.dumps(config, separators=(",", ":")).encode())
         manifest = {
             "schemaVersion": 2,
@@ -350,7 +352,9 @@ class Store:
             layers.append(self.text_layer(system, LAYER_SYSTEM))
         if parameters:
             layers.append(self.text_layer(json.dumps(parameters), LAYER_PARAMS))
-        return self.write_manifest(model_name, layers, config_for(info, [layer["digest"] for layer in layers], parent_model))
+        return self.write_manifest(
+            model_name, layers, config_for(info, [layer["digest"] for layer in layers], parent_model)
+        )
 
 
 class BlobWriter:

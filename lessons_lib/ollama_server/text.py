@@ -76,7 +76,7 @@ class ThinkSplitter:
             if self.state == self._LOOKING:
                 trimmed = self.buffer.lstrip()
                 if trimmed.startswith(THINK_OPEN):
-                    self.buffer, self.state = trimmed[len(THINK_OPEN):], self._EAT_AFTER_OPEN
+                    self.buffer, self.state = trimmed[len(THINK_OPEN) :], self._EAT_AFTER_OPEN
                 elif not trimmed or THINK_OPEN.startswith(trimmed):
                     break  # only whitespace or part of the tag so far: wait
                 else:
@@ -90,10 +90,11 @@ class ThinkSplitter:
                 idx = self.buffer.find(THINK_CLOSE)
                 if idx >= 0:
                     piece.thinking += self.buffer[:idx]
-                    self.buffer, self.state = self.buffer[idx + len(THINK_CLOSE):], self._EAT_AFTER_CLOSE
+                    self.buffer, self.state = self.buffer[idx + len(THINK_CLOSE) :], self._EAT_AFTER_CLOSE
                     continue
-                partial = next((n for n in range(len(THINK_CLOSE) - 1, 0, -1)
-                                if self.buffer.endswith(THINK_CLOSE[:n])), 0)
+                partial = next(
+                    (n for n in range(len(THINK_CLOSE) - 1, 0, -1) if self.buffer.endswith(THINK_CLOSE[:n])), 0
+                )
                 cut = len(self.buffer) - partial
                 piece.thinking += self.buffer[:cut]
                 self.buffer = self.buffer[cut:]
