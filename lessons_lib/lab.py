@@ -15,13 +15,29 @@ from .connect import connect
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
+# Learner-facing line, kept together for the Polish edition.
+MSG_ROOT = "Running as root (a container, cloud VM or RunPod pod): starting JupyterLab with --allow-root."
+
+
+def jupyter_command(notebook_dir: Path = NOTEBOOKS, *, is_root: bool | None = None) -> list[str]:
+    """The `jupyter lab` command line; as root it needs --allow-root, or JupyterLab refuses to start."""
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebook_dir}"]
+    if is_root is None:
+        is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if is_root:
+        command.append("--allow-root")
+    return command
+
 
 def main() -> int:
     connection = connect()
     env = {**os.environ, "OLLAMA_HOST": connection.url}
     env.pop("WORKBOOK_BACKEND", None)  # kernels should use the server chosen here
+    command = jupyter_command()
+    if "--allow-root" in command:
+        print(MSG_ROOT, flush=True)
     try:
-        return subprocess.call([sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={NOTEBOOKS}"], env=env)
+        return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 0
     finally:
