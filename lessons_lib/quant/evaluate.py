@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -156,7 +157,7 @@ def evaluate_model(
     n_threads: int | None = None,
     reference: Evaluation | None = None,
     keep_logp: bool = False,
-    **llama_kwargs: object,
+    **llama_kwargs: Any,
 ) -> Evaluation:
     """Score one GGUF on pre-tokenized text parts (tokenize once, with any variant's tokenizer).
 
