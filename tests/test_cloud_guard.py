@@ -139,6 +139,7 @@ def test_cleanup_only_touches_course_pods(runpod_sandbox):
     runpod.terminate_pod(other["id"])
 
 
+@pytest.mark.slow  # starts its own server process
 def test_kernel_exit_terminates_via_atexit(models_dir, tmp_path):
     """A child Python deploys through the workshop sandbox (its own process) and exits without
     ending the pod; its atexit hook must terminate it."""

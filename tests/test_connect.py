@@ -51,6 +51,7 @@ def one_line(capsys) -> str:
 
 
 # -- starting the embedded server -------------------------------------------------------------------
+@pytest.mark.slow  # starts its own server process
 def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("WORKBOOK_BACKEND", "embedded")
     monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
@@ -77,6 +78,7 @@ def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, 
     disconnect()  # a second disconnect is harmless
 
 
+@pytest.mark.slow  # starts its own server process
 def test_auto_starts_the_embedded_server_when_nothing_answers(monkeypatch, tmp_path, capsys, closed_port):
     monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{closed_port}")
     monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
@@ -188,6 +190,7 @@ def test_parse_host_rejects_a_bad_port(value):
         parse_host(value)
 
 
+@pytest.mark.slow  # starts its own server process
 def test_models_dir_in_message_is_the_one_used(monkeypatch, tmp_path, capsys):
     # WORKBOOK_MODELS with ~ is expanded the way the store expands it
     monkeypatch.setenv("WORKBOOK_BACKEND", "embedded")
@@ -198,6 +201,7 @@ def test_models_dir_in_message_is_the_one_used(monkeypatch, tmp_path, capsys):
     assert f"models in {tmp_path / 'models'})" in conn.message
 
 
+@pytest.mark.slow  # starts its own server process
 def test_the_embedded_server_never_writes_into_the_learners_ollama_store(monkeypatch, tmp_path):
     # Ollama advises setting OLLAMA_MODELS user-wide; the course only ever reads that folder.
     learner_store = tmp_path / "ollama-models"

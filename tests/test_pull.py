@@ -213,6 +213,7 @@ def test_prune_keeps_partial_downloads(tmp_path: Path) -> None:
     assert not unused.exists()
 
 
+@pytest.mark.slow  # starts its own server process
 def test_mirror_command_serves_a_store(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -148,6 +148,7 @@ def test_error_body_matches_runpod(runpod_sandbox):
     assert ERR_NO_GPUS_ON_RESUME.startswith("There are not enough free GPUs")
 
 
+@pytest.mark.slow  # starts its own server process
 def test_sandbox_stop_restores_the_sdk_settings(models_dir, monkeypatch):
     from lessons_lib.cloud.sandbox import BASE_URL_ENV, Sandbox
 
@@ -160,6 +161,7 @@ def test_sandbox_stop_restores_the_sdk_settings(models_dir, monkeypatch):
     assert not sandbox.cloud.servers() and sandbox.cloud.live_pods() == []
 
 
+@pytest.mark.slow  # starts its own server process
 def test_pull_through_the_proxy_streams_progress(models_dir, tmp_path):
     """A pod pulls from a local registry mirror (a workshop without internet), through the proxy.
     The pod has its own store, so the shared test store gains no model."""
