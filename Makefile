@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: setup browser lab test test-unit test-notebooks execute-notebooks bench serve mirror sandbox check clean lint
+.PHONY: setup browser lab test test-unit test-notebooks execute-notebooks bench fuzz serve mirror sandbox check clean lint
 
 setup: $(STAMP)
 
@@ -63,7 +63,13 @@ execute-notebooks: setup
 
 # Every benchmark in bench/, one after another; each prints its own ratios.
 bench: setup
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Property-based fuzz of every route of the embedded server (hypothesis): FUZZ_REQUESTS requests,
+# many sent concurrently; figures in test-output/fuzz.json. The test suite runs a short version.
+FUZZ_REQUESTS ?= 10000
+fuzz: setup
+	FUZZ_REQUESTS=$(FUZZ_REQUESTS) WORKBOOK_BACKEND=embedded $(PY) -m pytest tests/test_fuzz.py -p no:nbval -o addopts= -q -s
 
 serve: setup
 	$(PY) -m lessons_lib.ollama_server serve

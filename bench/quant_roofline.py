@@ -18,19 +18,19 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
-import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _llama_cpp_tools import build_tool  # noqa: E402
 
 from lessons_lib.bundled import bundled_gguf_path  # noqa: E402
 from lessons_lib.hardware import generation_threads  # noqa: E402
@@ -39,8 +39,6 @@ from lessons_lib.quant import quantize  # noqa: E402
 from lessons_lib.quant.measure import measure_speed  # noqa: E402
 
 KINDS = ("F16", "Q8_0", "Q6_K", "Q4_K_M", "Q4_0", "Q2_K")
-LLAMA_CPP_PYTHON = "llama-cpp-python==0.3.36"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "local-llm-workbook" / "llama-bench"
 
 
 def memory_bandwidth(threads: int, size: int = 1 << 30, repeats: int = 5) -> float:
@@ -61,59 +59,6 @@ def bytes_per_token(path: Path) -> int:
     info = gguf_file.read(path)
     names = {t.name for t in info.tensors}
     return sum(t.n_bytes for t in info.tensors if not (t.name == "token_embd.weight" and "output.weight" in names))
-
-
-def build_llama_bench() -> Path:
-    """llama-bench from the llama.cpp that llama-cpp-python 0.3.36 vendors, built once into CACHE."""
-    binary = CACHE / "build" / "bin" / "llama-bench"
-    if binary.is_file():
-        return binary
-    CACHE.mkdir(parents=True, exist_ok=True)
-    sdists = sorted(CACHE.glob("llama_cpp_python-0.3.36.tar.gz"))
-    if not sdists:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                LLAMA_CPP_PYTHON,
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "-d",
-                str(CACHE),
-            ],
-            check=True,
-        )
-        sdists = sorted(CACHE.glob("llama_cpp_python-0.3.36.tar.gz"))
-    source = CACHE / "src"
-    if not (source / "vendor" / "llama.cpp" / "CMakeLists.txt").is_file():
-        with tempfile.TemporaryDirectory(dir=CACHE) as tmp, tarfile.open(sdists[0]) as tar:
-            tar.extractall(tmp, filter="data")
-            shutil.rmtree(source, ignore_errors=True)
-            shutil.move(str(Path(tmp) / "llama_cpp_python-0.3.36"), source)
-    build = CACHE / "build"
-    subprocess.run(
-        [
-            "cmake",
-            "-S",
-            str(source / "vendor" / "llama.cpp"),
-            "-B",
-            str(build),
-            "-DCMAKE_BUILD_TYPE=Release",
-            "-DLLAMA_CURL=OFF",
-            "-DLLAMA_BUILD_TESTS=OFF",
-            "-DLLAMA_BUILD_EXAMPLES=OFF",
-            "-DLLAMA_BUILD_SERVER=OFF",
-            "-DLLAMA_BUILD_TOOLS=ON",
-            "-DGGML_CCACHE=OFF",
-        ],
-        check=True,
-    )
-    # -j1: a shared 2-core machine must stay usable while this builds.
-    subprocess.run(["cmake", "--build", str(build), "--target", "llama-bench", "-j1"], check=True)
-    return binary
 
 
 def llama_bench_tg(binary: Path, model: Path, threads: int, n_gen: int, repeats: int) -> float:
@@ -148,7 +93,7 @@ def main() -> int:
     parser.add_argument("--llama-bench", action="store_true", help="also build and run llama.cpp's llama-bench")
     args = parser.parse_args()
 
-    bench = build_llama_bench() if args.llama_bench else None
+    bench = build_tool("llama-bench") if args.llama_bench else None
     bw = memory_bandwidth(args.threads)
     print(f"threads: {args.threads}; measured read bandwidth (numpy): {bw / 1e9:.1f} GB/s")
     with tempfile.TemporaryDirectory(prefix="quant-roofline-") as tmp:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from lessons_lib import hardware
+from lessons_lib.llama.slots import StopFilter
 from lessons_lib.ollama_server.options import DEFAULT_OPTIONS, LoadParams, merge_options, parse_keep_alive
 from lessons_lib.ollama_server.prompts import capabilities
 from lessons_lib.ollama_server.protocol import ApiError
-from lessons_lib.ollama_server.text import Piece, StopFilter, ThinkSplitter
+from lessons_lib.ollama_server.text import Piece, ThinkSplitter
 
 
 # -- keep_alive --------------------------------------------------------------------------------------

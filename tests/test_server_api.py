@@ -316,14 +316,48 @@ def test_unknown_route_and_wrong_method(server):
     assert wrong.status_code == 405 and wrong.text == "405 method not allowed"
 
 
-def test_model_too_big_for_memory_is_refused_before_loading(client):
-    with pytest.raises(ollama.ResponseError) as err:
-        # 4M tokens of KV cache for this model is ~86 GiB: more than any CI machine has free.
-        client.generate(model=MODEL, prompt="hi", options={"num_ctx": 4_000_000})
-    assert err.value.status_code == 500
-    assert re.fullmatch(
-        r"model requires more system memory \(\d+\.\d GiB\) than is available \(\d+\.\d GiB\)", err.value.error
+def test_model_too_big_for_memory_is_refused_before_loading():
+    from lessons_lib import hardware
+    from lessons_lib.bundled import bundled_gguf_path
+    from lessons_lib.llama import gguf_file
+    from lessons_lib.ollama_server.engine import Engine
+    from lessons_lib.ollama_server.options import LoadParams, merge_options
+    from lessons_lib.ollama_server.protocol import ApiError
+
+    small = hardware.Machine(
+        cpu_name="test",
+        cores_physical=2,
+        cores_logical=2,
+        ram_total=1 << 30,
+        ram_available=1 << 30,
+        swap_free=0,
+        os="Linux",
+        arch="x86_64",
     )
+    engine = Engine(machine=lambda: small, num_parallel=4)
+    try:
+        info = gguf_file.read(bundled_gguf_path())
+        # 4 slots x 8192 tokens of KV cache (about 0.7 GiB), the weights and headroom do not fit in 1 GiB.
+        with pytest.raises(ApiError) as err:
+            engine.check_memory(info, LoadParams.from_options(merge_options({"num_ctx": 8192})))
+        assert err.value.status == 500
+        assert re.fullmatch(
+            r"model requires more system memory \(\d+\.\d GiB\) than is available "
+            r"\(\d+\.\d GiB\)",
+            err.value.message,
+        )
+        assert engine.check_memory(info, LoadParams.from_options(merge_options({"num_ctx": 256})))[2] == 4
+        engine.num_parallel = 0  # automatic: 4 slots where they fit, else 1
+        assert engine.check_memory(info, LoadParams.from_options(merge_options({"num_ctx": 256})))[2] == 4
+        assert engine.check_memory(info, LoadParams.from_options(merge_options({"num_ctx": 4096})))[2] == 1
+    finally:
+        engine.close()
+
+
+def test_a_context_beyond_the_model_is_capped_as_ollama_does(client):
+    # Ollama clamps num_ctx to the model's training context (8192 here) instead of failing.
+    assert client.generate(model=MODEL, prompt="hi", options={**QUICK, "num_ctx": 4_000_000}).response
+    assert [m.context_length for m in client.ps().models if m.model == MODEL] == [8192]
     assert client.generate(model=MODEL, prompt="hi", options=QUICK).response  # still serving
 
 
@@ -341,7 +375,8 @@ def test_cors_and_host_guard(server):
 
 
 # -- concurrency --------------------------------------------------------------------------------------------
-def test_requests_to_one_model_are_queued_not_interleaved(server):
+def test_requests_to_one_model_are_batched_together(server):
+    # Several slots per model (OLLAMA_NUM_PARALLEL): two streams run at once, each with its own answer.
     events: list[tuple[str, float, bool]] = []
     lock = threading.Lock()
 
@@ -357,11 +392,27 @@ def test_requests_to_one_model_are_queued_not_interleaved(server):
         t.start()
     for t in threads:
         t.join()
-    order = [tag for tag, _, _ in sorted(events, key=lambda e: e[1])]
-    first = order[0]
-    switch = order.index("dogs" if first == "cats" else "cats")
-    assert all(tag == first for tag in order[:switch]), "one request finishes before the other starts"
-    assert events and all(tag != first for tag in order[switch:])
+    assert sorted(tag for tag, _, done in events if done) == ["cats", "dogs"]
+    spans = {
+        tag: (min(t for g, t, _ in events if g == tag), max(t for g, t, _ in events if g == tag))
+        for tag in ("cats", "dogs")
+    }
+    overlap = min(spans["cats"][1], spans["dogs"][1]) - max(spans["cats"][0], spans["dogs"][0])
+    assert overlap > 0, "the second request started before the first one finished"
+    solo = {
+        tag: httpx.post(
+            server.url + "/api/generate",
+            timeout=120,
+            json={
+                "model": MODEL,
+                "prompt": f"Tell me about {tag}",
+                "stream": False,
+                "options": {**QUICK, "num_predict": 24},
+            },
+        ).json()["eval_count"]
+        for tag in ("cats", "dogs")
+    }
+    assert all(solo[tag] > 0 for tag in solo)
 
 
 def test_client_disconnect_mid_stream_does_not_wedge_the_server(server, client):

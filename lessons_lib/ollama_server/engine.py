@@ -1,18 +1,18 @@
-"""llama-cpp-python behind the server: load, keep alive, unload, generate, embed.
+"""llama.cpp behind the server: load, keep alive, unload, generate, embed.
 
-Options are read in `options`, prompts built in `prompts`, streamed text cut and split in `text`.
-A model is checked against this machine's free memory before it is loaded, so an oversized
-request gets Ollama's "model requires more system memory" error instead of an OOM kill.
-Requests to one model take turns (one lock per loaded model), as with OLLAMA_NUM_PARALLEL=1.
+Options are read in `options`, prompts built in `prompts`, thinking split in `text`.
+A model is checked against this machine's free memory (weights plus slots x context of KV
+cache) before it is loaded, so an oversized request gets Ollama's "model requires more system
+memory" error instead of an OOM kill. Requests to one model run together in its slots
+(lessons_lib.llama.batch_engine: continuous batching over llama.cpp's batch API).
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
+import dataclasses
 import logging
 import os
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,32 +21,54 @@ from typing import Any
 
 from .. import hardware, memory
 from ..llama import gguf_file
-from .options import LoadParams, parse_keep_alive
+from ..llama.batch_engine import BatchEngine, EngineClosed, Metrics, PromptTooLong, QueueFull
+from ..llama.batch_model import ContextShape, ModelLoadError, NativeModel
+from ..llama.embedding import EmbeddingContext
+from ..llama.sampling import GrammarError, SamplingParams
+from ..llama.slots import Finished, GenerationFailed, Request
+from .options import LoadParams, default_max_queue, default_num_parallel, parse_keep_alive
 from .prompts import chat_formatter, fit_context
 from .protocol import ApiError
 from .store import LAYER_MODEL, ModelEntry
-from .text import Piece, StopFilter, ThinkSplitter
+from .text import Piece, ThinkSplitter
 
 log = logging.getLogger("lessons_lib.ollama_server")
 
 
 @dataclass
 class LoadedModel:
+    """One model in memory (Ollama's runner): its weights, N generation slots, embeddings on demand."""
+
     name: str
     entry_digest: str
     model_digest: str
     info: gguf_file.GGUFInfo
     params: LoadParams
     estimate: memory.MemoryEstimate
-    llm: Any  # llama_cpp.Llama
+    model: NativeModel
+    batch: BatchEngine
     on_gpu: bool
+    n_parallel: int = 1
     expires_at: float | None = None  # None: kept loaded until asked otherwise
-    lock: threading.Lock = field(default_factory=threading.Lock)
     formatter: Any = None
+    refs: int = 0  # requests using it right now; it is never unloaded while this is not 0
+    embedder: EmbeddingContext | None = None
 
     @property
     def size(self) -> int:
         return self.estimate.total
+
+    def embedding_context(self) -> EmbeddingContext:
+        if self.embedder is None:
+            has_pooling = f"{self.info.architecture}.pooling_type" in self.info.metadata
+            self.embedder = EmbeddingContext(self.model, self.params.n_ctx, self.params.n_threads, has_pooling)
+        return self.embedder
+
+    def close(self) -> None:
+        self.batch.close()
+        if self.embedder is not None:
+            self.embedder.close()
+        self.model.close()
 
 
 @dataclass
@@ -64,20 +86,32 @@ class Done:
 
 
 class Engine:
-    """Loaded models and the work done with them."""
+    """Loaded models and the work done with them.
+
+    Each loaded model has a batching engine with N slots (OLLAMA_NUM_PARALLEL): requests to one
+    model run together, joining between tokens, and wait in its queue (OLLAMA_MAX_QUEUE) when
+    every slot is busy. A model is unloaded or reloaded only when no request uses it: a request
+    whose load options differ waits for the others to finish, as Ollama's scheduler waits for a
+    runner's reference count to reach zero (server/sched.go).
+    """
 
     def __init__(
         self,
         default_keep_alive: float | None = None,
         machine: Callable[[], hardware.Machine] = hardware.detect,
+        num_parallel: int | None = None,
+        max_queue: int | None = None,
     ):
         if default_keep_alive is None:
             default_keep_alive = parse_keep_alive(os.environ.get("OLLAMA_KEEP_ALIVE") or "5m", 300.0)
         self.default_keep_alive = default_keep_alive
+        self.num_parallel = default_num_parallel() if num_parallel is None else num_parallel  # 0: automatic
+        self.max_queue = default_max_queue() if max_queue is None else max_queue
         self._machine = machine
-        self._models: dict[tuple[str, bool], LoadedModel] = {}
-        self._slots: dict[tuple[str, bool], threading.Lock] = {}
-        self._registry_lock = threading.Lock()
+        self._models: dict[str, LoadedModel] = {}
+        self._loading: set[str] = set()
+        self._cond = threading.Condition()
+        self._retired = Metrics()  # counters of engines already unloaded, so /metrics never goes back
         self._stop = threading.Event()
         self._reaper = threading.Thread(target=self._reap, name="keep-alive", daemon=True)
         self._reaper.start()
@@ -85,42 +119,71 @@ class Engine:
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
         self._stop.set()
-        for key in list(self._models):
-            self._unload(key)
+        with self._cond:
+            models, self._models = list(self._models.values()), {}
+        for lm in models:
+            self._close(lm)
+
+    def _close(self, lm: LoadedModel) -> None:
+        log.info("unloading %s", lm.name)
+        m = lm.batch.metrics()
+        r = self._retired
+        r.prompt_tokens_total += m.prompt_tokens_total
+        r.prompt_tokens_cached_total += m.prompt_tokens_cached_total
+        r.prompt_seconds_total += m.prompt_seconds_total
+        r.tokens_predicted_total += m.tokens_predicted_total
+        r.tokens_predicted_seconds_total += m.tokens_predicted_seconds_total
+        r.n_decode_total += m.n_decode_total
+        r.n_busy_slots_total += m.n_busy_slots_total
+        r.n_tokens_max = max(r.n_tokens_max, m.n_tokens_max)
+        with contextlib.suppress(Exception):
+            lm.close()
 
     def _reap(self) -> None:
         while not self._stop.wait(0.5):
             now = time.time()
-            for key, lm in list(self._models.items()):
-                if lm.expires_at is not None and lm.expires_at <= now and lm.lock.acquire(blocking=False):
-                    try:
-                        if lm.expires_at is not None and lm.expires_at <= time.time():
-                            self._unload(key)
-                    finally:
-                        lm.lock.release()
-
-    def _unload(self, key: tuple[str, bool]) -> None:
-        lm = self._models.pop(key, None)
-        if lm is not None:
-            log.info("unloading %s", lm.name)
-            with contextlib.suppress(Exception):
-                lm.llm.close()
+            with self._cond:
+                expired = [
+                    k
+                    for k, lm in self._models.items()
+                    if lm.refs == 0 and lm.expires_at is not None and lm.expires_at <= now
+                ]
+                gone = [self._models.pop(k) for k in expired]
+                if gone:
+                    self._cond.notify_all()
+            for lm in gone:
+                self._close(lm)
 
     def loaded(self) -> list[LoadedModel]:
         """Loaded models, longest remaining keep-alive first (as /api/ps orders them)."""
-        return sorted(
-            self._models.values(), key=lambda m: float("inf") if m.expires_at is None else m.expires_at, reverse=True
-        )
+        with self._cond:
+            models = list(self._models.values())
+        return sorted(models, key=lambda m: float("inf") if m.expires_at is None else m.expires_at, reverse=True)
 
     def unload(self, entry: ModelEntry) -> None:
-        for key in [k for k in self._models if k[0] == entry.digest]:
-            slot = self._slot(key)
-            with slot:
-                self._unload(key)
+        """Unload now, or as soon as the requests using it finish (keep_alive 0)."""
+        with self._cond:
+            lm = self._models.get(entry.digest)
+            if lm is None:
+                return
+            if lm.refs:
+                lm.expires_at = 0.0
+                return
+            del self._models[entry.digest]
+            self._cond.notify_all()
+        self._close(lm)
 
-    def _slot(self, key: tuple[str, bool]) -> threading.Lock:
-        with self._registry_lock:
-            return self._slots.setdefault(key, threading.Lock())
+    def metrics(self) -> Metrics:
+        """llama-server's counters summed over every model loaded so far, gauges over those loaded now."""
+        total = Metrics(**vars(self._retired))
+        for lm in self.loaded():
+            m = lm.batch.metrics()
+            for key, value in vars(m).items():
+                if key == "n_tokens_max":
+                    total.n_tokens_max = max(total.n_tokens_max, value)
+                else:
+                    setattr(total, key, getattr(total, key) + value)
+        return total
 
     # -- loading --------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -129,38 +192,67 @@ class Engine:
     ) -> Iterator[tuple[LoadedModel, int]]:
         """Hold `entry` loaded with `opts` for one request; yields (model, load_duration_ns).
 
-        Requests for the same model wait here in turn. Afterwards keep_alive decides when the
-        model is unloaded (0: now, None: never).
+        Afterwards keep_alive decides when the model is unloaded (0: now, None: never).
+        Embedding requests share the generation model (one entry in /api/ps).
         """
-        key = (entry.digest, embedding)
-        slot = self._slot(key)
-        with slot:
-            params = LoadParams.from_options(opts, embedding=embedding)
-            lm = self._models.get(key)
-            load_ns = 0
-            if lm is None or lm.params != params:
-                if lm is not None:
-                    self._unload(key)
-                started = time.perf_counter_ns()
-                lm = self._load(entry, name, params)
-                load_ns = time.perf_counter_ns() - started
-                self._models[key] = lm
-            with lm.lock:
-                lm.expires_at = None  # busy: the reaper must not take it away
+        key = entry.digest
+        wanted = dataclasses.replace(LoadParams.from_options(opts), embedding=False)
+        load_ns = 0
+        with self._cond:
+            while True:
+                lm = self._models.get(key)
+                if lm is not None and lm.params == wanted.capped(lm.model.n_ctx_train):
+                    break
+                if lm is None and key not in self._loading:
+                    self._loading.add(key)
+                    break
+                if lm is not None and lm.refs == 0 and key not in self._loading:
+                    del self._models[key]  # different load options: reload, nobody is using it
+                    self._loading.add(key)
+                    self._close(lm)
+                    lm = None
+                    break
+                self._cond.wait()  # a reload waits for the requests using the loaded model
+            if lm is None:
+                self._cond.release()
                 try:
-                    yield lm, load_ns
+                    started = time.perf_counter_ns()
+                    lm = self._load(entry, name, wanted)
+                    load_ns = time.perf_counter_ns() - started
                 finally:
-                    if keep_alive == 0:
-                        self._unload(key)
-                    else:
-                        lm.expires_at = None if keep_alive is None else time.time() + keep_alive
+                    self._cond.acquire()
+                    self._loading.discard(key)
+                    if lm is not None:
+                        self._models[key] = lm
+                    self._cond.notify_all()
+            lm.refs += 1
+            lm.expires_at = None  # busy: the reaper must not take it away
+        try:
+            yield lm, load_ns
+        finally:
+            close_now = False
+            with self._cond:
+                lm.refs -= 1
+                if keep_alive == 0 or lm.expires_at == 0.0:
+                    lm.expires_at = 0.0
+                    close_now = lm.refs == 0 and self._models.get(key) is lm
+                    if close_now:
+                        del self._models[key]
+                elif lm.refs == 0:
+                    lm.expires_at = None if keep_alive is None else time.time() + keep_alive
+                self._cond.notify_all()
+            if close_now:
+                self._close(lm)
 
-    def check_memory(self, info: gguf_file.GGUFInfo, params: LoadParams) -> tuple[memory.MemoryEstimate, bool]:
-        """Refuse a model this machine cannot hold, before llama.cpp tries to allocate it."""
+    def _fit(self, info: gguf_file.GGUFInfo, params: LoadParams, n_parallel: int) -> tuple[memory.MemoryEstimate, bool]:
+        """Refuse a model this machine cannot hold, before llama.cpp tries to allocate it.
+
+        The KV cache is counted for every slot: Ollama's estimate grows with parallel x context.
+        """
         import llama_cpp
 
         shape = memory.ModelShape.from_gguf_metadata(info.metadata)
-        estimate = memory.estimate(info.size, shape, n_ctx=params.n_ctx, n_batch=params.n_batch)
+        estimate = memory.estimate(info.size, shape, n_ctx=params.n_ctx * n_parallel, n_batch=params.n_batch)
         machine = self._machine()
         gpu_free = max((g.memory_free for g in machine.gpus), default=0)
         on_gpu = bool(llama_cpp.llama_supports_gpu_offload()) and params.n_gpu_layers != 0 and gpu_free > 0
@@ -171,50 +263,61 @@ class Engine:
             raise ApiError(500, memory.insufficient_memory_message(estimate.total_with_headroom, available))
         return estimate, False
 
-    def _load(self, entry: ModelEntry, name: str, params: LoadParams) -> LoadedModel:
-        import llama_cpp
+    def check_memory(
+        self, info: gguf_file.GGUFInfo, params: LoadParams, n_parallel: int | None = None
+    ) -> tuple[memory.MemoryEstimate, bool, int]:
+        """(estimate, on_gpu, slots): automatic parallelism is 4 slots, or 1 where 4 do not fit."""
+        wanted = n_parallel if n_parallel is not None else self.num_parallel
+        if wanted:
+            return (*self._fit(info, params, wanted), wanted)
+        try:
+            return (*self._fit(info, params, 4), 4)
+        except ApiError:
+            return (*self._fit(info, params, 1), 1)
 
+    def _load(self, entry: ModelEntry, name: str, params: LoadParams) -> LoadedModel:
         path = entry.model_path
         if path is None or not path.exists():
             raise ApiError(404, f'model "{name}" not found, try pulling it first')
         info = gguf_file.read(path)
-        estimate, on_gpu = self.check_memory(info, params)
-        log.info("loading %s (n_ctx=%d, threads=%d)", name, params.n_ctx, params.n_threads)
-        kwargs: dict[str, Any] = dict(
-            model_path=str(path),
-            n_ctx=params.n_ctx,
-            n_batch=params.n_batch,
-            n_ubatch=params.n_batch,
-            n_gpu_layers=params.n_gpu_layers if on_gpu else 0,
-            main_gpu=params.main_gpu,
-            use_mmap=params.use_mmap,
-            n_threads=params.n_threads,
-            n_threads_batch=max(params.n_threads, hardware.generation_threads()),
-            last_n_tokens_size=params.last_n_tokens_size,
-            verbose=False,
-        )
-        if params.embedding:
-            kwargs.update(embedding=True, n_ubatch=params.n_ctx, n_batch=params.n_ctx)
-            if f"{info.architecture}.pooling_type" not in info.metadata:
-                # Completion models have no pooling of their own; Ollama returns one vector per input.
-                kwargs["pooling_type"] = llama_cpp.LLAMA_POOLING_TYPE_MEAN
+        n_ctx_train = int(info.metadata.get(f"{info.architecture}.context_length") or 0)
+        params = params.capped(n_ctx_train)
+        estimate, on_gpu, n_parallel = self.check_memory(info, params)
+        log.info("loading %s (n_ctx=%d x %d slots, threads=%d)", name, params.n_ctx, n_parallel, params.n_threads)
         try:
-            llm = llama_cpp.Llama(**kwargs)
-        except (ValueError, RuntimeError) as exc:
+            model = NativeModel(
+                path,
+                n_gpu_layers=params.n_gpu_layers if on_gpu else 0,
+                main_gpu=params.main_gpu,
+                use_mmap=params.use_mmap,
+            )
+        except ModelLoadError as exc:
             raise ApiError(500, f"llama runner process has terminated: {exc}") from exc
-        formatter = chat_formatter(info)
-        model_layer = entry.layer(LAYER_MODEL)
-        assert model_layer is not None  # model_path above came from this layer
+        try:
+            params = params.capped(model.n_ctx_train)
+            shape = ContextShape(
+                n_seq=n_parallel,
+                n_ctx_seq=params.n_ctx,
+                n_batch=params.n_batch,
+                n_threads=params.n_threads,
+                n_threads_batch=max(params.n_threads, hardware.generation_threads()),
+            )
+            batch = BatchEngine(model, shape, max_queue=self.max_queue, name=name)
+        except ModelLoadError as exc:
+            model.close()
+            raise ApiError(500, f"llama runner process has terminated: {exc}") from exc
         return LoadedModel(
             name=name,
             entry_digest=entry.digest,
-            model_digest=model_layer["digest"],
+            model_digest=(entry.layer(LAYER_MODEL) or {}).get("digest", ""),
             info=info,
             params=params,
             estimate=estimate,
-            llm=llm,
+            model=model,
+            batch=batch,
             on_gpu=on_gpu,
-            formatter=formatter,
+            n_parallel=n_parallel,
+            formatter=chat_formatter(info),
         )
 
     # -- generation ------------------------------------------------------------------------------
@@ -224,117 +327,78 @@ class Engine:
         prompt_tokens: list[int],
         opts: dict[str, Any],
         *,
-        grammar: Any = None,
+        grammar: str | None = None,
         think: bool = False,
         starts_inside_think: bool = False,
         cancel: threading.Event | None = None,
         load_ns: int = 0,
     ) -> Iterator[Piece | Done]:
-        """Generate from prompt tokens: Pieces of text as they come, then one Done."""
-        import llama_cpp
-
-        llm = lm.llm
-        started = time.perf_counter_ns()
+        """Generate from prompt tokens in one of the model's slots: Pieces of text, then one Done."""
+        prompt_tokens = [t for t in prompt_tokens if lm.model.valid_token(t)] or [max(lm.model.bos, 0)]
         prompt_tokens = fit_context(prompt_tokens, lm.params.n_ctx, opts["num_keep"])
-        seed = opts["seed"] if opts["seed"] >= 0 else random.getrandbits(31)
-        llm.set_seed(seed)
         limit = opts["num_predict"]
-        max_new = lm.params.n_ctx - len(prompt_tokens)
-        if limit is not None and limit >= 0:
-            max_new = min(max_new, limit)
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        stops = StopFilter(opts["stop"])
-        thinker = ThinkSplitter(think, starts_inside_think)
-        completion: list[int] = []
-        done_reason = "length"
-        first_ns = None
-        vocab = llm._model.vocab
-        self._keep_answers_reproducible(llm, prompt_tokens)
-
-        generator = llm.generate(
-            prompt_tokens,
-            top_k=opts["top_k"],
-            top_p=opts["top_p"],
-            min_p=opts["min_p"],
-            typical_p=opts["typical_p"],
-            temp=opts["temperature"],
-            repeat_penalty=opts["repeat_penalty"],
-            frequency_penalty=opts["frequency_penalty"],
-            presence_penalty=opts["presence_penalty"],
-            grammar=grammar,
+        request = Request(
+            tokens=prompt_tokens,
+            sampling=SamplingParams.from_options(opts, grammar, lm.params.n_ctx),
+            max_tokens=limit if limit is not None and limit >= 0 else None,
+            stop=tuple(opts["stop"]),
         )
         try:
-            if max_new <= 0:
-                done_reason = "length"
-            else:
-                for token in generator:
-                    if first_ns is None:
-                        first_ns = time.perf_counter_ns()
-                    if cancel is not None and cancel.is_set():
-                        done_reason = "cancel"
-                        break
-                    if llama_cpp.llama_vocab_is_eog(vocab, token):
-                        done_reason = "stop"
-                        break
-                    completion.append(token)
-                    text = stops.feed(decoder.decode(llm.detokenize([token])))
-                    if text:
-                        piece = thinker.feed(text)
-                        if piece.content or piece.thinking:
-                            yield piece
-                    if stops.hit:
-                        done_reason = "stop"
-                        break
-                    if len(completion) >= max_new:
-                        break
+            gen = lm.batch.submit(request, cancel=cancel)
+        except QueueFull as exc:
+            raise ApiError(503, str(exc)) from exc
+        except GrammarError as exc:
+            raise ApiError(400, f"invalid format: {exc}") from exc
+        except PromptTooLong as exc:
+            raise ApiError(400, str(exc)) from exc
+        except EngineClosed as exc:
+            raise ApiError(500, str(exc)) from exc
+        thinker = ThinkSplitter(think, starts_inside_think)
+        finished = None
+        try:
+            for event in gen:
+                if isinstance(event, Finished):
+                    finished = event
+                    break
+                piece = thinker.feed(event)
+                if piece.content or piece.thinking:
+                    yield piece
+        except (GenerationFailed, EngineClosed) as exc:
+            raise ApiError(500, str(exc)) from exc
         finally:
-            generator.close()
-        tail = decoder.decode(b"", final=True)
-        tail = stops.feed(tail) if tail else ""
-        if not stops.hit:
-            tail += stops.flush()
-        for piece in (thinker.feed(tail) if tail else Piece(), thinker.flush()):
-            if piece.content or piece.thinking:
-                yield piece
-        end = time.perf_counter_ns()
-        first_ns = first_ns or end
+            if finished is None:  # the consumer went away: free the slot now
+                gen.cancel()
+        if finished is None:
+            raise ApiError(500, "the generation ended without a result")
+        tail = thinker.flush()
+        if tail.content or tail.thinking:
+            yield tail
         yield Done(
-            done_reason=done_reason,
-            prompt_eval_count=len(prompt_tokens),
-            prompt_eval_duration=max(first_ns - started, 1),
-            eval_count=len(completion),
-            eval_duration=max(end - first_ns, 1),
+            done_reason=finished.reason,
+            prompt_eval_count=finished.prompt_tokens,
+            prompt_eval_duration=finished.prompt_ns,
+            eval_count=finished.completion_tokens,
+            eval_duration=finished.eval_ns,
             load_duration=load_ns,
-            context=prompt_tokens + completion,
+            context=prompt_tokens + finished.completion,
         )
-
-    @staticmethod
-    def _keep_answers_reproducible(llm: Any, prompt_tokens: list[int]) -> None:
-        """Reuse the KV cache of a shared prefix, but re-evaluate at least the last two prompt tokens.
-
-        llama.cpp's logits for a prompt whose last token is decoded alone differ in the last bits
-        from a batched decode, which flips near-ties: the same request with the same seed would
-        answer differently the second time. With two or more tokens re-evaluated they match.
-        """
-        common = 0
-        for cached, wanted in zip(llm.input_ids[: llm.n_tokens], prompt_tokens):
-            if cached != wanted:
-                break
-            common += 1
-        if common > len(prompt_tokens) - 2:
-            llm.n_tokens = max(0, len(prompt_tokens) - 2)
 
     def embed(self, lm: LoadedModel, inputs: list[str], truncate: bool) -> tuple[list[list[float]], int]:
         """Vectors (not yet normalised) and the number of prompt tokens."""
+        try:
+            ctx = lm.embedding_context()
+        except ModelLoadError as exc:
+            raise ApiError(500, str(exc)) from exc
         count = 0
         vectors = []
         for text in inputs:
-            tokens = lm.llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
-            if len(tokens) > lm.params.n_ctx and not truncate:
+            tokens = ctx.tokens(text)
+            if len(tokens) > ctx.n_ctx and not truncate:
                 raise ApiError(400, "the input length exceeds the context length")
-            count += min(len(tokens), lm.params.n_ctx)
-            vector = lm.llm.embed(text, normalize=False, truncate=True)
-            if vector and isinstance(vector[0], list):  # per-token output: pool it
-                vector = [sum(col) / len(vector) for col in zip(*vector)]
-            vectors.append([float(x) for x in vector])
+            tokens = tokens[: ctx.n_ctx]
+            count += len(tokens)
+            try:
+                vectors.append(ctx.embed(tokens))
+            except (RuntimeError, ModelLoadError) as exc:
+                raise ApiError(500, str(exc)) from exc
         return vectors, count

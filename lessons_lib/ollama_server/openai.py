@@ -47,6 +47,8 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
 
 def _format(body: dict[str, Any]) -> Any:
     fmt = body.get("response_format") or {}
+    if not isinstance(fmt, dict):
+        raise _BadRequest("json: cannot unmarshal response_format into Go value of type openai.ResponseFormat")
     if fmt.get("type") == "json_object":
         return "json"
     if fmt.get("type") == "json_schema":
@@ -57,8 +59,10 @@ def _format(body: dict[str, Any]) -> Any:
 def _content(content: Any) -> str:
     if isinstance(content, list):  # content parts: keep the text ones
         return "".join(
-            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
+            str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
         )
+    if content is not None and not isinstance(content, str):
+        raise _BadRequest("json: cannot unmarshal content into a string or an array of content parts")
     return content or ""
 
 
@@ -75,6 +79,46 @@ def _sse(obj: Any) -> bytes:
     return b"data: " + json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n"
 
 
+class _BadRequest(ValueError):
+    """The body does not decode into OpenAI's request type (Ollama's middleware answers 400)."""
+
+
+def _native(body: dict[str, Any], chat: bool) -> tuple[str, dict[str, Any]]:
+    """An OpenAI request as the native one, checking the types Go's decoder would check."""
+    model = body.get("model") or ""
+    if not isinstance(model, str):
+        raise _BadRequest("json: cannot unmarshal model of type string")
+    try:
+        options, fmt = _options(body), _format(body)
+        stop = options.get("stop")
+        if stop is not None and not (isinstance(stop, list) and all(isinstance(x, str) for x in stop)):
+            raise _BadRequest("json: cannot unmarshal stop into a string or an array of strings")
+        if chat:
+            messages = body.get("messages")
+            if not messages:
+                raise _BadRequest("[] is too short - 'messages'")
+            if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+                raise _BadRequest("json: cannot unmarshal messages into Go value of type []openai.Message")
+            native: dict[str, Any] = {
+                "model": model,
+                "options": options,
+                "format": fmt,
+                "messages": [{"role": m.get("role"), "content": _content(m.get("content"))} for m in messages],
+            }
+            if body.get("reasoning_effort"):
+                native["think"] = body["reasoning_effort"]
+        else:
+            prompt = body.get("prompt")
+            if isinstance(prompt, list) and all(isinstance(p, str) for p in prompt):
+                prompt = "".join(prompt)
+            if prompt is not None and not isinstance(prompt, str):
+                raise _BadRequest("json: cannot unmarshal prompt into a string or an array of strings")
+            native = {"model": model, "options": options, "prompt": prompt or "", "raw": False}
+    except (AttributeError, TypeError) as exc:
+        raise _BadRequest(f"invalid request: {exc}") from exc
+    return model, native
+
+
 async def _first(items: AsyncIterator[dict[str, Any]]) -> dict[str, Any]:
     return await items.__anext__()
 
@@ -87,26 +131,11 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
             return openai_error(exc.status, exc.message)
         created = int(time.time())
         ident = f"{'chatcmpl' if chat else 'cmpl'}-{random.randint(0, 998)}"
-        model = body.get("model") or ""
-        if chat:
-            messages = body.get("messages")
-            if not messages:
-                return openai_error(400, "[] is too short - 'messages'")
-            native = {
-                "model": model,
-                "options": _options(body),
-                "format": _format(body),
-                "messages": [{"role": m.get("role"), "content": _content(m.get("content"))} for m in messages],
-            }
-            if body.get("reasoning_effort"):
-                native["think"] = body["reasoning_effort"]
-            items = service.chat(native)
-        else:
-            prompt = body.get("prompt")
-            if isinstance(prompt, list):
-                prompt = "".join(prompt)
-            native = {"model": model, "options": _options(body), "prompt": prompt or "", "raw": False}
-            items = service.generate(native)
+        try:
+            model, native = _native(body, chat)
+        except _BadRequest as exc:
+            return openai_error(400, str(exc))
+        items = service.chat(native) if chat else service.generate(native)
         try:
             first = await _first(items)
         except ApiError as exc:
@@ -143,7 +172,8 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
                 }
             )
 
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        stream_options = body.get("stream_options")
+        include_usage = isinstance(stream_options, dict) and bool(stream_options.get("include_usage"))
         kind = "chat.completion.chunk" if chat else "text_completion"
 
         async def events() -> AsyncIterator[bytes]:
@@ -192,6 +222,9 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
                     out.append(_sse({**envelope, "object": kind, "choices": [], "usage": _usage(final)}))
             except ApiError as exc:
                 out.append(_sse({"error": {"message": exc.message, "type": "api_error", "param": None, "code": None}}))
+            except Exception as exc:  # mid-stream: the error event, then [DONE], never a broken stream
+                message = str(exc) or type(exc).__name__
+                out.append(_sse({"error": {"message": message, "type": "api_error", "param": None, "code": None}}))
             out.append(b"data: [DONE]\n\n")
             yield b"".join(out)
 

@@ -7,10 +7,11 @@ is the part of the options that needs a reload of the model when it changes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import hardware
@@ -155,6 +156,34 @@ def merge_options(*layers: dict[str, Any] | None) -> dict[str, Any]:
     return merged
 
 
+# Ollama's scheduler (server/sched.go): a context under 4 tokens is raised to 4.
+MIN_CONTEXT = 4
+# More threads than this cannot help, and a huge num_thread would make ggml start that many.
+MAX_THREADS = 4 * (os.cpu_count() or 1)
+
+
+def default_num_parallel() -> int:
+    """Slots per loaded model from OLLAMA_NUM_PARALLEL; 0 (unset) means automatic: 4 where they fit, else 1.
+
+    Ollama's default is 1 since v0.10. The course's is 4 because a workshop room, the compare
+    widget and the batch lesson send requests together, and on a CPU each extra slot costs only
+    its KV cache (SmolLM2-135M: about 90 MiB per 4096-token slot).
+    """
+    try:
+        value = int(os.environ.get("OLLAMA_NUM_PARALLEL") or 0)
+    except ValueError:
+        value = 0
+    return max(1, min(value, 64)) if value > 0 else 0
+
+
+def default_max_queue() -> int:
+    """Requests that may wait for a slot (OLLAMA_MAX_QUEUE, Ollama's default 512); more get 503."""
+    try:
+        return max(1, int(os.environ.get("OLLAMA_MAX_QUEUE") or 512))
+    except ValueError:
+        return 512
+
+
 @dataclass(frozen=True)
 class LoadParams:
     """What needs a reload when it changes (Ollama reloads the runner in the same cases)."""
@@ -165,19 +194,26 @@ class LoadParams:
     main_gpu: int
     use_mmap: bool
     n_threads: int
-    last_n_tokens_size: int
+    last_n_tokens_size: int = field(compare=False)  # a sampler setting now: no reload
     embedding: bool = False
 
     @classmethod
     def from_options(cls, opts: dict[str, Any], embedding: bool = False) -> LoadParams:
         threads = opts["num_thread"] if opts["num_thread"] > 0 else hardware.generation_threads()
+        n_ctx = max(opts["num_ctx"], MIN_CONTEXT)
         return cls(
-            n_ctx=max(opts["num_ctx"], 1),
-            n_batch=max(min(opts["num_batch"], opts["num_ctx"]), 1),
+            n_ctx=n_ctx,
+            n_batch=max(min(opts["num_batch"], n_ctx), 1),
             n_gpu_layers=opts["num_gpu"],
-            main_gpu=opts["main_gpu"],
+            main_gpu=max(opts["main_gpu"], 0),
             use_mmap=True if opts["use_mmap"] is None else bool(opts["use_mmap"]),
-            n_threads=threads,
-            last_n_tokens_size=opts["repeat_last_n"] if opts["repeat_last_n"] >= 0 else opts["num_ctx"],
+            n_threads=max(1, min(threads, MAX_THREADS)),
+            last_n_tokens_size=opts["repeat_last_n"] if opts["repeat_last_n"] >= 0 else n_ctx,
             embedding=embedding,
         )
+
+    def capped(self, n_ctx_train: int) -> LoadParams:
+        """Ollama caps num_ctx at the model's training context (llm.NewLlamaServer)."""
+        if n_ctx_train > 0 and self.n_ctx > n_ctx_train:
+            return dataclasses.replace(self, n_ctx=n_ctx_train, n_batch=min(self.n_batch, n_ctx_train))
+        return self

@@ -6,11 +6,12 @@ The template is the GGUF's Jinja `tokenizer.chat_template`, rendered as llama-cp
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from ..llama import gguf_file
+from ..llama.batch_model import NativeModel
+from ..llama.sampling import GrammarError, grammar_for_format
 from .protocol import ApiError
 from .text import THINK_CLOSE, THINK_OPEN
 
@@ -47,7 +48,11 @@ def chat_formatter(info: gguf_file.GGUFInfo) -> Any:
 
 
 def chat_prompt(
-    llm: Any, formatter: Any, messages: list[dict[str, Any]], tools: list[Any] | None = None, think: bool | None = None
+    model: NativeModel,
+    formatter: Any,
+    messages: list[dict[str, Any]],
+    tools: list[Any] | None = None,
+    think: bool | None = None,
 ) -> list[int]:
     """Messages -> prompt tokens, through the model's own chat template (`formatter`, from chat_formatter)."""
     clean = [{k: v for k, v in m.items() if v is not None} for m in messages]
@@ -64,11 +69,13 @@ def chat_prompt(
     else:
         # No template in the GGUF: plain turns, so a base model still gets something sensible.
         text = "".join(f"{m['role']}: {m['content']}\n" for m in clean) + "assistant:"
-    return llm.tokenize(text.encode("utf-8"), add_bos=formatter is None, special=True)
+    if not isinstance(text, str):
+        raise ApiError(500, "chat template failed: it did not produce text")
+    return model.tokenize(text, add_special=formatter is None, parse_special=True)
 
 
-def raw_prompt(llm: Any, prompt: str) -> list[int]:
-    return llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+def raw_prompt(model: NativeModel, prompt: str) -> list[int]:
+    return model.tokenize(prompt, add_special=True, parse_special=True)
 
 
 def fit_context(tokens: list[int], n_ctx: int, num_keep: int) -> list[int]:
@@ -81,17 +88,9 @@ def fit_context(tokens: list[int], n_ctx: int, num_keep: int) -> list[int]:
     return tokens[:keep] + tokens[len(tokens) - room :]
 
 
-def grammar(fmt: Any) -> Any:
-    """Ollama's `format`: "json" or a JSON schema -> a llama.cpp grammar."""
-    if fmt in (None, "", "null"):
-        return None
-    from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
-
-    if fmt == "json":
-        return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
-    if isinstance(fmt, dict):
-        try:
-            return LlamaGrammar.from_json_schema(json.dumps(fmt), verbose=False)
-        except Exception as exc:
-            raise ApiError(400, f"invalid format: {exc}") from exc
-    raise ApiError(400, f'invalid format: {json.dumps(fmt)}; expected "json" or a valid JSON Schema object')
+def grammar(fmt: Any) -> str | None:
+    """Ollama's `format`: "json" or a JSON schema -> GBNF text for llama.cpp's grammar sampler."""
+    try:
+        return grammar_for_format(fmt)
+    except GrammarError as exc:
+        raise ApiError(400, f"invalid format: {exc}") from exc

@@ -7,6 +7,7 @@ and methods get Gin's plain-text answers, which Ollama clients expect.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,10 +18,13 @@ from ..names import InvalidDigest, normalize_digest
 from . import security
 from .engine import Engine
 from .openai import add_openai_routes
+from .prometheus import prometheus_text
 from .protocol import OLLAMA_VERSION, SERVER_HEADER, ApiError
 from .service import OllamaService
 from .store import Store
 from .wire import error_response, merge_chat, merge_generate, merge_progress, read_json, respond
+
+log = logging.getLogger("lessons_lib.ollama_server")
 
 
 def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> Any:
@@ -34,6 +38,12 @@ def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> A
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> Response:
         return error_response(exc.status, exc.message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> Response:
+        # Whatever went wrong, the client gets Ollama's shape, never a bare text 500.
+        log.exception("unexpected error")
+        return error_response(500, str(exc) or type(exc).__name__)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
@@ -53,6 +63,10 @@ def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> A
     @app.api_route("/api/tags", methods=["GET", "HEAD"])
     async def tags() -> Response:
         return JSONResponse(await asyncio.to_thread(service.tags))
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return PlainTextResponse(prometheus_text(engine.metrics()), media_type="text/plain; version=0.0.4")
 
     @app.get("/api/ps")
     async def ps() -> Response:

@@ -30,6 +30,26 @@ from .store import ModelEntry, Store
 from .text import Piece
 from .wire import FLUSH, now_rfc3339, string_field
 
+_MESSAGE_TEXT_FIELDS = ("role", "content", "thinking", "tool_name", "tool_call_id")
+
+
+def _message(message: dict[str, Any]) -> dict[str, Any]:
+    """One chat message as Go's decoder takes it into api.Message: its text fields must be strings."""
+    for key in _MESSAGE_TEXT_FIELDS:
+        value = message.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ApiError(
+                400,
+                f"json: cannot unmarshal {type(value).__name__} into Go struct field Message.messages.{key} of type string",
+            )
+    for key in ("images", "tool_calls"):
+        value = message.get(key)
+        if value is not None and not isinstance(value, list):
+            raise ApiError(
+                400, f"json: cannot unmarshal {type(value).__name__} into Go struct field Message.messages.{key}"
+            )
+    return message
+
 
 class OllamaService:
     """The native API as Python: parsed requests in, response objects (dicts) out."""
@@ -114,9 +134,12 @@ class OllamaService:
             raise ApiError(
                 400, "json: cannot unmarshal messages into Go struct field ChatRequest.messages of type []api.Message"
             )
+        messages = [_message(m) for m in messages]
         entry = self.find(name)
         opts, keep_alive = self._common(body, entry)
         tools = body.get("tools") or []
+        if not isinstance(tools, list) or not all(isinstance(t, dict) for t in tools):
+            raise ApiError(400, "json: cannot unmarshal tools into Go struct field ChatRequest.tools of type api.Tools")
         info = entry.gguf()
         if tools and (info is None or "tools" not in capabilities(info)):
             raise ApiError(400, f"{entry.name.full} does not support tools")
@@ -141,7 +164,7 @@ class OllamaService:
 
         def produce(cancel: threading.Event) -> Generator[Any, None, None]:
             with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
-                tokens = prompts.chat_prompt(lm.llm, lm.formatter, history, tools, think_value)
+                tokens = prompts.chat_prompt(lm.model, lm.formatter, history, tools, think_value)
                 grammar = prompts.grammar(fmt)
                 yield READY
                 yield from self.engine.stream(
@@ -191,7 +214,9 @@ class OllamaService:
             yield {"model": name, "created_at": now_rfc3339(), "response": "", "done": True, "done_reason": reason}
             return
 
-        system = body.get("system") or entry.system
+        system = string_field(body, "system") or entry.system
+        string_field(body, "template")
+        string_field(body, "suffix")
         context = body.get("context") or []
         if not isinstance(context, list) or not all(isinstance(t, int) for t in context):
             raise ApiError(
@@ -201,12 +226,12 @@ class OllamaService:
         def produce(cancel: threading.Event) -> Generator[Any, None, None]:
             with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
                 if raw:
-                    tokens = prompts.raw_prompt(lm.llm, prompt)
+                    tokens = prompts.raw_prompt(lm.model, prompt)
                 else:
                     messages = ([{"role": "system", "content": system}] if system else []) + [
                         {"role": "user", "content": prompt}
                     ]
-                    tokens = list(context) + prompts.chat_prompt(lm.llm, lm.formatter, messages, None, think_value)
+                    tokens = list(context) + prompts.chat_prompt(lm.model, lm.formatter, messages, None, think_value)
                 grammar = prompts.grammar(fmt)
                 yield READY
                 yield from self.engine.stream(
@@ -362,7 +387,7 @@ class OllamaService:
         except InvalidName:
             raise ApiError(400, f'name "{name}" is invalid') from None
         entry = self.find(name)
-        self.engine.unload(entry)
+        # Ollama's delete never unloads: a copy shares the loaded model, and what runs keeps running.
         self.store.delete(entry)
 
     # -- model management: create, pull (long work, streamed as progress lines) -----------------

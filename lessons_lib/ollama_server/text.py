@@ -1,7 +1,8 @@
-"""Turning a model's output into what the client sees: stop strings cut, thinking split from the answer.
+"""Turning a model's output into what the client sees: thinking split from the answer.
 
-Both work on text as it streams (a stop string or a `<think>` tag can arrive split over tokens),
-holding back only what might still turn out to be a tag or a stop.
+It works on text as it streams (a `<think>` tag can arrive split over tokens), holding back only
+what might still turn out to be a tag. Stop strings are cut earlier, in the batching engine's
+slots (lessons_lib.llama.slots.StopFilter), where they also end the generation.
 """
 
 from __future__ import annotations
@@ -17,39 +18,6 @@ class Piece:
 
     content: str = ""
     thinking: str = ""
-
-
-class StopFilter:
-    """Holds back text that might be the start of a stop string; cuts at a full match."""
-
-    def __init__(self, stops: list[str]):
-        self.stops = [s for s in stops if s]
-        self.pending = ""
-        self.hit = False
-
-    def feed(self, text: str) -> str:
-        if not self.stops:
-            return text
-        self.pending += text
-        for stop in self.stops:
-            idx = self.pending.find(stop)
-            if idx >= 0:
-                self.hit = True
-                out, self.pending = self.pending[:idx], ""
-                return out
-        keep = 0
-        for stop in self.stops:
-            for n in range(min(len(stop) - 1, len(self.pending)), 0, -1):
-                if self.pending.endswith(stop[:n]):
-                    keep = max(keep, n)
-                    break
-        out = self.pending[: len(self.pending) - keep]
-        self.pending = self.pending[len(self.pending) - keep :]
-        return out
-
-    def flush(self) -> str:
-        out, self.pending = self.pending, ""
-        return out
 
 
 class ThinkSplitter:

@@ -8,6 +8,7 @@ in batches (everything before a FLUSH marker in one socket write).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
@@ -17,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from .protocol import NDJSON, ApiError
+
+log = logging.getLogger("lessons_lib.ollama_server")
 
 # Marks the end of a batch of chunks: everything before it goes out in one socket write.
 FLUSH = object()
@@ -37,13 +40,18 @@ def dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _not_json(constant: str) -> Any:
+    # Python's json takes NaN and Infinity; Go's decoder (and so Ollama) refuses them.
+    raise json.JSONDecodeError(f"invalid character '{constant[0]}' looking for beginning of value", constant, 0)
+
+
 async def read_json(request: Request) -> dict[str, Any]:
     """The body as Ollama's Go decoder would take it: 400 for empty or malformed JSON."""
     raw = await request.body()
     if not raw.strip():
         raise ApiError(400, "missing request body")
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise ApiError(400, f"invalid character in request body: {exc.msg} at offset {exc.pos}") from exc
     if not isinstance(body, dict):
@@ -84,11 +92,17 @@ async def respond(
         return error_response(exc.status, exc.message)
     except StopAsyncIteration:
         return error_response(500, "no response from model")
+    except Exception as exc:  # never a bare 500: Ollama's JSON error
+        log.exception("generation failed")
+        return error_response(500, str(exc) or type(exc).__name__)
     if not _streaming(body):
         try:
             collected = await collect(first, items)
         except ApiError as exc:
             return error_response(exc.status, exc.message)
+        except Exception as exc:
+            log.exception("generation failed")
+            return error_response(500, str(exc) or type(exc).__name__)
         return JSONResponse(merge(collected))
 
     async def lines() -> AsyncIterator[bytes]:
@@ -102,6 +116,9 @@ async def respond(
                     buffer.append(dumps(item) + b"\n")
         except ApiError as exc:
             buffer.append(dumps({"error": exc.message}) + b"\n")
+        except Exception as exc:  # mid-stream: status stays 200, one error line ends it (Ollama)
+            log.exception("generation failed")
+            buffer.append(dumps({"error": str(exc) or type(exc).__name__}) + b"\n")
         if buffer:
             yield b"".join(buffer)
 
