@@ -269,7 +269,11 @@ def _json_call(route: tuple[str, str, st.SearchStrategy[Any]]) -> st.SearchStrat
 calls = st.one_of(
     st.one_of([_json_call(r) for r in json_routes]),
     st.one_of([_json_call(r) for r in json_routes[:3]]),  # the generation routes twice as often
-    st.builds(Call, st.sampled_from(["POST"]), st.sampled_from([p for _, p, _ in json_routes]), raw_bodies),
+    st.builds(
+        lambda route, raw: Call(route[0], route[1], raw),
+        st.sampled_from([(m, p) for m, p, _ in json_routes]),
+        raw_bodies,
+    ),
     st.sampled_from([Call(m, p) for m, p in bare_routes]),
     st.builds(Call, st.just("POST"), st.just("/api/blobs/sha256:" + "1" * 64), st.binary(max_size=64)),
 )
