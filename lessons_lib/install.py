@@ -39,6 +39,7 @@ MSG_BUILDING = ("llama-cpp-python {version}: compiling llama.cpp for this machin
                 "about 6 minutes on 2 cores, once per machine and set of flags")
 MSG_BUILT = "llama-cpp-python {version}: built in {seconds:.0f} s, kept in {folder}"
 MSG_LOCK = "Installing the locked dependencies ({count} pins from {lock})"
+MSG_LOCKED = "Dependencies and the course installed in {seconds:.0f} s"
 MSG_NO_LOCK = "No {lock}: installing the package's own version ranges instead"
 MSG_SMOKE_FIX = "Then run the setup again. Fix: `{fix}`."
 MSG_DONE = "Course installed."
@@ -113,7 +114,7 @@ def ensure_llama(build: BuildPlan, rebuild: bool = False) -> None:
     else:
         print(MSG_BUILDING.format(version=LLAMA_CPP_VERSION, key=build.key), flush=True)
         wheel = build_wheel(build, folder)
-    pip("install", "--no-deps", "--force-reinstall", "--no-cache-dir", str(wheel))
+    pip("install", "-q", "--no-deps", "--force-reinstall", "--no-cache-dir", str(wheel))
     BUILD_RECORD.parent.mkdir(parents=True, exist_ok=True)
     BUILD_RECORD.write_text(json.dumps(record_of(build), indent=2))
 
@@ -125,9 +126,14 @@ def lock_pins(lock: Path = LOCK_FILE) -> list[str]:
 
 def install_dependencies(extras: str) -> None:
     if LOCK_FILE.is_file():
+        started = time.monotonic()
         print(MSG_LOCK.format(count=len(lock_pins()), lock=LOCK_FILE.name), flush=True)
-        pip("install", "-r", str(LOCK_FILE))
-        pip("install", "--no-deps", "-e", f"{ROOT}{extras}")
+        # The lock is complete (every transitive dependency, for every platform), so pip has nothing
+        # to resolve; --no-deps also keeps pip from ever building llama-cpp-python itself.
+        pip("install", "-q", "--no-deps", "-r", str(LOCK_FILE))
+        pip("install", "-q", "--no-deps", "-e", f"{ROOT}{extras}")
+        pip("check")
+        print(MSG_LOCKED.format(seconds=time.monotonic() - started), flush=True)
     else:
         print(MSG_NO_LOCK.format(lock=LOCK_FILE.name), flush=True)
         pip("install", "-e", f"{ROOT}{extras}")
