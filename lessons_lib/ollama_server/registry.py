@@ -25,19 +25,11 @@ from pathlib import Path
 
 import httpx
 
-from .. import gguf_file
-from .progress import Emit, ProgressError, line
-from .store import (
-    DEFAULT_HOST,
-    LAYER_MODEL,
-    MANIFEST_MEDIA_TYPE,
-    InvalidDigest,
-    ModelName,
-    Store,
-    config_for,
-    normalize_digest,
-    sha256_file,
-)
+from ..llama import gguf_file
+from ..names import DEFAULT_HOST, InvalidDigest, ModelName, normalize_digest, sha256_file
+from .progress import Emit, line
+from .protocol import ApiError
+from .store import LAYER_MODEL, MANIFEST_MEDIA_TYPE, Store, config_for
 
 REGISTRY_ENV = "WORKBOOK_REGISTRY"
 DEFAULT_REGISTRY = "https://registry.ollama.ai"
@@ -50,19 +42,25 @@ PROGRESS_EVERY_S = 0.06  # Ollama updates each layer's line about this often
 # Learner-facing messages (Ollama's wording where Ollama has one), kept together for translation.
 ERR_NAME = "invalid model name"
 ERR_NO_MANIFEST = "pull model manifest: file does not exist"
-ERR_UNREACHABLE = "pull model manifest: cannot reach {url} ({reason}). Check the internet connection, or pull from a mirror"
+ERR_UNREACHABLE = (
+    "pull model manifest: cannot reach {url} ({reason}). Check the internet connection, or pull from a mirror"
+)
 ERR_MANIFEST_STATUS = "pull model manifest: {url} answered HTTP {status}"
 ERR_BAD_MANIFEST = "pull model manifest: {url} did not send a valid manifest"
 ERR_INSECURE = "insecure protocol http: pass insecure=True to pull over plain HTTP"
 ERR_BLOB_STATUS = "pulling {short}: {url} answered HTTP {status}"
-ERR_CONNECTION = ("pulling {short}: connection lost at {done} of {total} bytes after {tries} tries ({reason}). "
-                  "What arrived is kept: run the same pull again to resume")
+ERR_CONNECTION = (
+    "pulling {short}: connection lost at {done} of {total} bytes after {tries} tries ({reason}). "
+    "What arrived is kept: run the same pull again to resume"
+)
 ERR_DIGEST = "digest mismatch, file must be downloaded again: want {want}, got {got}"
 ERR_SIZE = "pulling {short}: expected {total} bytes, received {got}; the download was discarded"
 ERR_HF_NO_GGUF = "pull model manifest: {repo} has no GGUF files"
 ERR_HF_NO_QUANT = "pull model manifest: {repo} has no {quant} GGUF file; available: {available}"
-ERR_HF_DENIED = ("pull model manifest: {repo} is gated or private on Hugging Face: accept its terms on "
-                 "https://huggingface.co/{repo} and log in (`hf auth login`, or set HF_TOKEN), then pull again")
+ERR_HF_DENIED = (
+    "pull model manifest: {repo} is gated or private on Hugging Face: accept its terms on "
+    "https://huggingface.co/{repo} and log in (`hf auth login`, or set HF_TOKEN), then pull again"
+)
 ERR_HF_SPLIT = "pull model manifest: {file} is split into parts, which the embedded server cannot import"
 
 
@@ -70,7 +68,7 @@ def registry_url(name: ModelName, insecure: bool, scheme: str | None = None) -> 
     if name.host == DEFAULT_HOST:
         return os.environ.get(REGISTRY_ENV, DEFAULT_REGISTRY).rstrip("/")
     if scheme == "http" and not insecure:
-        raise ProgressError(400, ERR_INSECURE)
+        raise ApiError(400, ERR_INSECURE)
     return f"{'http' if insecure else 'https'}://{name.host}"
 
 
@@ -96,26 +94,25 @@ def _pull_registry(store: Store, name: ModelName, base: str, http: httpx.Client,
     try:
         answer = http.get(url, headers={"Accept": MANIFEST_MEDIA_TYPE})
     except httpx.TransportError as exc:
-        raise ProgressError(500, ERR_UNREACHABLE.format(url=url, reason=_reason(exc))) from None
+        raise ApiError(500, ERR_UNREACHABLE.format(url=url, reason=_reason(exc))) from None
     if answer.status_code == 404:
-        raise ProgressError(500, ERR_NO_MANIFEST)
+        raise ApiError(500, ERR_NO_MANIFEST)
     if answer.status_code != 200:
-        raise ProgressError(500, ERR_MANIFEST_STATUS.format(url=url, status=answer.status_code))
+        raise ApiError(500, ERR_MANIFEST_STATUS.format(url=url, status=answer.status_code))
     raw = answer.content
     try:
         manifest = json.loads(raw)
         layers = [*manifest["layers"], manifest["config"]]
         wanted = [(normalize_digest(layer["digest"]), int(layer["size"])) for layer in layers]
     except (ValueError, KeyError, TypeError, InvalidDigest):
-        raise ProgressError(500, ERR_BAD_MANIFEST.format(url=url)) from None
+        raise ApiError(500, ERR_BAD_MANIFEST.format(url=url)) from None
 
     blob_base = f"{base}/v2/{name.namespace}/{name.model}/blobs"
-    fetched = [digest for digest, size in wanted
-               if _download(store, f"{blob_base}/{digest}", digest, size, http, emit)]
+    fetched = [digest for digest, size in wanted if _download(store, f"{blob_base}/{digest}", digest, size, http, emit)]
     emit(line("verifying sha256 digest"))
     failures = [error for digest in fetched if (error := _verify_and_keep(store, digest))]
     if failures:
-        raise ProgressError(500, failures[0])
+        raise ApiError(500, failures[0])
     previous = store.find(name.full)
     emit(line("writing manifest"))
     store.write_manifest_bytes(name, raw)
@@ -129,8 +126,16 @@ def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _download(store: Store, url: str, digest: str, size: int, http: httpx.Client, emit: Emit,
-              headers: dict[str, str] | None = None, denied: str | None = None) -> bool:
+def _download(
+    store: Store,
+    url: str,
+    digest: str,
+    size: int,
+    http: httpx.Client,
+    emit: Emit,
+    headers: dict[str, str] | None = None,
+    denied: str | None = None,
+) -> bool:
     """Bring one layer into its partial file; False when the blob is already present.
 
     `denied`: the message for HTTP 401/403 (a gated or private Hugging Face repo)."""
@@ -155,9 +160,9 @@ def _download(store: Store, url: str, digest: str, size: int, http: httpx.Client
                 if done and answer.status_code == 200:  # the server ignored Range: take it from the start
                     done = 0
                 elif answer.status_code in (401, 403) and denied:
-                    raise ProgressError(500, denied)
+                    raise ApiError(500, denied)
                 elif answer.status_code not in (200, 206):
-                    raise ProgressError(500, ERR_BLOB_STATUS.format(short=short, url=url, status=answer.status_code))
+                    raise ApiError(500, ERR_BLOB_STATUS.format(short=short, url=url, status=answer.status_code))
                 with open(partial, "r+b" if done else "wb") as fh:
                     fh.seek(done)
                     fh.truncate()
@@ -173,8 +178,9 @@ def _download(store: Store, url: str, digest: str, size: int, http: httpx.Client
         except httpx.TransportError as exc:
             tries += 1
             if tries > RETRIES:
-                raise ProgressError(500, ERR_CONNECTION.format(short=short, done=done, total=size, tries=tries,
-                                                               reason=_reason(exc))) from None
+                raise ApiError(
+                    500, ERR_CONNECTION.format(short=short, done=done, total=size, tries=tries, reason=_reason(exc))
+                ) from None
             time.sleep(0.2 * tries)
     emit(line(short, digest, size, done))
     return True
@@ -196,7 +202,7 @@ def choose_gguf(files: list[str], quant: str, repo: str) -> str:
     """The GGUF file a quant tag names, as Ollama's hf.co pulls choose it (case-insensitive)."""
     ggufs = [f for f in files if f.lower().endswith(".gguf") and "mmproj" not in f.lower()]
     if not ggufs:
-        raise ProgressError(500, ERR_HF_NO_GGUF.format(repo=repo))
+        raise ApiError(500, ERR_HF_NO_GGUF.format(repo=repo))
 
     def matches(tag: str) -> list[str]:
         pattern = re.compile(rf"(^|[-._/]){re.escape(tag)}([-._]|$)", re.IGNORECASE)
@@ -207,12 +213,19 @@ def choose_gguf(files: list[str], quant: str, repo: str) -> str:
     else:
         found = matches(quant)
         if not found:
-            available = ", ".join(sorted({m.group(0).strip("-._").upper() for f in ggufs
-                                          if (m := re.search(r"[-._](I?Q\d\w*|BF16|F16|F32)(?=[-.])", f, re.I))}))
-            raise ProgressError(500, ERR_HF_NO_QUANT.format(repo=repo, quant=quant, available=available or "none"))
+            available = ", ".join(
+                sorted(
+                    {
+                        m.group(0).strip("-._").upper()
+                        for f in ggufs
+                        if (m := re.search(r"[-._](I?Q\d\w*|BF16|F16|F32)(?=[-.])", f, re.I))
+                    }
+                )
+            )
+            raise ApiError(500, ERR_HF_NO_QUANT.format(repo=repo, quant=quant, available=available or "none"))
         chosen = sorted(found)[0]
     if re.search(r"-\d{5}-of-\d{5}\.gguf$", chosen):
-        raise ProgressError(500, ERR_HF_SPLIT.format(file=chosen))
+        raise ApiError(500, ERR_HF_SPLIT.format(file=chosen))
     return chosen
 
 
@@ -227,23 +240,24 @@ def _pull_hf(store: Store, name: ModelName, http: httpx.Client, emit: Emit) -> N
     try:
         info = HfApi(endpoint=endpoint).model_info(repo, files_metadata=True)
     except GatedRepoError:
-        raise ProgressError(500, ERR_HF_DENIED.format(repo=repo)) from None
+        raise ApiError(500, ERR_HF_DENIED.format(repo=repo)) from None
     except RepositoryNotFoundError:
-        raise ProgressError(500, ERR_NO_MANIFEST) from None
+        raise ApiError(500, ERR_NO_MANIFEST) from None
     except (HfHubHTTPError, httpx.TransportError, OSError) as exc:
-        raise ProgressError(500, ERR_UNREACHABLE.format(url=endpoint or "huggingface.co", reason=_reason(exc))) from None
+        raise ApiError(500, ERR_UNREACHABLE.format(url=endpoint or "huggingface.co", reason=_reason(exc))) from None
     siblings = {s.rfilename: s for s in info.siblings or []}
     filename = choose_gguf(list(siblings), name.tag, repo)
     sibling = siblings[filename]
     if sibling.lfs is None or not sibling.lfs.sha256:
-        raise ProgressError(500, ERR_BAD_MANIFEST.format(url=f"{repo}/{filename}"))
+        raise ApiError(500, ERR_BAD_MANIFEST.format(url=f"{repo}/{filename}"))
     digest, size = "sha256:" + sibling.lfs.sha256, int(sibling.lfs.size)
     url = hf_hub_url(repo, filename, revision=info.sha, endpoint=endpoint)
-    fetched = _download(store, url, digest, size, http, emit, headers=build_hf_headers(),
-                        denied=ERR_HF_DENIED.format(repo=repo))
+    fetched = _download(
+        store, url, digest, size, http, emit, headers=build_hf_headers(), denied=ERR_HF_DENIED.format(repo=repo)
+    )
     emit(line("verifying sha256 digest"))
     if fetched and (error := _verify_and_keep(store, digest)):
-        raise ProgressError(500, error)
+        raise ApiError(500, error)
     model = gguf_file.read(store.blob_path(digest))
     layers = [store.layer_for(digest, LAYER_MODEL)]
     emit(line("writing manifest"))

@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 
 import ipywidgets as w
-from IPython.display import display
 
 from ..cloud.guard import PodSession
+from .base import Panel
 
 __all__ = ["PodPanel"]
 
@@ -29,7 +29,7 @@ def _duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
-class PodPanel:
+class PodPanel(Panel):
     def __init__(self, session: PodSession):
         self.session = session
         self.info = w.HTML()
@@ -54,9 +54,14 @@ class PodPanel:
             self.info.value = ROW_NOT_STARTED
         else:
             color = STATE_COLORS.get(info.state, "#000")
-            text = ROW.format(name=html.escape(s.name), id=html.escape(info.id),
-                              state=f'<span style="color:{color}">{html.escape(info.label)}</span>',
-                              gpu=html.escape(info.gpu or "?"), count=info.gpu_count, rate=info.cost_per_hr)
+            text = ROW.format(
+                name=html.escape(s.name),
+                id=html.escape(info.id),
+                state=f'<span style="color:{color}">{html.escape(info.label)}</span>',
+                gpu=html.escape(info.gpu or "?"),
+                count=info.gpu_count,
+                rate=info.cost_per_hr,
+            )
             text += ROW_COST.format(uptime=_duration(s.billed_seconds(info)), cost=s.cost_so_far(info))
             if s.ended:
                 text += ROW_ENDED.format(action=s.ended, reason=html.escape(s.end_reason or ""))
@@ -65,10 +70,3 @@ class PodPanel:
         self.stop_button.disabled = gone or bool(s.ended) or (info is not None and info.state == "exited")
         self.terminate_button.disabled = gone  # a stopped pod still bills for its volume
         return self.info.value
-
-    def show(self) -> "PodPanel":
-        display(self.widget)
-        return self
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

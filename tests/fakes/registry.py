@@ -16,8 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from lessons_lib.names import sha256_file
 from lessons_lib.ollama_server.mirror import MirrorHandler, MirrorHTTPServer, RegistryMirror
-from lessons_lib.ollama_server.store import sha256_file
 
 _MODEL_INFO = re.compile(r"^/api/models/([^/]+)/([^/]+)(?:/revision/[^/]+)?$")
 _RESOLVE = re.compile(r"^/([^/]+)/([^/]+)/resolve/([^/]+)/(.+)$")
@@ -29,7 +29,7 @@ class _Cut(Exception):
 
 
 class FaultyHandler(MirrorHandler):
-    server: "FaultyServer"
+    server: FaultyServer
 
     def answer(self, send_body: bool) -> None:
         path = self.path.split("?", 1)[0]
@@ -61,11 +61,13 @@ class FaultyHandler(MirrorHandler):
         for name, path in self.server.hub_files.items():
             size = path.stat().st_size
             sha256 = sha256_file(path).removeprefix("sha256:")
-            siblings.append({"rfilename": name, "size": size,
-                             "lfs": {"sha256": sha256, "size": size, "pointerSize": 134}})
+            siblings.append(
+                {"rfilename": name, "size": size, "lfs": {"sha256": sha256, "size": size, "pointerSize": 134}}
+            )
         siblings.append({"rfilename": "README.md", "size": 10})
-        self.send_bytes(json.dumps({"id": repo, "sha": HUB_REVISION, "siblings": siblings}).encode(),
-                        "application/json", True)
+        self.send_bytes(
+            json.dumps({"id": repo, "sha": HUB_REVISION, "siblings": siblings}).encode(), "application/json", True
+        )
 
     def write_body(self, data: bytes) -> None:
         server = self.server
