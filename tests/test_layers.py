@@ -1,7 +1,8 @@
 """The package's layers run one way: no module imports from a layer above its own, and no import cycles.
 
 Read from the source (every `import` statement, those inside functions included), so a deferred
-import cannot hide an upward arrow or a circle. A new module must be given a layer here.
+import cannot hide an upward arrow or a circle. A module takes the layer of the longest prefix
+listed for it; whatever is not listed below the package root is lesson-level.
 """
 
 from __future__ import annotations

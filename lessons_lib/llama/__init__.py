@@ -1,5 +1,6 @@
-"""llama.cpp and its file format, wrapped for the rest of the course (ground floor: imports nothing above it).
+"""llama.cpp wrappers, the ground floor (nothing here imports from a layer above).
 
-`gguf_file` reads GGUF headers, `log` captures llama.cpp's log, `quantize` runs llama.cpp's quantizer.
-Both the embedded server and the quantization lab build on these.
+How llama.cpp is built for this CPU (`build`, `cpu_code`) and proof that the build runs (`smoke`);
+GGUF headers (`gguf_file`), llama.cpp's log (`log`) and its quantizer (`quantize`), which both the
+embedded server and the quantization lab use.
 """
