@@ -46,6 +46,7 @@ MSG_WHY_LANGUAGE = ", which also speaks {languages}"
 MSG_WHY_NO_LANGUAGE = "; no model here speaks {languages}, so expect answers of lower quality"
 MSG_WONT_FIT = " Note: {requested} needs about {need} here, more than this machine has ({have})."
 MSG_NOTHING = "No model is on this machine yet. Run: {pull}"
+MSG_LABEL_STAND_IN = "{used}, standing in for {requested}"
 MSG_NOTHING_SMALL = " (or `ollama pull smollm2:135m` for a 270 MB model that runs anywhere)"
 LANGUAGE_NAMES = {
     "pl": "Polish", "en": "English", "de": "German", "fr": "French", "it": "Italian",
@@ -117,6 +118,13 @@ class Choice:
     is_stand_in: bool
     pull_command: str
     message: str
+
+    @property
+    def label(self) -> str:
+        """Who answered, to print next to an answer: the model, and what it stands in for."""
+        if self.is_stand_in:
+            return MSG_LABEL_STAND_IN.format(used=self.used, requested=self.requested)
+        return str(self.used)
 
 
 def parse_name(name: str) -> tuple[str, str, str, str]:
@@ -560,6 +568,31 @@ CATALOG: tuple[CatalogModel, ...] = (
         thinking=True,
         notes="Distilled into Llama-3.3-70B-Instruct: same shape as Llama 3.1 70B (" + _SRC_LLAMA31_70B_SHAPE + ").",
     ),
+    CatalogModel(
+        key="deepseek-r1-671b",
+        display_name="DeepSeek-R1 671B (the full model, not a distill)",
+        family="deepseek2",
+        params_b=671.0,
+        languages=("en", "zh"),
+        # MLA caches one compressed latent per layer and token (kv_lora_rank 512 + rope 64 = 576 values)
+        # instead of per-head keys and values: modelled as one KV "head" of 576.
+        shape=ModelShape(n_layer=61, n_embd=7168, n_head=128, n_head_kv=1, n_vocab=129280, head_dim=576),
+        context_max=163840,
+        variants=(
+            Variant(
+                "Q4_K_M", "deepseek-r1:671b", 404_000_000_000,
+                "rounded: 404GB as listed for deepseek-r1:671b on ollama.com/library/deepseek-r1; "
+                "exact blob size not confirmed",
+            ),
+        ),
+        license="MIT",
+        thinking=True,
+        notes=(
+            "Mixture of experts: 671B parameters in memory, about 37B used per token. Shape from "
+            "deepseek-ai/DeepSeek-R1 config.json (61 layers, hidden 7168, 128 heads, kv_lora_rank 512, "
+            "qk_rope_head_dim 64). Shown so learners see what does not fit."
+        ),
+    ),
 )
 
 
@@ -700,7 +733,7 @@ def fit_table(machine: Machine, n_ctx: int = 4096) -> "pandas.DataFrame":
         ctx = min(n_ctx, model.context_max)
         for v in model.variants:
             est = estimate(v.size_bytes, model.shape, n_ctx=ctx)
-            verdict = est.verdict(machine)
+            verdict = est.verdict(machine, quant=v.quant)
             rows.append(
                 {
                     COL_MODEL: model.display_name,

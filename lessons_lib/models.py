@@ -26,6 +26,7 @@ import ollama
 from . import memory
 from .ollama_server.mirror import RegistryMirror
 from .ollama_server.store import ModelName, Store, default_models_dir
+from .paths import shown
 from .units import gib, human_bytes, relative_time
 
 __all__ = [
@@ -200,7 +201,7 @@ def plan_pull(name: str, *, models_dir: str | os.PathLike[str] | None = None, of
     mirror = RegistryMirror(root).start()
     short = name if "/" in name else f"library/{name}"
     mirrored = f"{mirror.host}/{short}"
-    return PullPlan(mirrored, True, PLAN_MIRROR.format(why=why, name=mirrored, url=mirror.url, root=root), mirror)
+    return PullPlan(mirrored, True, PLAN_MIRROR.format(why=why, name=mirrored, url=mirror.url, root=shown(root)), mirror)
 
 
 # --- SIZE as a memory hint ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ REQUIRED_NAMES = [
     "SpeakLeash/bielik-1.5b-v3.0-instruct", "SpeakLeash/bielik-4.5b-v3.0-instruct",
     "gemma2:2b", "mistral:7b", "smollm2:135m",
     "deepseek-r1:1.5b", "deepseek-r1:7b", "deepseek-r1:8b", "deepseek-r1:14b", "deepseek-r1:32b", "deepseek-r1:70b",
+    "deepseek-r1:671b",
 ]
 
 
