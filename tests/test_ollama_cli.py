@@ -259,3 +259,40 @@ def test_launcher_goes_first_only_without_a_real_ollama(tmp_path: Path, server: 
         child.close()
         assert child.exitstatus == 0 and BUNDLED_MODEL in child.before
     assert not launcher.folder.exists()
+
+
+# --- from a notebook cell ------------------------------------------------------------------------
+def test_terminal_prints_like_a_terminal(server: EmbeddedServer, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from lessons_lib.ollama_cli.terminal import terminal
+
+    monkeypatch.setenv("PATH", "/nonexistent")  # no real ollama: the course's command answers
+    assert terminal("ollama list", server.url) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("$ ollama list\nNAME ") and BUNDLED_MODEL in out
+    assert terminal("ollama rm no-such-model", server.url) == 1
+    assert "Error: model 'no-such-model' not found" in capsys.readouterr().out
+
+
+def test_chat_transcript_is_a_real_session(server: EmbeddedServer, brief: str) -> None:
+    from lessons_lib.ollama_cli.terminal import chat_transcript
+
+    screen = chat_transcript(brief, ["/set parameter seed 3", "Hi", '"""Two', 'lines"""', "/bye"], host=server.url)
+    assert screen.startswith(">>> /set parameter seed 3\nSet parameter 'seed' to '3'\n>>> Hi\n")
+    assert screen.count(">>> ") == 4 and '... lines"""' in screen and screen.endswith(">>> /bye\n")
+
+
+def test_module_level_functions_follow_the_connection(server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ollama as module
+
+    from lessons_lib.connect import Connection
+
+    for name in ("generate", "chat", "embed", "embeddings", "pull", "push", "create", "delete", "list", "copy",
+                 "show", "ps"):
+        monkeypatch.setattr(module, name, getattr(module, name))  # restored after the test
+    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")
+    Connection(ollama.Client(host=server.url), server.url, "embedded", CLIENT_VERSION, "").use_for_module_functions()
+    assert os.environ["OLLAMA_HOST"] == server.url
+    assert BUNDLED_MODEL in [m.model for m in module.list().models]
+    reply = module.chat(model=BUNDLED_MODEL, messages=[{"role": "user", "content": "Hi"}], options={"num_predict": 3})
+    assert reply["message"]["content"] is not None  # the article's dictionary access works
