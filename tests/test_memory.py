@@ -247,3 +247,18 @@ def test_the_advice_never_suggests_the_quantization_a_model_already_has() -> Non
     assert fix_hint(None) == fix_hint("IQ2_XS") == MSG_FIX
     big = estimate(42 * 10**9, LLAMA31_70B, n_ctx=4096)
     assert "Q4_K_M already" in big.verdict(LAPTOP_8GB, quant="Q4_K_M").message
+
+
+def test_offload_puts_whole_layers_on_the_gpu_while_they_fit():
+    from lessons_lib.memory import ModelShape, estimate, offload
+
+    shape = ModelShape(n_layer=32, n_embd=4096, n_head=32, n_head_kv=8, n_vocab=128256)
+    est = estimate(4_900_000_000, shape, n_ctx=8192)
+    everything = offload(est, shape, gpu_free=24 * 2**30)
+    assert everything.layers == everything.total_layers == 33 and everything.ram == est.headroom
+    half = offload(est, shape, gpu_free=4 * 2**30)
+    assert 0 < half.layers < 33 and half.vram <= 4 * 2**30 - est.headroom
+    assert half.vram + half.ram == est.total_with_headroom
+    assert offload(est, shape, gpu_free=24 * 2**30, num_gpu=10).layers == 10, "num_gpu caps the layers"
+    assert offload(est, shape, gpu_free=24 * 2**30, num_gpu=0).layers == 0
+    assert offload(est, shape, gpu_free=0).layers == 0
