@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import httpx
 import ollama
 
 from . import messages as M
@@ -138,6 +139,10 @@ class Chat:
             answer = chat_turn(self.client, self.session, self.out)
         except ollama.ResponseError as exc:
             self.say(M.ERROR_LINE.format(message=exc.error))
+            self.session.messages.pop()
+            return
+        except (httpx.HTTPError, ConnectionError) as exc:  # the server or a proxy dropped the answer
+            self.say(M.ERROR_LINE.format(message=exc))
             self.session.messages.pop()
             return
         if answer is None:
