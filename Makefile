@@ -35,12 +35,9 @@ rebuild-llama:
 
 # Refresh requirements.lock from pyproject.toml (every platform and Python the course supports),
 # after changing a dependency. llama-cpp-python is left out: lessons_lib.install builds it.
-UV_VERSION := 0.13.9
 lock:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q uv==$(UV_VERSION)
-	$(PY) -m uv pip compile pyproject.toml --extra test --universal --python-version 3.10 \
-	  --no-emit-package llama-cpp-python --custom-compile-command "make lock" -o requirements.lock
+	$(PY) -m lessons_lib.install --refresh-lock
 
 # The browser test drives JupyterLab in Debian's Chromium (Playwright's own browser download
 # cannot work offline). Installed with apt when we are root; otherwise the command is printed.

@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         return _child()
     result = run_smoke()
-    print(("ok  " if result.ok else "NO  ") + result.message)
+    print(("NO  " if not result.ok else "SLOW" if result.slow else "ok  ") + " " + result.message)
     if result.fix:
         print("    -> " + MSG_FIX.format(fix=result.fix))
     return 0 if result.ok else 1
