@@ -101,11 +101,12 @@ def smoke_check(command: list[str] | None = None) -> Check:
 
 def bundled_model_check() -> Check:
     from .bundled import BUNDLED_MODEL, bundled_gguf_path
+    from .paths import shown
     from .units import human_bytes
 
     try:
         path = bundled_gguf_path()
-        return Check(f"bundled model {BUNDLED_MODEL}", True, f"{human_bytes(path.stat().st_size)} at {path}")
+        return Check(f"bundled model {BUNDLED_MODEL}", True, f"{human_bytes(path.stat().st_size)} at {shown(path)}")
     except Exception:
         return Check(f"bundled model {BUNDLED_MODEL}", False, "missing", FIX_MODEL)
 
