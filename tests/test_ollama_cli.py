@@ -22,6 +22,7 @@ from lessons_lib.ollama_server.server import EmbeddedServer
 from lessons_lib.ollama_server.store import Store
 
 TIMEOUT = 120
+AFTER_ANSWER = "\n\r\n>>> "  # "\n\n" after an answer, then the prompt (the pty writes \n as \r\n)
 BRIEF = "cli-brief"  # a copy of the bundled model that answers in a few tokens, so chats stay quick
 
 
@@ -168,12 +169,14 @@ def test_interactive_chat_with_slash_commands_and_multiline(
     child.expect_exact("Unknown command '/nonsense'. Type /? for help")
     child.expect_exact(">>> ")
     child.sendline("What is sushi?")
-    child.expect_exact(">>> ")
+    # The prompt after an answer follows its blank line; readline may redraw ">>> " while echoing
+    # the typed line, which must not count as the answer being over.
+    child.expect_exact(AFTER_ANSWER)
     first_answer = child.before
     child.sendline('"""Line one')
     child.expect_exact("... ")
     child.sendline('line two"""')
-    child.expect_exact(">>> ")
+    child.expect_exact(AFTER_ANSWER)
     child.sendcontrol("c")
     child.expect_exact("Use Ctrl + d or /bye to exit.")
     child.expect_exact(">>> ")
