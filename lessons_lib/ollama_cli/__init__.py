@@ -11,6 +11,7 @@ only when no real `ollama` is there (see `launcher`).
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import ollama
@@ -31,6 +32,10 @@ def command_help(name: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl+C stops an answer and, at the prompt, prints Ollama's hint. A process that a shell started
+    # in the background inherits SIGINT as ignored, and Python then installs no KeyboardInterrupt.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
         print(usage())
