@@ -36,6 +36,23 @@ MSG_NO_SERVER = (
 BACKEND_ENV = "WORKBOOK_BACKEND"
 
 
+# The `ollama` package's module-level functions, each bound to its default client (ollama/__init__.py).
+MODULE_FUNCTIONS = (
+    "generate",
+    "chat",
+    "embed",
+    "embeddings",
+    "pull",
+    "push",
+    "create",
+    "delete",
+    "list",
+    "copy",
+    "show",
+    "ps",
+)
+
+
 def model_names(client: ollama.Client) -> list[str]:
     """Names of the models the client's server has, as `ollama list` shows them."""
     return [m.model for m in client.list().models if m.model]
@@ -62,20 +79,7 @@ class Connection:
         written for a default Ollama, like the source article's, runs unchanged."""
         os.environ["OLLAMA_HOST"] = self.url
         default = ollama.Client(host=self.url)
-        for name in (
-            "generate",
-            "chat",
-            "embed",
-            "embeddings",
-            "pull",
-            "push",
-            "create",
-            "delete",
-            "list",
-            "copy",
-            "show",
-            "ps",
-        ):
+        for name in MODULE_FUNCTIONS:
             setattr(ollama, name, getattr(default, name))
 
     def close(self) -> None:

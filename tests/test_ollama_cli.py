@@ -304,22 +304,9 @@ def test_chat_transcript_is_a_real_session(server: EmbeddedServer, brief: str) -
 def test_module_level_functions_follow_the_connection(server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     import ollama as module
 
-    from lessons_lib.connect import Connection
+    from lessons_lib.connect import MODULE_FUNCTIONS, Connection
 
-    for name in (
-        "generate",
-        "chat",
-        "embed",
-        "embeddings",
-        "pull",
-        "push",
-        "create",
-        "delete",
-        "list",
-        "copy",
-        "show",
-        "ps",
-    ):
+    for name in MODULE_FUNCTIONS:
         monkeypatch.setattr(module, name, getattr(module, name))  # restored after the test
     monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")
     Connection(ollama.Client(host=server.url), server.url, "embedded", CLIENT_VERSION, "").use_for_module_functions()
