@@ -29,6 +29,7 @@ from .chat import server_url
 from .names import ModelName
 from .ollama_server.mirror import RegistryMirror
 from .ollama_server.store import Store, default_models_dir
+from .paths import shown
 from .units import gib, human_bytes, relative_time
 
 __all__ = [
@@ -220,7 +221,9 @@ def plan_pull(name: str, *, models_dir: str | os.PathLike[str] | None = None, of
     mirror = RegistryMirror(root).start()
     short = name if "/" in name else f"library/{name}"
     mirrored = f"{mirror.host}/{short}"
-    return PullPlan(mirrored, True, PLAN_MIRROR.format(why=why, name=mirrored, url=mirror.url, root=root), mirror)
+    return PullPlan(
+        mirrored, True, PLAN_MIRROR.format(why=why, name=mirrored, url=mirror.url, root=shown(root)), mirror
+    )
 
 
 # --- SIZE as a memory hint ---------------------------------------------------------------------

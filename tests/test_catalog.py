@@ -29,6 +29,7 @@ REQUIRED_NAMES = [
     "deepseek-r1:14b",
     "deepseek-r1:32b",
     "deepseek-r1:70b",
+    "deepseek-r1:671b",
 ]
 
 

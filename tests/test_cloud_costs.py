@@ -114,3 +114,15 @@ def test_bad_inputs_fail_early_with_a_clear_message():
     with pytest.raises(ValueError, match="gpu_count must be a whole number"):
         sizing.PodSpec(gpu_count=0)
     assert sizing.spec_for_model("llama3.1:8b", cloud_type="secure").cloud_type == "SECURE"
+
+
+def test_every_price_row_says_its_cloud_source_and_date() -> None:
+    import re
+
+    table = prices.gpu_table()
+    assert set(table["cloud"]) <= {"community", "secure", prices.CLOUD_NOT_STATED}
+    assert all(re.search(r"20\d\d-\d\d|undated", source) for source in table["source and date"])
+    # A source that does not say which cloud it quotes is never shown as "community".
+    assert not ((table["cloud"] == "community") & table["source and date"].str.contains("deploybase")).any()
+    h100 = table[(table["GPU"] == "H100 SXM") & (table["pricing"] == "on-demand")]
+    assert set(h100["cloud"]) == {"secure", prices.CLOUD_NOT_STATED}

@@ -52,7 +52,8 @@ def test_no_capacity_leaves_nothing_and_says_so(runpod_sandbox):
 def test_capacity_fallback_to_another_gpu_and_cloud(runpod_sandbox):
     runpod_sandbox.faults.no_capacity = {"NVIDIA GeForce RTX 4090"}
     spec = _spec(fallbacks=(("NVIDIA GeForce RTX 4090", "SECURE"), ("RTX 3090", "COMMUNITY")))
-    with PodSession(spec, allow_fallback=True, say=lambda _: None, **FAST) as session:
+    # ROOMY: the default 1 h budget is 6 s at 600x, less than a pod takes to boot on a busy machine.
+    with PodSession(spec, allow_fallback=True, budget=ROOMY, say=lambda _: None, **FAST) as session:
         assert session.status().gpu == "RTX 3090" and session.status().cost_per_hr == 0.39
     _no_pod_left(runpod_sandbox)
 

@@ -14,6 +14,7 @@ from ollama._client import _parse_host as ollama_parse_host
 
 from lessons_lib.connect import connect, disconnect, probe
 from lessons_lib.ollama_server.server import HostPort, parse_host
+from lessons_lib.paths import shown
 
 # the module itself (lessons_lib re-exports a `connect` function under the same name)
 connect_module = importlib.import_module("lessons_lib.connect")
@@ -57,7 +58,7 @@ def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, 
     monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
     conn = connect()
     assert one_line(capsys) == conn.message == str(conn)
-    assert conn.message == connect_module.MSG_FORCED.format(url=conn.url, models=tmp_path)
+    assert conn.message == connect_module.MSG_FORCED.format(url=conn.url, models=shown(tmp_path))
     assert conn.backend == "embedded" and conn.server is not None and conn.server.running
     assert conn.url == conn.server.url and conn.url.startswith("http://127.0.0.1:")
     assert conn.version == httpx.get(conn.url + "/api/version").json()["version"]
@@ -198,7 +199,7 @@ def test_models_dir_in_message_is_the_one_used(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("WORKBOOK_MODELS", "~/models")
     conn = connect(quiet=True)
     assert (tmp_path / "models" / "manifests").is_dir()
-    assert f"models in {tmp_path / 'models'})" in conn.message
+    assert f"models in {shown(tmp_path / 'models')})" in conn.message  # shown as the learner writes it
 
 
 @pytest.mark.slow  # starts its own server process
@@ -213,3 +214,16 @@ def test_the_embedded_server_never_writes_into_the_learners_ollama_store(monkeyp
     assert conn.model_names()  # the bundled model is served from the course's folder
     assert list(learner_store.iterdir()) == []
     assert (tmp_path / "course-models" / "manifests").is_dir()
+
+
+def test_paths_are_shown_the_same_on_every_machine(tmp_path, monkeypatch):
+    import tempfile
+    from pathlib import Path
+
+    from lessons_lib.paths import COURSE_ROOT
+
+    assert shown(COURSE_ROOT / "notebooks") == "notebooks"
+    assert shown(Path(tempfile.gettempdir()) / "x" / "y") == "$TMPDIR/x/y"
+    monkeypatch.setenv("HOME", "/nonexistent-home-for-test")
+    assert shown("/nonexistent-home-for-test/.ollama/models") == "~/.ollama/models"
+    assert shown("/usr/share/ollama/.ollama/models") == "/usr/share/ollama/.ollama/models"

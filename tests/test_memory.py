@@ -207,7 +207,7 @@ def test_verdicts():
     v = big.verdict(LAPTOP_8GB)
     assert (v.fits, v.where) == (False, "no")
     assert v.message.startswith("model requires more system memory (41.9 GiB) than is available (6.0 GiB)")
-    assert "smaller quantization" in v.message and "num_ctx" in v.message and "close other programs" in v.message
+    assert "lower-bit quantization" in v.message and "num_ctx" in v.message and "close other programs" in v.message
     assert big.verdict(H100).where == "GPU"
     v = big.verdict(RTX_24GB)  # 23 GiB VRAM + 30 GiB RAM: layers split
     assert (v.fits, v.where) == (True, "CPU+GPU")
@@ -236,6 +236,17 @@ def test_real_bundled_gguf_matches_the_catalog():
     assert path.stat().st_size == smol.variant("Q4_1").size_bytes
     est = estimate(path.stat().st_size, smol.shape, n_ctx=2048)
     assert est.kv_cache == 45 * MIB
+
+
+def test_the_advice_never_suggests_the_quantization_a_model_already_has() -> None:
+    from lessons_lib.memory import MSG_FIX, fix_hint
+
+    assert "Q3_K_M or Q2_K" in fix_hint("Q4_K_M") and "Q4_K_M instead" not in fix_hint("Q4_K_M")
+    assert "Q6_K or Q5_K_M" in fix_hint("Q8_0")
+    assert "smallest" in fix_hint("Q2_K")
+    assert fix_hint(None) == fix_hint("IQ2_XS") == MSG_FIX
+    big = estimate(42 * 10**9, LLAMA31_70B, n_ctx=4096)
+    assert "Q4_K_M already" in big.verdict(LAPTOP_8GB, quant="Q4_K_M").message
 
 
 def test_offload_puts_whole_layers_on_the_gpu_while_they_fit():

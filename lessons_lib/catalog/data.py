@@ -478,4 +478,31 @@ CATALOG: tuple[CatalogModel, ...] = (
         thinking=True,
         notes="Distilled into Llama-3.3-70B-Instruct: same shape as Llama 3.1 70B (" + _SRC_LLAMA31_70B_SHAPE + ").",
     ),
+    CatalogModel(
+        key="deepseek-r1-671b",
+        display_name="DeepSeek-R1 671B (the full model, not a distill)",
+        family="deepseek2",
+        params_b=671.0,
+        languages=("en", "zh"),
+        # MLA caches one compressed latent per layer and token (kv_lora_rank 512 + rope 64 = 576 values)
+        # instead of per-head keys and values: modelled as one KV "head" of 576.
+        shape=ModelShape(n_layer=61, n_embd=7168, n_head=128, n_head_kv=1, n_vocab=129280, head_dim=576),
+        context_max=163840,
+        variants=(
+            Variant(
+                "Q4_K_M",
+                "deepseek-r1:671b",
+                404_000_000_000,
+                "rounded: 404GB as listed for deepseek-r1:671b on ollama.com/library/deepseek-r1; "
+                "exact blob size not confirmed",
+            ),
+        ),
+        license="MIT",
+        thinking=True,
+        notes=(
+            "Mixture of experts: 671B parameters in memory, about 37B used per token. Shape from "
+            "deepseek-ai/DeepSeek-R1 config.json (61 layers, hidden 7168, 128 heads, kv_lora_rank 512, "
+            "qk_rope_head_dim 64). Shown so learners see what does not fit."
+        ),
+    ),
 )

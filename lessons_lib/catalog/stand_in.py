@@ -24,6 +24,7 @@ MSG_WHY_LANGUAGE = ", which also speaks {languages}"
 MSG_WHY_NO_LANGUAGE = "; no model here speaks {languages}, so expect answers of lower quality"
 MSG_WONT_FIT = " Note: {requested} needs about {need} here, more than this machine has ({have})."
 MSG_NOTHING = "No model is on this machine yet. Run: {pull}"
+MSG_LABEL_STAND_IN = "{used}, standing in for {requested}"
 MSG_NOTHING_SMALL = " (or `ollama pull smollm2:135m` for a 270 MB model that runs anywhere)"
 LANGUAGE_NAMES = {
     "pl": "Polish",
@@ -50,6 +51,13 @@ class Choice:
     is_stand_in: bool
     pull_command: str
     message: str
+
+    @property
+    def label(self) -> str:
+        """Who answered, to print next to an answer: the model, and what it stands in for."""
+        if self.is_stand_in:
+            return MSG_LABEL_STAND_IN.format(used=self.used, requested=self.requested)
+        return str(self.used)
 
 
 def _language_list(codes: Iterable[str]) -> str:

@@ -44,7 +44,7 @@ def fit_table(machine: Machine, n_ctx: int = 4096) -> pandas.DataFrame:
         ctx = min(n_ctx, model.context_max)
         for v in model.variants:
             est = estimate(v.size_bytes, model.shape, n_ctx=ctx)
-            verdict = est.verdict(machine)
+            verdict = est.verdict(machine, quant=v.quant)
             rows.append(
                 {
                     COL_MODEL: model.display_name,

@@ -233,7 +233,7 @@ def wait_ready(pod_id: str, timeout: float = 900, poll: float = 5.0, progress: b
 
     start = time.monotonic()
     url = proxy_url(pod_id)
-    bar = tqdm(total=2, desc=MSG_WAIT_RUNTIME, disable=not progress, leave=False)
+    bar = tqdm(total=2, desc=MSG_WAIT_RUNTIME, disable=not progress)
     phase = MSG_WAIT_RUNTIME
     try:
         while time.monotonic() - start < timeout:
@@ -247,6 +247,7 @@ def wait_ready(pod_id: str, timeout: float = 900, poll: float = 5.0, progress: b
                     bar.set_description(phase)
                 if ollama_answers(url):
                     bar.update(1)
+                    bar.refresh()  # tqdm skips redraws closer than mininterval: save the bar at 100%
                     return url
             time.sleep(poll)
     finally:

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .build import signal_name
 
@@ -78,19 +78,9 @@ def run_smoke(command: list[str] | None = None, timeout: float = SMOKE_TIMEOUT_S
     result = SmokeResult(True, "", "", int(report["tokens"]), rate, limit, str(report.get("system_info", "")))
     share = rate / limit if limit else 0.0
     if result.slow:
-        return SmokeResult(
-            True,
-            MSG_SLOW.format(rate=rate, share=share, limit=limit),
-            FIX_REBUILD,
-            result.tokens,
-            rate,
-            limit,
-            result.system_info,
-        )
-    message = MSG_OK.format(
-        tokens=result.tokens, model=report.get("model", "the bundled model"), rate=rate, share=share
-    )
-    return SmokeResult(True, message, "", result.tokens, rate, limit, result.system_info)
+        return replace(result, message=MSG_SLOW.format(rate=rate, share=share, limit=limit), fix=FIX_REBUILD)
+    model = report.get("model", "the bundled model")
+    return replace(result, message=MSG_OK.format(tokens=result.tokens, model=model, rate=rate, share=share))
 
 
 def _last_json_line(text: str) -> dict | None:

@@ -85,6 +85,7 @@ def serve(host: str | None = None, models: str | os.PathLike[str] | None = None,
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((address.host, address.port))
+        sock.listen(2048)  # before "Listening on": a client that reads that line may connect at once
     except OSError as exc:
         sys.exit(f"Error: listen tcp {address.host}:{address.port}: bind: {exc.strerror}")
     bound = HostPort(address.host, sock.getsockname()[1])
