@@ -26,7 +26,7 @@ from ..llama.batch_model import ContextShape, ModelLoadError, NativeModel
 from ..llama.embedding import EmbeddingContext
 from ..llama.sampling import GrammarError, SamplingParams
 from ..llama.slots import Finished, GenerationFailed, Request
-from .options import LoadParams, default_max_queue, default_num_parallel, parse_keep_alive
+from .options import LoadParams, default_max_queue, default_num_parallel, env_keep_alive
 from .prompts import chat_formatter, fit_context
 from .protocol import ApiError
 from .store import LAYER_MODEL, ModelEntry
@@ -102,9 +102,7 @@ class Engine:
         num_parallel: int | None = None,
         max_queue: int | None = None,
     ):
-        if default_keep_alive is None:
-            default_keep_alive = parse_keep_alive(os.environ.get("OLLAMA_KEEP_ALIVE") or "5m", 300.0)
-        self.default_keep_alive = default_keep_alive
+        self.default_keep_alive = env_keep_alive() if default_keep_alive is None else default_keep_alive
         self.num_parallel = default_num_parallel() if num_parallel is None else num_parallel  # 0: automatic
         self.max_queue = default_max_queue() if max_queue is None else max_queue
         self._machine = machine

@@ -122,6 +122,19 @@ def parse_keep_alive(value: Any, default: float | None) -> float | None:
     return None if seconds < 0 else seconds
 
 
+def env_keep_alive() -> float | None:
+    """OLLAMA_KEEP_ALIVE as Ollama's envconfig.KeepAlive reads it: a Go duration or whole seconds
+    ("-1" is forever), anything else the 5-minute default (github.com/ollama/ollama envconfig/config.go)."""
+    value = (os.environ.get("OLLAMA_KEEP_ALIVE") or "").strip()
+    if re.fullmatch(r"[+-]?\d+", value):
+        seconds = float(int(value))
+        return None if seconds < 0 else seconds
+    try:
+        return parse_keep_alive(value, 300.0)
+    except ApiError:
+        return 300.0
+
+
 def merge_options(*layers: dict[str, Any] | None) -> dict[str, Any]:
     """Defaults, then the model's Modelfile parameters, then the request's options."""
     merged = dict(DEFAULT_OPTIONS)
