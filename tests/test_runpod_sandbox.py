@@ -56,6 +56,20 @@ def test_get_gpu_prices_and_unknown_id(runpod_sandbox):
         runpod.get_gpu("NVIDIA GeForce GTX 285")
 
 
+def test_community_is_never_dearer_than_secure(runpod_sandbox):
+    """RunPod's community cloud is the cheaper one. The third-party A100/H100 figures of an unstated
+    cloud sit above the secure price, so the sandbox offers those GPUs in the secure cloud only."""
+    for gpu_id in (g["id"] for g in runpod.get_gpus()):
+        gpu = runpod.get_gpu(gpu_id)
+        if gpu["communityPrice"] and gpu["securePrice"]:
+            assert gpu["communityPrice"] <= gpu["securePrice"], gpu_id
+    h100 = runpod.get_gpu("NVIDIA H100 80GB HBM3")
+    assert h100["communityPrice"] is None and not h100["communityCloud"] and h100["securePrice"] == 2.69
+    with pytest.raises(QueryError, match="no longer any instances available"):
+        _create(gpu="NVIDIA H100 80GB HBM3")  # _create asks for the community cloud
+    assert runpod.get_pods() == []
+
+
 def test_pod_lifecycle_states_proxy_and_billing(runpod_sandbox):
     created = _create()
     assert set(created) >= {"id", "imageName", "env", "machineId", "machine"}

@@ -54,7 +54,9 @@ SRC_OPENAI_GPT5 = "deploybase.ai/articles/openai-pricing, 2026-03 (third party),
 @dataclass(frozen=True)
 class GpuPrice:
     """USD per GPU-hour. deploybase's on-demand figures are filed as community and its spot figures
-    as community spot: it does not say which cloud it quotes, and they sit below the secure prices."""
+    as community spot, but it does not say which cloud it quotes: tables show them as
+    CLOUD_NOT_STATED, and for the A100 and H100 they sit above the secure price, so the sandbox
+    does not offer them as community prices (sandbox.state.gpu_type)."""
 
     gpu_id: str  # RunPod's gpuTypeId
     display_name: str

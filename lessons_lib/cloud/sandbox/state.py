@@ -150,10 +150,23 @@ def _price_row(gpu_id: str):
     return next((row for row in GPU_PRICES if row.gpu_id == gpu_id), None)
 
 
+def offered_prices(gpu_id: str) -> tuple[float | None, float | None, float | None, float | None]:
+    """$/h the sandbox offers a GPU at: community, secure, community spot, secure spot (None: not offered)."""
+    row = _price_row(gpu_id)
+    if row is None:
+        return None, None, None, None
+    community, community_spot = row.community, row.community_spot
+    if community and row.secure and community > row.secure:
+        # RunPod's community cloud is the cheaper one (runpod.io/pricing). A figure above the secure
+        # price is a third party's on-demand price of an unstated cloud (prices.CLOUD_NOT_STATED),
+        # not a community price: the sandbox offers that GPU in the secure cloud only.
+        community = community_spot = None
+    return community, row.secure, community_spot, row.secure_spot
+
+
 def gpu_type(gpu_id: str, display: str, memory: int, gpu_count: int, faults: Faults) -> dict[str, Any]:
     """A gpuTypes entry: prices from the course's sourced table, null where no source gave one."""
-    row = _price_row(gpu_id)
-    community, secure = (row.community, row.secure) if row else (None, None)
+    community, secure, community_spot, secure_spot = offered_prices(gpu_id)
     sold_out = "*" in faults.no_capacity or gpu_id in faults.no_capacity
     offered = [p for p in (community, secure) if p]
     return {
@@ -167,16 +180,14 @@ def gpu_type(gpu_id: str, display: str, memory: int, gpu_count: int, faults: Fau
         "communityCloud": bool(community),
         "securePrice": secure,
         "communityPrice": community,
-        "secureSpotPrice": row.secure_spot if row else None,
-        "communitySpotPrice": row.community_spot if row else None,
+        "secureSpotPrice": secure_spot,
+        "communitySpotPrice": community_spot,
         "oneWeekPrice": None,
         "oneMonthPrice": None,
         "threeMonthPrice": None,
         "sixMonthPrice": None,
         "lowestPrice": {
-            "minimumBidPrice": min([p for p in (row.community_spot, row.secure_spot) if p], default=None)
-            if row
-            else None,
+            "minimumBidPrice": min([p for p in (community_spot, secure_spot) if p], default=None),
             "uninterruptablePrice": min(offered) * gpu_count if offered else None,
             "minVcpu": 8,
             "minMemory": 30,
@@ -283,8 +294,8 @@ class Cloud:
             raise RunPodError(ERR_NO_CAPACITY)
         count = int(spec.get("gpuCount") or 1)
         cloud = str(spec.get("cloudType") or "ALL")
-        row = _price_row(gpu_id)
-        offers = {"COMMUNITY": row.community if row else None, "SECURE": row.secure if row else None}
+        community, secure, _, _ = offered_prices(gpu_id)
+        offers = {"COMMUNITY": community, "SECURE": secure}
         choices = [
             (p, c) for c, p in offers.items() if p and cloud in ("ALL", c) and c not in self.faults.no_capacity_clouds
         ]
