@@ -69,18 +69,21 @@ class OpenAIChatClient:
         if not stream:
             raise ValueError("OpenAIChatClient streams only (the chat widgets always stream)")
         params = {OPTION_NAMES[k]: v for k, v in (options or {}).items() if k in OPTION_NAMES}
-        return self._stream(model, list(messages), params)
+        return self._stream(model, messages, params)
 
-    def _stream(self, model: str, messages: list[dict[str, str]], params: dict[str, Any]) -> Iterator[ollama.ChatResponse]:
+    def _stream(
+        self, model: str, messages: Sequence[dict[str, str]], params: dict[str, Any]
+    ) -> Iterator[ollama.ChatResponse]:
         started = time.perf_counter()
         first: float | None = None
         usage = None
         pieces = 0  # counted here in case the server sends no usage (then one piece is about one token)
         finish: str | None = None
         try:
-            response = self._openai.chat.completions.create(
+            # Plain role/content dicts and Ollama-named options mapped above are what the API takes.
+            response = self._openai.chat.completions.create(  # type: ignore[call-overload]
                 model=model,
-                messages=messages,  # type: ignore[arg-type]  # plain role/content dicts are what the API takes
+                messages=list(messages),
                 stream=True,
                 stream_options={"include_usage": True},
                 **params,
@@ -99,7 +102,9 @@ class OpenAIChatClient:
                     if piece or thought:
                         pieces += 1
                         yield ollama.ChatResponse(
-                            model=model, done=False, message=ollama.Message(role="assistant", content=piece, thinking=thought or None)
+                            model=model,
+                            done=False,
+                            message=ollama.Message(role="assistant", content=piece, thinking=thought or None),
                         )
         except openai.APIError as exc:
             raise _as_ollama_error(exc) from exc

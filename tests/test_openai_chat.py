@@ -29,7 +29,9 @@ def test_lists_the_servers_models(v1):
 def test_streams_an_answer_with_measured_speed(v1):
     conversation = chat.Conversation(model=MODEL, system="Answer briefly.")
     pieces: list[str] = []
-    result = chat.send(v1, conversation, "Name one planet.", {"num_predict": 12, "temperature": 0}, on_token=pieces.append)
+    result = chat.send(
+        v1, conversation, "Name one planet.", {"num_predict": 12, "temperature": 0}, on_token=pieces.append
+    )
     assert result.ok, result.error
     assert result.content and "".join(pieces) == result.content
     assert result.speed is not None and 0 < result.speed.generated_tokens <= 12
