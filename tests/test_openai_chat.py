@@ -81,7 +81,7 @@ def test_compare_widget_on_an_openai_server(v1):
     widget.models.value = (MODEL,)
     widget.run()
     widget.wait(WAIT)
-    table = widget.table()
+    table = widget.dataframe()
     assert list(table["model"]) == [MODEL] and table["answer"].iloc[0]
 
 
