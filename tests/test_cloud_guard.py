@@ -76,7 +76,7 @@ def test_api_error_mid_lesson_ends_the_pod(runpod_sandbox):
 
 def test_keyboard_interrupt_in_the_block_ends_the_pod(runpod_sandbox):
     with pytest.raises(KeyboardInterrupt):
-        with PodSession(_spec(), say=lambda _: None, **FAST) as session:
+        with PodSession(_spec(), budget=ROOMY, say=lambda _: None, **FAST) as session:
             raise KeyboardInterrupt
     assert session.end_reason == "interrupted"
     _no_pod_left(runpod_sandbox)
@@ -116,7 +116,7 @@ def test_budget_cap_ends_the_pod(runpod_sandbox):
 
 def test_stop_on_exit_keeps_a_stopped_pod_and_cleanup_ends_it(runpod_sandbox):
     lines: list[str] = []
-    with PodSession(_spec(volume_gb=10), on_exit="stop", say=lines.append, **FAST) as session:
+    with PodSession(_spec(volume_gb=10), on_exit="stop", budget=ROOMY, say=lines.append, **FAST) as session:
         pass
     assert session.ended == "stopped"
     assert any("$2.00/month" in line for line in lines)  # 10 GB x $0.20/GB-month while stopped
@@ -174,9 +174,10 @@ def test_kernel_exit_terminates_via_atexit(models_dir, tmp_path):
                 break
         learner = textwrap.dedent("""
             import os, runpod
-            from lessons_lib.cloud import open_cloud, PodSession, PodSpec
+            from lessons_lib.cloud import open_cloud, Budget, PodSession, PodSpec
             open_cloud(real=True)
-            session = PodSession(PodSpec(), poll=0.05, progress=False).start()
+            # a roomy budget: the default 1 h cap is seconds at the sandbox's speed-up, less than a busy boot
+            session = PodSession(PodSpec(), budget=Budget(1000, 1000), poll=0.05, progress=False).start()
             print("POD", session.pod_id, flush=True)
             # no end(): the interpreter exits here, as a kernel shutting down would
         """)
