@@ -208,11 +208,57 @@ def test_missing_model_is_explained_and_prompt_kept(proxied, proxy):
     assert b"HTTP/1.1 404" in exchange.received and b"model 'llama3:8b' not found" in exchange.received
 
 
-def test_not_enough_memory_is_explained(proxied, proxy):
-    # A context far beyond any machine's memory: the server refuses to load, as Ollama does.
-    direct = chat.stream_chat(proxied, MODEL, [{"role": "user", "content": "hi"}], {"num_ctx": 10_000_000})
+@pytest.fixture()
+def small_machine_server(tmp_path):
+    """The real server app, in this process, on a machine with 1 GiB free: Ollama's memory refusal.
+
+    (A context beyond the model is capped to its training length, as Ollama does, so on a real
+    machine the bundled model always fits; the memory check is what is given less room.)"""
+    import uvicorn
+
+    from lessons_lib import hardware
+    from lessons_lib.bundled import bundled_gguf_path
+    from lessons_lib.ollama_server.engine import Engine
+    from lessons_lib.ollama_server.routes import create_app
+    from lessons_lib.ollama_server.store import Store
+
+    small = hardware.Machine(
+        cpu_name="test",
+        cores_physical=2,
+        cores_logical=2,
+        ram_total=1 << 30,
+        ram_available=1 << 30,
+        swap_free=0,
+        os="Linux",
+        arch="x86_64",
+    )
+    store = Store(tmp_path)
+    store.register_gguf(MODEL, bundled_gguf_path())
+    engine = Engine(machine=lambda: small, num_parallel=4)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(store, engine), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield RecordingProxy(("127.0.0.1", port))
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        engine.close()
+
+
+def test_not_enough_memory_is_explained(small_machine_server):
+    proxy = small_machine_server
+    proxied = ollama.Client(host=proxy.url)
+    # 4 slots x 8192 tokens of KV cache, the weights and headroom do not fit in 1 GiB: refused, as Ollama does.
+    direct = chat.stream_chat(proxied, MODEL, [{"role": "user", "content": "hi"}], {"num_ctx": 8192})
     assert direct.error is not None and "Not enough memory" in direct.error and "GiB" in direct.error
-    cw = CompareWidget(client=proxied, runs=[chat.Run(MODEL, {"num_ctx": 10_000_000})], prompt="hi")
+    cw = CompareWidget(client=proxied, runs=[chat.Run(MODEL, {"num_ctx": 8192})], prompt="hi")
     cw.run_button.click()
     ((_, result),) = cw.wait(WAIT)
     # Same explanation both ways (the free-memory figure in it is measured per request, so it may differ).
@@ -220,7 +266,8 @@ def test_not_enough_memory_is_explained(proxied, proxy):
     assert result.error.startswith(f"Not enough memory for '{MODEL}'") and "GiB" in result.error
     assert "Not enough memory" in cw.table.value
     bodies = [b for b, _ in proxy.chat_bodies()]
-    assert [b["options"]["num_ctx"] for b in bodies] == [10_000_000, 10_000_000]
+    assert [b["options"]["num_ctx"] for b in bodies] == [8192, 8192]
+    proxy.close()
 
 
 def test_server_down_is_explained_in_the_widget():
