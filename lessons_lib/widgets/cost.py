@@ -10,7 +10,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from ..cloud import costs, prices
+from ..cloud import costs, prices, projection
 
 __all__ = ["CostEstimator"]
 
@@ -61,7 +61,8 @@ class CostEstimator:
         self.api_models = w.SelectMultiple(options=[r.model for r in prices.TOKEN_PRICES], value=api_models,
                                            description=LABELS["api_models"], rows=4, style=style)
         self.preset = w.Button(description=LABELS["preset"], icon="magic")
-        self.preset.on_click(lambda _: self.apply_preset(costs.KEYWORDS_100M))
+        # The preset's speed is the selected GPU's own (cloud.speed), never one figure for every GPU.
+        self.preset.on_click(lambda _: self.apply_preset(projection.keywords_workload(self.gpu.value)))
         self.note = w.HTML()
         self.output = w.Output()
         self.table = None
