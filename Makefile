@@ -4,26 +4,43 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
-# llama-cpp-python compiles llama.cpp from source (PyPI has no wheel). The multimodal helper
-# library is not used by the course; skipping it saves about a third of the build.
-# pip keeps the built wheel in its cache, so the next setup reuses it.
-export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# llama.cpp's GPU backend: `make setup GPU=cuda`; default metal on Apple Silicon, cpu elsewhere.
+GPU    ?=
+STAMP  := $(VENV)/.installed$(if $(GPU),-$(GPU))
+# pip itself is pinned too: a learner installing next year gets the resolver CI used.
+PIP_VERSION := 26.3
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: setup browser lab test test-unit test-notebooks execute-notebooks bench serve mirror sandbox check clean
+.PHONY: setup rebuild-llama lock browser lab test test-unit test-notebooks execute-notebooks bench serve mirror sandbox check clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# lessons_lib.install compiles llama-cpp-python for this CPU (explicit flags, never -march=native; AMX
+# only where a probe ran it), keeps the wheel in the course's cache keyed by version + flags, installs
+# requirements.lock and the course, then proves llama.cpp runs with a few tokens.
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10 or newer is needed (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 10) else None'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
-	@echo "Installing the course (the first time llama-cpp-python compiles: about 6 minutes on 2 cores)..."
-	$(PY) -m pip install -e '.[test]'
+	$(PY) -m pip install -q pip==$(PIP_VERSION)
+	$(PY) -m lessons_lib.install $(if $(GPU),--gpu $(GPU))
 	@touch $@
+
+# Compile llama.cpp again (what the smoke test and `make check` advise when the build crashes).
+rebuild-llama:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m lessons_lib.install --rebuild-llama $(if $(GPU),--gpu $(GPU))
+	@touch $(STAMP)
+
+# Refresh requirements.lock from pyproject.toml (every platform and Python the course supports),
+# after changing a dependency. llama-cpp-python is left out: lessons_lib.install builds it.
+UV_VERSION := 0.13.9
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q uv==$(UV_VERSION)
+	$(PY) -m uv pip compile pyproject.toml --extra test --universal --python-version 3.10 \
+	  --no-emit-package llama-cpp-python --custom-compile-command "make lock" -o requirements.lock
 
 # The browser test drives JupyterLab in Debian's Chromium (Playwright's own browser download
 # cannot work offline). Installed with apt when we are root; otherwise the command is printed.

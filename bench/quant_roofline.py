@@ -16,7 +16,6 @@ prints llama-cpp-python / llama-bench. The build takes a while and never runs in
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import json
 import os
 import shutil
@@ -25,15 +24,13 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lessons_lib import gguf_file  # noqa: E402
-from lessons_lib.hardware import generation_threads  # noqa: E402
+from lessons_lib.hardware import generation_threads, memory_bandwidth  # noqa: E402
 from lessons_lib.ollama_server.store import bundled_gguf_path  # noqa: E402
 from lessons_lib.quant import quantize  # noqa: E402
 from lessons_lib.quant.measure import measure_speed  # noqa: E402
@@ -41,19 +38,6 @@ from lessons_lib.quant.measure import measure_speed  # noqa: E402
 KINDS = ("F16", "Q8_0", "Q6_K", "Q4_K_M", "Q4_0", "Q2_K")
 LLAMA_CPP_PYTHON = "llama-cpp-python==0.3.36"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "local-llm-workbook" / "llama-bench"
-
-
-def memory_bandwidth(threads: int, size: int = 1 << 30, repeats: int = 5) -> float:
-    """Read bandwidth in bytes/s: `threads` workers each sum a slice of one big array (numpy releases the GIL)."""
-    data = np.ones(size // 8, dtype=np.float64)
-    slices = np.array_split(data, threads)
-    best = 0.0
-    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        for _ in range(repeats):
-            started = time.perf_counter()
-            list(pool.map(np.sum, slices))
-            best = max(best, data.nbytes / (time.perf_counter() - started))
-    return best
 
 
 def bytes_per_token(path: Path) -> int:

@@ -5,7 +5,13 @@
     conn.client.chat(model="smollm2:135m", messages=[{"role": "user", "content": "Hi"}])
 """
 
-from .connect import Connection, connect, disconnect
-
 __version__ = "0.1.0"
 __all__ = ["Connection", "connect", "disconnect", "__version__"]
+
+try:
+    from .connect import Connection, connect, disconnect
+except ModuleNotFoundError as missing:
+    # Only before the course's dependencies are installed: `python -m lessons_lib.install` (standard
+    # library only) must be able to run then. Anything else that is missing is a real error.
+    if missing.name is None or missing.name.split(".")[0] == "lessons_lib":
+        raise

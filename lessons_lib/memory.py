@@ -278,3 +278,29 @@ def estimate(
         n_ctx=int(n_ctx),
         kv_type=key,
     )
+
+
+@dataclass(frozen=True)
+class Offload:
+    """How many layers go to the GPU (llama.cpp's n_gpu_layers) and what each side then holds."""
+
+    layers: int  # transformer layers on the GPU (the output layer counts as one more, as in llama.cpp)
+    total_layers: int
+    vram: int  # bytes on the GPU
+    ram: int  # bytes left in RAM
+
+
+def offload(estimate: MemoryEstimate, shape: ModelShape, gpu_free: int, num_gpu: int = -1) -> Offload:
+    """Split a model between GPU and RAM as Ollama does: whole layers (weights + their KV cache) onto the
+    GPU while they fit beside the compute buffer, the rest on the CPU. `num_gpu` is Ollama's option:
+    -1 lets memory decide, 0 keeps everything on the CPU, N asks for at most N layers.
+
+    Ollama's own layer fitting: https://github.com/ollama/ollama/blob/main/llm/memory.go
+    """
+    total_layers = shape.n_layer + 1  # llama.cpp offloads the output (lm_head) as one more layer
+    per_layer = (estimate.weights + estimate.kv_cache) / total_layers
+    room = gpu_free - estimate.compute - estimate.headroom
+    fit = max(0, min(total_layers, int(room // per_layer))) if per_layer > 0 and room > 0 else 0
+    layers = fit if num_gpu < 0 else min(fit, num_gpu)
+    vram = int(per_layer * layers) + (estimate.compute if layers else 0)
+    return Offload(layers, total_layers, vram, estimate.total_with_headroom - vram)

@@ -236,3 +236,18 @@ def test_real_bundled_gguf_matches_the_catalog():
     assert path.stat().st_size == smol.variant("Q4_1").size_bytes
     est = estimate(path.stat().st_size, smol.shape, n_ctx=2048)
     assert est.kv_cache == 45 * MIB
+
+
+def test_offload_puts_whole_layers_on_the_gpu_while_they_fit():
+    from lessons_lib.memory import ModelShape, estimate, offload
+
+    shape = ModelShape(n_layer=32, n_embd=4096, n_head=32, n_head_kv=8, n_vocab=128256)
+    est = estimate(4_900_000_000, shape, n_ctx=8192)
+    everything = offload(est, shape, gpu_free=24 * 2**30)
+    assert everything.layers == everything.total_layers == 33 and everything.ram == est.headroom
+    half = offload(est, shape, gpu_free=4 * 2**30)
+    assert 0 < half.layers < 33 and half.vram <= 4 * 2**30 - est.headroom
+    assert half.vram + half.ram == est.total_with_headroom
+    assert offload(est, shape, gpu_free=24 * 2**30, num_gpu=10).layers == 10, "num_gpu caps the layers"
+    assert offload(est, shape, gpu_free=24 * 2**30, num_gpu=0).layers == 0
+    assert offload(est, shape, gpu_free=0).layers == 0

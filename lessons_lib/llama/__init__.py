@@ -1,0 +1,1 @@
+"""llama.cpp wrappers, the ground floor: how it is built, and proof that the build runs."""
