@@ -112,20 +112,33 @@ def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
     if address:
         ray.init(address=address, **kwargs)
     else:
-        for attempt in range(3):
+        for attempt in range(2):
             try:
                 ray.init(num_cpus=num_cpus, object_store_memory=200 * 2**20, **kwargs)
                 break
             except Exception as exc:  # Ray's own "node timed out during startup" on a busy machine
-                # Its raylet waits only ~15 s for its agents; on an overloaded 2-core machine they can take
-                # longer, and a second try usually succeeds (the imports are warm in the page cache).
+                # Its raylet waits ~15 s for its agents, which a machine busy with other work can exceed;
+                # a failed start leaves its GCS running, so end what it started before trying again.
                 ray.shutdown()
-                if attempt == 2 or "timed out during startup" not in str(exc):
+                _end_ray_children()
+                if attempt == 1 or "timed out during startup" not in str(exc):
                     raise
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False  # the job shows its own bar (items/s, tokens/s, cost)
     ctx.print_on_execution_start = False
     return True
+
+
+def _end_ray_children() -> None:
+    import psutil
+
+    marker = os.path.join("ray", "core", "src")  # gcs_server and raylet live there in the ray wheel
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if marker in " ".join(child.cmdline()) or "ray::" in child.name():
+                child.kill()
+        except psutil.Error:
+            pass
 
 
 def stop_ray() -> None:

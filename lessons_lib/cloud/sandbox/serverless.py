@@ -279,7 +279,7 @@ class Serverless:
             if worker.state == "stopped" or self._stop.is_set():
                 return
             time.sleep(0.02)
-        server = EmbeddedServer(models=self.models, env={"RUNPOD_API_KEY": "", "OLLAMA_KEEP_ALIVE": "-1"})
+        server = EmbeddedServer(models=self.models, env={"RUNPOD_API_KEY": "", "OLLAMA_KEEP_ALIVE": "24h"})
         try:
             server.start()
         except Exception:
