@@ -84,52 +84,52 @@ def add_serverless_routes(app: FastAPI, serverless: Serverless, authorized: Call
             return {}
         return body if isinstance(body, dict) else {}
 
-    @app.post("/v2/{endpoint_id}/run")
-    async def run(endpoint_id: str, request: Request) -> Response:
+    async def submit(endpoint_id: str, request: Request):
+        """The checks /run and /runsync share: key, endpoint, rate limit, an `input` field."""
         endpoint, error = check(request, endpoint_id)
         if error:
-            return error
+            return None, error
         if not endpoint.allow("run", serverless.limits.run_per_10s):
-            return JSONResponse({"error": ERR_429.format(limit=f"{serverless.limits.run_per_10s}/10s")}, status_code=429)
+            limit = f"{serverless.limits.run_per_10s}/10s"
+            return None, JSONResponse({"error": ERR_429.format(limit=limit)}, status_code=429)
         body = await body_of(request)
         if "input" not in body:
-            return JSONResponse({"error": "The request body must have an input field."}, status_code=400)
-        job = serverless.submit(endpoint, body["input"])
-        return JSONResponse({"id": job.id, "status": job.status})
+            return None, JSONResponse({"error": "The request body must have an input field."}, status_code=400)
+        return serverless.submit(endpoint, body["input"]), None
+
+    @app.post("/v2/{endpoint_id}/run")
+    async def run(endpoint_id: str, request: Request) -> Response:
+        job, error = await submit(endpoint_id, request)
+        return error or JSONResponse({"id": job.id, "status": job.status})
 
     @app.post("/v2/{endpoint_id}/runsync")
     async def runsync(endpoint_id: str, request: Request) -> Response:
-        endpoint, error = check(request, endpoint_id)
+        job, error = await submit(endpoint_id, request)
         if error:
             return error
-        if not endpoint.allow("run", serverless.limits.run_per_10s):
-            return JSONResponse({"error": ERR_429.format(limit=f"{serverless.limits.run_per_10s}/10s")}, status_code=429)
-        body = await body_of(request)
-        if "input" not in body:
-            return JSONResponse({"error": "The request body must have an input field."}, status_code=400)
-        job = serverless.submit(endpoint, body["input"])
         await run_in_threadpool(job.done.wait, RUNSYNC_WAIT_S)
         return JSONResponse(job.view())
+
+    def find_job(endpoint_id: str, job_id: str, request: Request):
+        endpoint, error = check(request, endpoint_id)
+        if error:
+            return None, None, error
+        job = endpoint.jobs.get(job_id)
+        if job is None:
+            return None, None, JSONResponse({"error": ERR_NO_JOB.format(id=job_id)}, status_code=404)
+        return endpoint, job, None
 
     @app.get("/v2/{endpoint_id}/status/{job_id}")
     @app.post("/v2/{endpoint_id}/status/{job_id}")
     async def status(endpoint_id: str, job_id: str, request: Request) -> Response:
-        endpoint, error = check(request, endpoint_id)
-        if error:
-            return error
-        job = endpoint.jobs.get(job_id)
-        if job is None:
-            return JSONResponse({"error": ERR_NO_JOB.format(id=job_id)}, status_code=404)
-        return JSONResponse(job.view())
+        _endpoint, job, error = find_job(endpoint_id, job_id, request)
+        return error or JSONResponse(job.view())
 
     @app.post("/v2/{endpoint_id}/cancel/{job_id}")
     async def cancel(endpoint_id: str, job_id: str, request: Request) -> Response:
-        endpoint, error = check(request, endpoint_id)
+        endpoint, job, error = find_job(endpoint_id, job_id, request)
         if error:
             return error
-        job = endpoint.jobs.get(job_id)
-        if job is None:
-            return JSONResponse({"error": ERR_NO_JOB.format(id=job_id)}, status_code=404)
         serverless.cancel(endpoint, job)
         return JSONResponse({"id": job.id, "status": job.status})
 
