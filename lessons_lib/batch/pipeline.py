@@ -112,16 +112,20 @@ def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
     if address:
         ray.init(address=address, **kwargs)
     else:
-        for attempt in range(2):
+        attempts = 3
+        for attempt in range(attempts):
+            before = _ray_pids()
             try:
                 ray.init(num_cpus=num_cpus, object_store_memory=200 * 2**20, **kwargs)
                 break
             except Exception as exc:  # Ray's own "node timed out during startup" on a busy machine
-                # Its raylet waits ~15 s for its agents, which a machine busy with other work can exceed;
-                # a failed start leaves its GCS running, so end what it started before trying again.
+                # Its raylet waits only 15 s for each agent's port file (ray/src/ray/raylet/node_manager.cc,
+                # WaitForDashboardAgentPorts), which a machine busy with other work can exceed. A failed
+                # start leaves its GCS and agents behind: end those (only the ones this attempt started).
                 ray.shutdown()
-                _end_ray_children()
-                if attempt == 1 or "timed out during startup" not in str(exc):
+                for pid in _ray_pids() - before:
+                    _kill(pid)
+                if attempt == attempts - 1 or "timed out during startup" not in str(exc):
                     raise
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False  # the job shows its own bar (items/s, tokens/s, cost)
@@ -129,16 +133,28 @@ def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
     return True
 
 
-def _end_ray_children() -> None:
+def _ray_pids() -> set[int]:
+    """Processes of a local Ray run with this Python (its GCS, raylet, agents and workers)."""
+    import sys
+
     import psutil
 
-    marker = os.path.join("ray", "core", "src")  # gcs_server and raylet live there in the ray wheel
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if marker in " ".join(child.cmdline()) or "ray::" in child.name():
-                child.kill()
-        except psutil.Error:
-            pass
+    prefix = os.path.dirname(os.path.dirname(sys.executable))
+    found = set()
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        line = " ".join(proc.info.get("cmdline") or [])
+        if "/tmp/ray/session_" in line and prefix in line:
+            found.add(proc.info["pid"])
+    return found
+
+
+def _kill(pid: int) -> None:
+    import psutil
+
+    try:
+        psutil.Process(pid).kill()
+    except psutil.Error:
+        pass
 
 
 def stop_ray() -> None:
