@@ -12,6 +12,7 @@ of packs to the ledger as it streams back, so a killed job resumes where it stop
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import math
 import os
@@ -116,7 +117,8 @@ def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
         for attempt in range(attempts):
             before = _ray_pids()
             try:
-                ray.init(num_cpus=num_cpus, object_store_memory=200 * 2**20, **kwargs)
+                with _agent_ports_given():
+                    ray.init(num_cpus=num_cpus, object_store_memory=200 * 2**20, **kwargs)
                 break
             except Exception as exc:  # Ray's own "node timed out during startup" on a busy machine
                 # Its raylet waits only 15 s for each agent's port file (ray/src/ray/raylet/node_manager.cc,
@@ -131,6 +133,47 @@ def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
     ctx.enable_progress_bars = False  # the job shows its own bar (items/s, tokens/s, cost)
     ctx.print_on_execution_start = False
     return True
+
+
+@contextlib.contextmanager
+def _agent_ports_given():
+    """Start the local Ray with its agents' ports chosen up front.
+
+    Ray's raylet otherwise waits at most 15 s for each agent to write the port it picked
+    (ray/src/ray/raylet/node_manager.cc, WaitForDashboardAgentPorts) and aborts the whole start
+    when a busy machine makes an agent slower than that. With the ports given, it does not wait.
+    RayParams takes four of them; the raylet's --dashboard_agent_listen_port flag is not passed by
+    ray.init, so it is added to the raylet's command line here.
+    """
+    import socket
+
+    from ray._private import parameter, ray_constants, services
+
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+    ports = {name: free_port() for name in ("metrics_agent_port", "metrics_export_port", "runtime_env_agent_port",
+                                            "dashboard_agent_listen_port")}
+    init, start = parameter.RayParams.__init__, services.start_ray_process
+
+    def params_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        for name, port in ports.items():
+            if not getattr(self, name, None):
+                setattr(self, name, port)
+
+    def start_process(command, process_type, *args, **kwargs):
+        if process_type == ray_constants.PROCESS_TYPE_RAYLET:
+            command = [*command, f"--dashboard_agent_listen_port={ports['dashboard_agent_listen_port']}"]
+        return start(command, process_type, *args, **kwargs)
+
+    parameter.RayParams.__init__, services.start_ray_process = params_init, start_process
+    try:
+        yield
+    finally:
+        parameter.RayParams.__init__, services.start_ray_process = init, start
 
 
 def _ray_pids() -> set[int]:
