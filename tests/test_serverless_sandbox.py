@@ -76,7 +76,7 @@ def test_cancel_and_a_worker_killed_mid_job(runpod_sandbox):
 
 
 def test_asyncio_endpoint_and_unauthorised_calls(runpod_sandbox):
-    from runpod import AsyncioEndpoint, AsyncioJob  # noqa: F401  (the SDK's public async names)
+    from runpod import AsyncioEndpoint
     from runpod.http_client import ClientSession
 
     endpoint_id = make_endpoint()
