@@ -33,25 +33,28 @@ from conftest import MODEL
 NAMES = batch.CATEGORIES.names
 
 
-def ray_processes() -> list[psutil.Process]:
-    found = []
+def ray_processes() -> set[int]:
+    """Ray processes run with this Python (a notebook running beside the tests may have its own: the
+    fixture below only counts the ones that appeared during the test)."""
+    found = set()
     for proc in psutil.process_iter(["name", "cmdline"]):
         try:
             line = " ".join(proc.info["cmdline"] or [])
         except (psutil.Error, TypeError):
             continue
         if "/tmp/ray/session_" in line and str(Path(sys.executable).parent.parent) in line:
-            found.append(proc)
+            found.add(proc.pid)
     return found
 
 
 @pytest.fixture
 def no_ray_left():
+    before = ray_processes()
     yield
     deadline = time.monotonic() + 30
-    while ray_processes() and time.monotonic() < deadline:
+    while ray_processes() - before and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not ray_processes(), "Ray processes were left running"
+    assert not ray_processes() - before, "Ray processes were left running"
 
 
 # --- prompts and schema -------------------------------------------------------------------------------
