@@ -28,7 +28,7 @@ def plain_asyncio(keywords: list[str], endpoint: batch.Endpoint, k: int) -> floa
 
     async def go() -> None:
         async with httpx.AsyncClient(timeout=None) as client:
-            await asyncio.gather(*(router.classify(client, keywords[i:i + k]) for i in range(0, len(keywords), k)))
+            await asyncio.gather(*(router.classify(client, keywords[i : i + k]) for i in range(0, len(keywords), k)))
 
     started = time.monotonic()
     asyncio.run(go())
@@ -54,7 +54,7 @@ def main() -> int:
     url = args.endpoint or server.url
     try:
         endpoint = batch.Endpoint.ollama(url, args.model, slots=8)
-        keywords = batch.load_keywords(batch.sample_path())[:args.keywords]
+        keywords = batch.load_keywords(batch.sample_path())[: args.keywords]
         started = time.monotonic()
         batch.start_ray(num_cpus=2)
         print(f"Ray start-up: {time.monotonic() - started:.1f} s (once per job)")
@@ -64,9 +64,11 @@ def main() -> int:
             plain_s.append(plain_asyncio(keywords, endpoint, 10))
             ray_s.append(with_ray(keywords, endpoint, 10))
         ratio = statistics.median(ray_s) / statistics.median(plain_s)
-        print(f"8 concurrent requests, K=10, {len(keywords)} keywords: asyncio {statistics.median(plain_s):.2f} s, "
-              f"Ray Data {statistics.median(ray_s):.2f} s (medians of {args.repeats}); Ray/asyncio = {ratio:.3f} "
-              f"({'within' if ratio <= 1.05 else 'over'} the 5% goal)")
+        print(
+            f"8 concurrent requests, K=10, {len(keywords)} keywords: asyncio {statistics.median(plain_s):.2f} s, "
+            f"Ray Data {statistics.median(ray_s):.2f} s (medians of {args.repeats}); Ray/asyncio = {ratio:.3f} "
+            f"({'within' if ratio <= 1.05 else 'over'} the 5% goal)"
+        )
         for k in (1, 10, 50):
             seconds = with_ray(keywords, endpoint, k)
             print(f"K={k:>2}: {len(keywords) / seconds:.2f} keywords/s ({-(-len(keywords) // k)} requests)")

@@ -57,8 +57,10 @@ def main() -> None:
     print(f"SDK get_pod against the sandbox: median {statistics.median(calls) * 1000:.1f} ms over {len(calls)} calls")
     for name, (ttft, speed) in median.items():
         print(f"{name:>6}: first token {ttft * 1000:7.1f} ms, {speed:7.1f} tok/s (median of {args.rounds})")
-    print(f"proxy/direct: tok/s ratio {median['proxy'][1] / median['direct'][1]:.3f}, "
-          f"first-token ratio {median['proxy'][0] / median['direct'][0]:.3f}")
+    print(
+        f"proxy/direct: tok/s ratio {median['proxy'][1] / median['direct'][1]:.3f}, "
+        f"first-token ratio {median['proxy'][0] / median['direct'][0]:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,21 @@ def build_llama_bench() -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     sdists = sorted(CACHE.glob("llama_cpp_python-0.3.36.tar.gz"))
     if not sdists:
-        subprocess.run([sys.executable, "-m", "pip", "download", LLAMA_CPP_PYTHON, "--no-deps", "--no-binary", ":all:",
-                        "-d", str(CACHE)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                LLAMA_CPP_PYTHON,
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+                str(CACHE),
+            ],
+            check=True,
+        )
         sdists = sorted(CACHE.glob("llama_cpp_python-0.3.36.tar.gz"))
     source = CACHE / "src"
     if not (source / "vendor" / "llama.cpp" / "CMakeLists.txt").is_file():
@@ -65,17 +78,49 @@ def build_llama_bench() -> Path:
             shutil.rmtree(source, ignore_errors=True)
             shutil.move(str(Path(tmp) / "llama_cpp_python-0.3.36"), source)
     build = CACHE / "build"
-    subprocess.run(["cmake", "-S", str(source / "vendor" / "llama.cpp"), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
-                    "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF",
-                    "-DLLAMA_BUILD_SERVER=OFF", "-DLLAMA_BUILD_TOOLS=ON", "-DGGML_CCACHE=OFF"], check=True)
+    subprocess.run(
+        [
+            "cmake",
+            "-S",
+            str(source / "vendor" / "llama.cpp"),
+            "-B",
+            str(build),
+            "-DCMAKE_BUILD_TYPE=Release",
+            "-DLLAMA_CURL=OFF",
+            "-DLLAMA_BUILD_TESTS=OFF",
+            "-DLLAMA_BUILD_EXAMPLES=OFF",
+            "-DLLAMA_BUILD_SERVER=OFF",
+            "-DLLAMA_BUILD_TOOLS=ON",
+            "-DGGML_CCACHE=OFF",
+        ],
+        check=True,
+    )
     # -j1: a shared 2-core machine must stay usable while this builds.
     subprocess.run(["cmake", "--build", str(build), "--target", "llama-bench", "-j1"], check=True)
     return binary
 
 
 def llama_bench_tg(binary: Path, model: Path, threads: int, n_gen: int, repeats: int) -> float:
-    out = subprocess.run([str(binary), "-m", str(model), "-p", "0", "-n", str(n_gen), "-t", str(threads),
-                          "-r", str(repeats), "-o", "json"], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            str(binary),
+            "-m",
+            str(model),
+            "-p",
+            "0",
+            "-n",
+            str(n_gen),
+            "-t",
+            str(threads),
+            "-r",
+            str(repeats),
+            "-o",
+            "json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return float(json.loads(out)[0]["avg_ts"])
 
 
@@ -102,8 +147,12 @@ def main() -> int:
         for kind, path in files.items():
             per_token = bytes_per_token(path)
             roofline = bw / per_token
-            runs = [measure_speed(path, prompts=("Write a short story about a lighthouse.",), n_gen=args.n_gen,
-                                  n_threads=args.threads).generation_tokens_per_s for _ in range(args.repeats)]
+            runs = [
+                measure_speed(
+                    path, prompts=("Write a short story about a lighthouse.",), n_gen=args.n_gen, n_threads=args.threads
+                ).generation_tokens_per_s
+                for _ in range(args.repeats)
+            ]
             measured = statistics.median(runs)
             line = f"{kind:7} {per_token / 1e6:13.1f} {roofline:12.0f} {measured:12.1f} {measured / roofline:17.3f}"
             if bench:

@@ -47,8 +47,9 @@ def direct_generate(llm: llama_cpp.Llama, tokens: list[int], n: int) -> float:
 def direct_completion(llm: llama_cpp.Llama, prompt: str, n: int) -> float:
     llm.reset()
     stamps = []
-    for _ in llm.create_completion(prompt, max_tokens=n, stream=True, temperature=0.0, top_k=40, top_p=0.9,
-                                   min_p=0.0, repeat_penalty=1.0):
+    for _ in llm.create_completion(
+        prompt, max_tokens=n, stream=True, temperature=0.0, top_k=40, top_p=0.9, min_p=0.0, repeat_penalty=1.0
+    ):
         stamps.append(time.perf_counter())
     return (len(stamps) - 1) / (stamps[-1] - stamps[0])
 
@@ -56,8 +57,9 @@ def direct_completion(llm: llama_cpp.Llama, prompt: str, n: int) -> float:
 def through_server(client: ollama.Client, n: int) -> tuple[float, float]:
     stamps, final = [], None
     messages = [{"role": "user", "content": PROMPT}]
-    for chunk in client.chat(model=BUNDLED_MODEL, messages=messages, stream=True,
-                             options={**SAMPLING, "num_predict": n, "seed": 1}):
+    for chunk in client.chat(
+        model=BUNDLED_MODEL, messages=messages, stream=True, options={**SAMPLING, "num_predict": n, "seed": 1}
+    ):
         if chunk.done:
             final = chunk
         else:
@@ -76,13 +78,15 @@ def main() -> None:
     path = bundled_gguf_path()
     info = gguf_file.read(path)
     threads = hardware.generation_threads()
-    llm = llama_cpp.Llama(str(path), n_ctx=4096, n_batch=512, n_ubatch=512, n_threads=threads,
-                          n_threads_batch=threads, verbose=False)
+    llm = llama_cpp.Llama(
+        str(path), n_ctx=4096, n_batch=512, n_ubatch=512, n_threads=threads, n_threads_batch=threads, verbose=False
+    )
     prompt = chat_formatter(info)(messages=[{"role": "user", "content": PROMPT}]).prompt
     tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
 
-    results: dict[str, list[float]] = {k: [] for k in ("server (server-side)", "server (client-side)",
-                                                       "direct generate()", "direct completion")}
+    results: dict[str, list[float]] = {
+        k: [] for k in ("server (server-side)", "server (client-side)", "direct generate()", "direct completion")
+    }
     with tempfile.TemporaryDirectory() as models, EmbeddedServer(models=models) as server:
         client = ollama.Client(host=server.url)
         through_server(client, 8)  # load and warm up both paths
@@ -95,8 +99,10 @@ def main() -> None:
             results["direct completion"].append(direct_completion(llm, prompt, args.tokens))
 
     medians = {k: statistics.median(v) for k, v in results.items()}
-    print(f"{BUNDLED_MODEL} ({info.file_type}, {path.stat().st_size / 1e6:.0f} MB), {threads} threads, "
-          f"{args.tokens} tokens, {args.rounds} rounds, medians of decode tokens/s")
+    print(
+        f"{BUNDLED_MODEL} ({info.file_type}, {path.stat().st_size / 1e6:.0f} MB), {threads} threads, "
+        f"{args.tokens} tokens, {args.rounds} rounds, medians of decode tokens/s"
+    )
     for name, value in medians.items():
         spread = f"{min(results[name]):.1f}-{max(results[name]):.1f}"
         print(f"  {name:<22} {value:7.1f} tok/s   (range {spread})")

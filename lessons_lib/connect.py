@@ -22,7 +22,9 @@ MSG_EMBEDDED = (
     "No Ollama answered at {tried}: started the course's embedded Ollama-compatible server at {url} "
     "(llama.cpp via llama-cpp-python; models in {models})."
 )
-MSG_FORCED = "Using the course's embedded Ollama-compatible server at {url} (WORKBOOK_BACKEND=embedded; models in {models})."
+MSG_FORCED = (
+    "Using the course's embedded Ollama-compatible server at {url} (WORKBOOK_BACKEND=embedded; models in {models})."
+)
 MSG_EXISTING_EMBEDDED = "Using the course's embedded Ollama-compatible server already running at {url}."
 MSG_NO_SERVER = (
     "No Ollama answered at {tried} and starting the embedded server was not allowed. "
@@ -80,8 +82,9 @@ def probe(url: str, timeout: float = 1.5) -> tuple[str, bool] | None:
         return None
 
 
-def connect(host: str | None = None, *, models: str | os.PathLike[str] | None = None, quiet: bool = False,
-            reuse: bool = True) -> Connection:
+def connect(
+    host: str | None = None, *, models: str | os.PathLike[str] | None = None, quiet: bool = False, reuse: bool = True
+) -> Connection:
     """Find a running Ollama or start the embedded server; return the connection and say which, in one line."""
     global _current
     if reuse and _current is not None and (_current.server is None or _current.server.running):
@@ -92,8 +95,13 @@ def connect(host: str | None = None, *, models: str | os.PathLike[str] | None = 
     if found is not None:
         version, embedded = found
         template = MSG_EXISTING_EMBEDDED if embedded else MSG_REAL
-        connection = Connection(ollama.Client(host=tried), tried, "embedded" if embedded else "ollama", version,
-                                template.format(version=version, url=tried))
+        connection = Connection(
+            ollama.Client(host=tried),
+            tried,
+            "embedded" if embedded else "ollama",
+            version,
+            template.format(version=version, url=tried),
+        )
     elif mode == "ollama":
         raise ConnectionError(MSG_NO_SERVER.format(tried=tried))
     else:

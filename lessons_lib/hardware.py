@@ -82,9 +82,7 @@ class Machine:
         if not self.gpus:
             rows.append((ROW_NO_GPU, NO_GPU_VALUE))
         for i, g in enumerate(self.gpus):
-            value = GPU_VALUE.format(
-                name=g.name, vendor=g.vendor, total=gib(g.memory_total), free=gib(g.memory_free)
-            )
+            value = GPU_VALUE.format(name=g.name, vendor=g.vendor, total=gib(g.memory_total), free=gib(g.memory_free))
             if g.vendor == "apple":
                 value += f"; {APPLE_UNIFIED_NOTE}"
             rows.append((ROW_GPU.format(i=i), value))
@@ -142,7 +140,10 @@ def _cpu_name() -> str:
         try:
             done = subprocess.run(
                 ["sysctl", "-n", "machdep.cpu.brand_string"],
-                capture_output=True, text=True, timeout=2, check=False,
+                capture_output=True,
+                text=True,
+                timeout=2,
+                check=False,
             )
             if done.returncode == 0 and done.stdout.strip():
                 return done.stdout.strip()

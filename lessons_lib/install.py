@@ -35,8 +35,10 @@ BUILD_RECORD = Path(sys.prefix) / "share" / "local-llm-workbook" / "llama-build.
 MSG_PLAN = "llama.cpp for {machine} ({gpu}): {features}"
 MSG_CURRENT = "llama-cpp-python {version}: already built for this machine (build {key})"
 MSG_CACHED = "llama-cpp-python {version}: installing the wheel built earlier for these flags (build {key})"
-MSG_BUILDING = ("llama-cpp-python {version}: compiling llama.cpp for this machine (build {key}); "
-                "about 6 minutes on 2 cores, once per machine and set of flags")
+MSG_BUILDING = (
+    "llama-cpp-python {version}: compiling llama.cpp for this machine (build {key}); "
+    "about 6 minutes on 2 cores, once per machine and set of flags"
+)
 MSG_BUILT = "llama-cpp-python {version}: built in {seconds:.0f} s, kept in {folder}"
 MSG_LOCK = "Installing the locked dependencies ({count} pins from {lock})"
 MSG_LOCKED = "Dependencies and the course installed in {seconds:.0f} s"
@@ -78,13 +80,26 @@ def build_wheel(build: BuildPlan, folder: Path) -> Path:
     """Compile llama-cpp-python with the plan's CMake arguments into `folder` (atomically)."""
     started = time.monotonic()
     folder.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CMAKE_ARGS": build.cmake_env, "FORCE_CMAKE": "1",
-           "CMAKE_BUILD_PARALLEL_LEVEL": os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))}
+    env = {
+        **os.environ,
+        "CMAKE_ARGS": build.cmake_env,
+        "FORCE_CMAKE": "1",
+        "CMAKE_BUILD_PARALLEL_LEVEL": os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2)),
+    }
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".building-"))
     try:
         # --no-cache-dir: pip must neither reuse nor store a wheel keyed by version alone.
-        pip("wheel", "--no-cache-dir", "--no-deps", "--no-binary", LLAMA_CPP_PYTHON,
-            f"{LLAMA_CPP_PYTHON}=={LLAMA_CPP_VERSION}", "-w", str(tmp), env=env)
+        pip(
+            "wheel",
+            "--no-cache-dir",
+            "--no-deps",
+            "--no-binary",
+            LLAMA_CPP_PYTHON,
+            f"{LLAMA_CPP_PYTHON}=={LLAMA_CPP_VERSION}",
+            "-w",
+            str(tmp),
+            env=env,
+        )
         (tmp / "build.json").write_text(json.dumps(record_of(build), indent=2))
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)  # whole or not at all: an interrupted build leaves no wheel behind
@@ -95,10 +110,16 @@ def build_wheel(build: BuildPlan, folder: Path) -> Path:
 
 
 def record_of(build: BuildPlan) -> dict:
-    return {"version": LLAMA_CPP_VERSION, "key": build.key, "machine": build.machine, "gpu": build.gpu,
-            "features": list(build.features), "cmake_args": list(build.cmake_args),
-            "amx_probe": None if build.amx is None else {"passed": build.amx.passed, "detail": build.amx.detail},
-            "notes": list(build.notes)}
+    return {
+        "version": LLAMA_CPP_VERSION,
+        "key": build.key,
+        "machine": build.machine,
+        "gpu": build.gpu,
+        "features": list(build.features),
+        "cmake_args": list(build.cmake_args),
+        "amx_probe": None if build.amx is None else {"passed": build.amx.passed, "detail": build.amx.detail},
+        "notes": list(build.notes),
+    }
 
 
 def ensure_llama(build: BuildPlan, rebuild: bool = False) -> None:
@@ -120,8 +141,9 @@ def ensure_llama(build: BuildPlan, rebuild: bool = False) -> None:
 
 
 def lock_pins(lock: Path = LOCK_FILE) -> list[str]:
-    return [line.strip() for line in lock.read_text().splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line.strip() for line in lock.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def install_dependencies(extras: str) -> None:
@@ -147,8 +169,12 @@ def smoke() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.install", description=__doc__.splitlines()[0])
-    parser.add_argument("--gpu", choices=GPU_CHOICES, default=os.environ.get("GPU") or None,
-                        help="llama.cpp's GPU backend (default: metal on Apple Silicon, else cpu)")
+    parser.add_argument(
+        "--gpu",
+        choices=GPU_CHOICES,
+        default=os.environ.get("GPU") or None,
+        help="llama.cpp's GPU backend (default: metal on Apple Silicon, else cpu)",
+    )
     parser.add_argument("--rebuild-llama", action="store_true", help="compile llama.cpp again, ignoring the cache")
     parser.add_argument("--no-test-extras", action="store_true", help="skip the test tools (pytest, playwright...)")
     parser.add_argument("--skip-smoke", action="store_true", help="do not run the smoke inference")

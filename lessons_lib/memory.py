@@ -225,7 +225,9 @@ class MemoryEstimate:
         best = max(machine.gpus, key=lambda g: g.memory_free, default=None)
 
         if best is not None and need <= best.memory_free:
-            return Verdict(True, "GPU", MSG_FITS_GPU.format(required=required, gpu=best.name, free=gib(best.memory_free)))
+            return Verdict(
+                True, "GPU", MSG_FITS_GPU.format(required=required, gpu=best.name, free=gib(best.memory_free))
+            )
 
         ram = machine.memory_for_models
         if discrete:

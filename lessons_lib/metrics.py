@@ -28,9 +28,11 @@ class Speed:
         }
 
     def __str__(self) -> str:
-        return (f"{self.generated_tokens} tokens at {self.generated_tokens_per_s:.1f} tok/s "
-                f"(prompt: {self.prompt_tokens} tokens at {self.prompt_tokens_per_s:.1f} tok/s; "
-                f"load {self.load_s:.2f} s, total {self.total_s:.2f} s)")
+        return (
+            f"{self.generated_tokens} tokens at {self.generated_tokens_per_s:.1f} tok/s "
+            f"(prompt: {self.prompt_tokens} tokens at {self.prompt_tokens_per_s:.1f} tok/s; "
+            f"load {self.load_s:.2f} s, total {self.total_s:.2f} s)"
+        )
 
 
 def _get(response: Any, key: str) -> int:

@@ -29,8 +29,16 @@ from .ollama_server.store import ModelName, Store, default_models_dir
 from .units import gib, human_bytes, relative_time
 
 __all__ = [
-    "ModelNotFound", "PullPlan", "find_gguf", "list_table", "memory_hint", "modelfile_to_create", "ollama_stores",
-    "plan_pull", "ps_table", "pull",
+    "ModelNotFound",
+    "PullPlan",
+    "find_gguf",
+    "list_table",
+    "memory_hint",
+    "modelfile_to_create",
+    "ollama_stores",
+    "plan_pull",
+    "ps_table",
+    "pull",
 ]
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
@@ -119,8 +127,16 @@ def ps_table(client: ollama.Client, now: datetime | None = None) -> str:
     rows = []
     for m in client.ps().models:
         until = relative_time(m.expires_at, now) if m.expires_at else STOPPING
-        rows.append([m.model or "", (m.digest or "")[:12], human_bytes(m.size or 0),
-                     processor(m.size or 0, m.size_vram or 0), str(m.context_length or ""), until])
+        rows.append(
+            [
+                m.model or "",
+                (m.digest or "")[:12],
+                human_bytes(m.size or 0),
+                processor(m.size or 0, m.size_vram or 0),
+                str(m.context_length or ""),
+                until,
+            ]
+        )
     return _table(PS_HEADER, rows)
 
 
@@ -145,8 +161,9 @@ def pull(client: ollama.Client, name: str, *, insecure: bool = False, quiet: boo
             if digest and total:
                 bar = bars.get(digest)
                 if bar is None:
-                    bar = bars[digest] = tqdm(total=total, desc=item["status"], unit="B", unit_scale=True,
-                                              unit_divisor=1000)
+                    bar = bars[digest] = tqdm(
+                        total=total, desc=item["status"], unit="B", unit_scale=True, unit_divisor=1000
+                    )
                 bar.update(item.get("completed", 0) - bar.n)
             else:
                 print(item["status"])
@@ -225,8 +242,9 @@ def memory_hint(client: ollama.Client, name: str, n_ctx: int = 4096, machine: An
         shape = memory.ModelShape.from_gguf_metadata(dict(client.show(name, verbose=True).modelinfo or {}))
     estimate = memory.estimate(size, shape, n_ctx=n_ctx)
     verdict = estimate.verdict(machine or detect())
-    message = HINT.format(name=name, size=human_bytes(size), ctx=n_ctx, need=gib(estimate.total_with_headroom),
-                          verdict=verdict.message)
+    message = HINT.format(
+        name=name, size=human_bytes(size), ctx=n_ctx, need=gib(estimate.total_with_headroom), verdict=verdict.message
+    )
     return MemoryHint(name, size, estimate, message)
 
 
@@ -278,9 +296,12 @@ def find_gguf(name: str, stores: Iterable[str | os.PathLike[str]] | None = None)
         if entry is not None and entry.model_path is not None and entry.model_path.is_file():
             return entry.model_path
         available += [e.name.display for e in store.list() if e.model_path is not None]
-    where = ", ".join(str(r) for r in roots) if roots else NO_STORES.format(paths=", ".join(map(str, ollama_store_paths())))
-    raise ModelNotFound(NOT_FOUND.format(name=name, where=where,
-                                         available=", ".join(sorted(set(available))) or NOTHING))
+    where = (
+        ", ".join(str(r) for r in roots) if roots else NO_STORES.format(paths=", ".join(map(str, ollama_store_paths())))
+    )
+    raise ModelNotFound(
+        NOT_FOUND.format(name=name, where=where, available=", ".join(sorted(set(available))) or NOTHING)
+    )
 
 
 # --- ollama create -f Modelfile ----------------------------------------------------------------

@@ -80,9 +80,15 @@ def test_parse_never_accepts_garbage(text):
     assert len(labels) == 2 and set(labels) <= set(NAMES)
 
 
-@pytest.mark.parametrize("text, why", [
-    ('{"labels": ["food"]}', "expected 2"), ('{"labels": ["food", "cars"]}', "not one of"),
-    ("[]", "not {"), ("nope", "not JSON")])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ('{"labels": ["food"]}', "expected 2"),
+        ('{"labels": ["food", "cars"]}', "not one of"),
+        ("[]", "not {"),
+        ("nope", "not JSON"),
+    ],
+)
 def test_parse_says_what_is_wrong(text, why):
     with pytest.raises(batch.InvalidAnswer, match=why):
         batch.parse(text, 2)
@@ -100,8 +106,12 @@ def test_sample_and_gold_set():
 
 def test_accuracy_score():
     gold = {"a": "food", "b": "kids", "c": "travel"}
-    rows = [{"keyword": "a", "category": "food", "error": None}, {"keyword": "b", "category": "food", "error": None},
-            {"keyword": "c", "category": None, "error": "invalid_output"}, {"keyword": "z", "category": "food"}]
+    rows = [
+        {"keyword": "a", "category": "food", "error": None},
+        {"keyword": "b", "category": "food", "error": None},
+        {"keyword": "c", "category": None, "error": "invalid_output"},
+        {"keyword": "z", "category": "food"},
+    ]
     result = batch.score(rows, gold)
     assert result["gold_rows"] == 3 and result["correct"] == 1 and result["invalid_rate"] == pytest.approx(1 / 3)
 
@@ -110,10 +120,23 @@ def test_accuracy_score():
 def rows_for(packs: list[int], k: int = 2) -> pa.Table:
     rows = [r for p in packs for r in range(p * k, p * k + k)]
     n = len(rows)
-    return pa.table({"row": rows, "keyword": [f"kw{r}" for r in rows], "category": ["food"] * n, "model": ["m"] * n,
-                     "confidence": [None] * n, "error": [None] * n, "endpoint": ["e"] * n,
-                     "pack": [r // k for r in rows], "attempts": [1] * n, "prompt_tokens": [1.0] * n,
-                     "completion_tokens": [1.0] * n, "seconds": [0.1] * n}, schema=batch.ledger.RESULT_SCHEMA)
+    return pa.table(
+        {
+            "row": rows,
+            "keyword": [f"kw{r}" for r in rows],
+            "category": ["food"] * n,
+            "model": ["m"] * n,
+            "confidence": [None] * n,
+            "error": [None] * n,
+            "endpoint": ["e"] * n,
+            "pack": [r // k for r in rows],
+            "attempts": [1] * n,
+            "prompt_tokens": [1.0] * n,
+            "completion_tokens": [1.0] * n,
+            "seconds": [0.1] * n,
+        },
+        schema=batch.ledger.RESULT_SCHEMA,
+    )
 
 
 def test_ledger_writes_each_pack_once_and_survives_a_torn_write(tmp_path):
@@ -144,11 +167,19 @@ def test_openai_batch_round_trip(tmp_path):
     assert lines[2]["body"]["response_format"]["json_schema"]["schema"]["properties"]["labels"]["maxItems"] == 1
     # What vllm run-batch / OpenAI write back: one line per request, any order; one failed, one missing.
     out = tmp_path / "out.jsonl"
-    answer = lambda labels: {"status_code": 200, "body": {"choices": [{"message": {"content": json.dumps({"labels": labels})}}]}}  # noqa: E731
-    out.write_text("\n".join(json.dumps(x) for x in [
-        {"id": "b1", "custom_id": "pack-1", "response": answer(["food", "kids"]), "error": None},
-        {"id": "b0", "custom_id": "pack-0", "response": answer(["electronics", "cars"]), "error": None},
-    ]))
+    answer = lambda labels: {
+        "status_code": 200,
+        "body": {"choices": [{"message": {"content": json.dumps({"labels": labels})}}]},
+    }  # noqa: E731
+    out.write_text(
+        "\n".join(
+            json.dumps(x)
+            for x in [
+                {"id": "b1", "custom_id": "pack-1", "response": answer(["food", "kids"]), "error": None},
+                {"id": "b0", "custom_id": "pack-0", "response": answer(["electronics", "cars"]), "error": None},
+            ]
+        )
+    )
     rows = batch.import_results(keywords, out, k=2)
     assert [r["row"] for r in rows] == [0, 1, 2, 3, 4]
     assert rows[2]["category"] == "food" and rows[3]["category"] == "kids"
@@ -187,16 +218,19 @@ KEYWORDS = batch.load_keywords(batch.sample_path())
 def test_job_on_ray_survives_an_endpoint_dying(models_dir, server, tmp_path, no_ray_left):
     """Two servers; one is stopped after the first packs are written: the job still finishes, exactly once."""
     second = EmbeddedServer(models=models_dir).start()
-    endpoints = [batch.Endpoint.ollama(server.url, MODEL, slots=1, name="a"),
-                 batch.Endpoint.ollama(second.url, MODEL, slots=1, name="b")]
+    endpoints = [
+        batch.Endpoint.ollama(server.url, MODEL, slots=1, name="a"),
+        batch.Endpoint.ollama(second.url, MODEL, slots=1, name="b"),
+    ]
 
     def maybe_kill(rows_done: int) -> None:
         if rows_done >= 10 and second.running:
             second.stop()
 
     try:
-        summary = batch.run_job(KEYWORDS[:60], tmp_path, endpoints, k=5, progress=False, on_commit=maybe_kill,
-                                cooldown=0.5)
+        summary = batch.run_job(
+            KEYWORDS[:60], tmp_path, endpoints, k=5, progress=False, on_commit=maybe_kill, cooldown=0.5
+        )
     finally:
         second.stop()
     table = pq.read_table(summary.result).to_pandas()
@@ -212,8 +246,23 @@ def test_kill_minus_9_and_resume_exactly_once(server, tmp_path, no_ray_left):
     source = tmp_path / "kw.txt"
     source.write_text("\n".join(KEYWORDS[:n]), encoding="utf-8")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "lessons_lib.batch", "run", str(source), "--out", str(out),
-               "--endpoint", server.url, "--model", MODEL, "-k", str(k), "--slots", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "lessons_lib.batch",
+        "run",
+        str(source),
+        "--out",
+        str(out),
+        "--endpoint",
+        server.url,
+        "--model",
+        MODEL,
+        "-k",
+        str(k),
+        "--slots",
+        "1",
+    ]
     rng = random.Random(14)
     seen_done: list[int] = []
     for _kill in range(2):

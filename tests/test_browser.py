@@ -25,8 +25,16 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "02_run_llama_and_bielik.ipynb"
 CHROMIUM = os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Waits are on conditions; the limits are generous because CI has two shared cores.
 START_S, RUN_S, ANSWER_S = 120, 180, 240
 SETUP_CELL = "conn = connect()"
@@ -64,18 +72,38 @@ def lab(tmp_path: Path, models_dir: Path):
     news.parent.mkdir(parents=True)
     news.write_text(json.dumps({"fetchNews": "false"}))  # offline: no "Jupyter news?" prompt over the widget
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "WORKBOOK_BACKEND": "embedded", "WORKBOOK_MODELS": str(models_dir),
-           "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    env = {
+        **os.environ,
+        "WORKBOOK_BACKEND": "embedded",
+        "WORKBOOK_MODELS": str(models_dir),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
     log = open(tmp_path / "jupyterlab.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         "--ServerApp.terminals_enabled=False", "--LabApp.extension_manager=readonly",
-         "--LabApp.expose_app_in_browser=True",
-         "--allow-root"],  # CI runs as root in a container
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=root,
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--ServerApp.terminals_enabled=False",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.expose_app_in_browser=True",
+            "--allow-root",
+        ],  # CI runs as root in a container
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=root,
     )
     url = f"http://127.0.0.1:{port}"
     api = httpx.Client(base_url=url, headers={"Authorization": f"token {token}"}, timeout=10)
@@ -147,7 +175,10 @@ def test_chat_widget_streams_in_jupyterlab(lab, tmp_path: Path, output_dir: Path
     url, token = lab
     with sync_playwright() as p:
         browser = p.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 1000},
         )
         try:
@@ -161,7 +192,8 @@ def test_chat_widget_streams_in_jupyterlab(lab, tmp_path: Path, output_dir: Path
 
             setup = _run_cell(page, SETUP_CELL)
             expect(setup.locator(".jp-OutputArea-output").filter(has_text="Ollama-compatible server")).to_be_visible(
-                timeout=RUN_S * 1000)
+                timeout=RUN_S * 1000
+            )
             chat_cell = _run_cell(page, CHAT_CELL)
             widget = chat_cell.locator(".workbook-chat")
             expect(widget).to_be_visible(timeout=RUN_S * 1000)

@@ -9,12 +9,26 @@ from lessons_lib.memory import ModelShape
 GIB = 2**30
 
 REQUIRED_NAMES = [
-    "llama3.2:1b", "llama3.2:3b", "llama3:8b", "llama3.1:8b", "llama3.1:70b", "llama3.1:405b",
-    "SpeakLeash/bielik-11b-v2.3-instruct:Q4_K_M", "SpeakLeash/bielik-11b-v2.3-instruct:Q5_K_M",
+    "llama3.2:1b",
+    "llama3.2:3b",
+    "llama3:8b",
+    "llama3.1:8b",
+    "llama3.1:70b",
+    "llama3.1:405b",
+    "SpeakLeash/bielik-11b-v2.3-instruct:Q4_K_M",
+    "SpeakLeash/bielik-11b-v2.3-instruct:Q5_K_M",
     "SpeakLeash/bielik-11b-v2.3-instruct:Q8_0",
-    "SpeakLeash/bielik-1.5b-v3.0-instruct", "SpeakLeash/bielik-4.5b-v3.0-instruct",
-    "gemma2:2b", "mistral:7b", "smollm2:135m",
-    "deepseek-r1:1.5b", "deepseek-r1:7b", "deepseek-r1:8b", "deepseek-r1:14b", "deepseek-r1:32b", "deepseek-r1:70b",
+    "SpeakLeash/bielik-1.5b-v3.0-instruct",
+    "SpeakLeash/bielik-4.5b-v3.0-instruct",
+    "gemma2:2b",
+    "mistral:7b",
+    "smollm2:135m",
+    "deepseek-r1:1.5b",
+    "deepseek-r1:7b",
+    "deepseek-r1:8b",
+    "deepseek-r1:14b",
+    "deepseek-r1:32b",
+    "deepseek-r1:70b",
 ]
 
 
@@ -100,7 +114,11 @@ def test_find_does_not_guess(name):
 def test_parse_name():
     assert parse_name("llama3.2") == ("registry.ollama.ai", "library", "llama3.2", "latest")
     assert parse_name("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M") == (
-        "hf.co", "bartowski", "llama-3.2-1b-instruct-gguf", "q4_k_m")
+        "hf.co",
+        "bartowski",
+        "llama-3.2-1b-instruct-gguf",
+        "q4_k_m",
+    )
     assert parse_name("localhost:5000/ns/model") == ("localhost:5000", "ns", "model", "latest")
     for bad in ["bad name!", "ns.dot/model", ":tag", "model:", "-model"]:
         with pytest.raises(ValueError):
@@ -157,7 +175,9 @@ def test_english_requests_do_not_talk_about_languages():
 
 
 def test_unknown_models_rank_after_catalog_ones():
-    assert choose_model("llama3.1:8b", ["my-finetune:latest", "smollm2:135m"], machine=LAPTOP_8GB).used == "smollm2:135m"
+    assert (
+        choose_model("llama3.1:8b", ["my-finetune:latest", "smollm2:135m"], machine=LAPTOP_8GB).used == "smollm2:135m"
+    )
     c = choose_model("llama3.1:8b", ["my-finetune:latest"], machine=LAPTOP_8GB)
     assert (c.used, c.is_stand_in) == ("my-finetune:latest", True)
 
@@ -176,8 +196,18 @@ def _verdicts(table):
 def test_fit_table_laptop_vs_gpu():
     laptop = fit_table(LAPTOP_8GB)
     assert len(laptop) == sum(len(m.variants) for m in CATALOG)
-    assert {"Model", "Ollama name", "Quant", "Params", "Download", "Weights (GiB)", "KV cache (GiB)",
-            "Compute (GiB)", "Total (GiB)", "Verdict"} <= set(laptop.columns)
+    assert {
+        "Model",
+        "Ollama name",
+        "Quant",
+        "Params",
+        "Download",
+        "Weights (GiB)",
+        "KV cache (GiB)",
+        "Compute (GiB)",
+        "Total (GiB)",
+        "Verdict",
+    } <= set(laptop.columns)
     v = _verdicts(laptop)
     assert v["smollm2:135m Q4_1"] == "CPU"
     assert v["llama3.1:8b Q4_K_M"] == "CPU"

@@ -24,8 +24,13 @@ def free_port() -> int:
 def test_serve_honours_ollama_host_and_ollama_models(tmp_path):
     port = free_port()
     env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "WORKBOOK_MODELS": str(tmp_path / "models")}
-    process = subprocess.Popen([sys.executable, "-m", "lessons_lib.ollama_server", "serve"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lessons_lib.ollama_server", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline, tags = time.monotonic() + 60, None
         while time.monotonic() < deadline and tags is None:
@@ -50,8 +55,13 @@ def test_serve_reports_a_busy_port_plainly(tmp_path):
         busy.listen()
         port = busy.getsockname()[1]
         env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "WORKBOOK_MODELS": str(tmp_path)}
-        result = subprocess.run([sys.executable, "-m", "lessons_lib.ollama_server", "serve"], env=env,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "lessons_lib.ollama_server", "serve"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode != 0
     assert f"listen tcp 127.0.0.1:{port}: bind:" in result.stderr
     assert "Traceback" not in result.stderr
@@ -67,7 +77,8 @@ def test_fast_header_reader_agrees_with_gguf_reader():
         value = field.contents()
         assert mine.metadata[key] == (value.tolist() if hasattr(value, "tolist") else value), key
     assert [(t.name, t.type, t.shape, t.n_bytes) for t in mine.tensors] == [
-        (t.name, t.tensor_type.name, tuple(int(d) for d in t.shape), int(t.n_bytes)) for t in reference.tensors]
+        (t.name, t.tensor_type.name, tuple(int(d) for d in t.shape), int(t.n_bytes)) for t in reference.tensors
+    ]
 
 
 def test_a_killed_embedded_server_leaves_no_log_behind(tmp_path):

@@ -28,13 +28,18 @@ def test_cost_per_million_tokens_matches_the_reference_example():
 
 def test_pod_cost_adds_start_pull_idle_and_storage():
     work = costs.Workload(items=3600, tokens_in=0, tokens_out=100, tokens_per_s=100)  # exactly 1 h
-    plan = costs.PodPlan("RTX 4090", "community", start_minutes=6, model_pull_minutes=6, idle_hours=0.8,
-                         container_disk_gb=0)
+    plan = costs.PodPlan(
+        "RTX 4090", "community", start_minutes=6, model_pull_minutes=6, idle_hours=0.8, container_disk_gb=0
+    )
     cost = costs.pod_cost(work, plan)
     assert cost.hours == pytest.approx(2.0)
     assert cost.compute == pytest.approx(1.20) and cost.storage == 0
-    stored = costs.pod_cost(work, costs.PodPlan("RTX 4090", volume_gb=100, stopped_days=365 / 12,
-                                                container_disk_gb=0, start_minutes=0, model_pull_minutes=0))
+    stored = costs.pod_cost(
+        work,
+        costs.PodPlan(
+            "RTX 4090", volume_gb=100, stopped_days=365 / 12, container_disk_gb=0, start_minutes=0, model_pull_minutes=0
+        ),
+    )
     # 100 GB volume: $0.10/GB-month for 1 h running + $0.20/GB-month for a month stopped
     assert stored.storage == pytest.approx(100 * 0.10 / 730 + 100 * 0.20, rel=1e-3)
 
@@ -80,8 +85,9 @@ def test_estimate_before_deploying_prefers_the_api_price(runpod_sandbox):
     from lessons_lib.cloud.guard import estimate_text
 
     spec = pods.PodSpec("NVIDIA GeForce RTX 4090", "SECURE", gpu_count=2)
-    assert estimate_text(spec) == ("RTX 4090 x2 in the secure cloud costs about $1.38/h "
-                                   "(price from the API right now).")
+    assert estimate_text(spec) == (
+        "RTX 4090 x2 in the secure cloud costs about $1.38/h (price from the API right now)."
+    )
 
 
 def test_estimate_without_a_key_uses_the_table(monkeypatch):

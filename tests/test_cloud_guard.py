@@ -126,8 +126,13 @@ def test_stop_on_exit_keeps_a_stopped_pod_and_cleanup_ends_it(runpod_sandbox):
 
 
 def test_cleanup_only_touches_course_pods(runpod_sandbox):
-    other = runpod.create_pod("someone-elses-pod", "ollama/ollama:latest", "NVIDIA GeForce RTX 4090",
-                              cloud_type="COMMUNITY", ports="11434/http")
+    other = runpod.create_pod(
+        "someone-elses-pod",
+        "ollama/ollama:latest",
+        "NVIDIA GeForce RTX 4090",
+        cloud_type="COMMUNITY",
+        ports="11434/http",
+    )
     mine = pods.deploy(_spec(), say=lambda _: None)
     assert pods.cleanup(say=lambda _: None) == [mine.id]
     assert [p["id"] for p in runpod.get_pods()] == [other["id"]]
@@ -138,9 +143,25 @@ def test_kernel_exit_terminates_via_atexit(models_dir, tmp_path):
     """A child Python deploys through the workshop sandbox (its own process) and exits without
     ending the pod; its atexit hook must terminate it."""
     env = {**os.environ, "PYTHONPATH": os.getcwd(), "HOME": str(tmp_path)}
-    workshop = subprocess.Popen([sys.executable, "-m", "lessons_lib.cloud.sandbox", "--port", "0", "--time-scale",
-                                 "600", "--boot-seconds", "3", "--models", str(models_dir)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    workshop = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lessons_lib.cloud.sandbox",
+            "--port",
+            "0",
+            "--time-scale",
+            "600",
+            "--boot-seconds",
+            "3",
+            "--models",
+            str(models_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     try:
         settings = {}
         for line in workshop.stdout:
@@ -157,8 +178,9 @@ def test_kernel_exit_terminates_via_atexit(models_dir, tmp_path):
             print("POD", session.pod_id, flush=True)
             # no end(): the interpreter exits here, as a kernel shutting down would
         """)
-        done = subprocess.run([sys.executable, "-c", learner], env={**env, **settings}, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", learner], env={**env, **settings}, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stderr
         assert "kernel shutting down" in done.stdout
         saved = {k: os.environ.get(k) for k in settings}

@@ -35,8 +35,9 @@ def test_real_mode_never_shows_the_key(fake_runpod, capsys, caplog, tmp_path):
     caplog.set_level(logging.DEBUG)
     mode = cloud.open_cloud(real=True)
     shown = [str(mode), repr(mode), repr(cloud.get_api_key())]
-    with cloud.PodSession(cloud.PodSpec(volume_gb=5), on_exit="stop", poll=0.05, progress=False,
-                          budget=cloud.Budget(1000, 1000)) as session:
+    with cloud.PodSession(
+        cloud.PodSpec(volume_gb=5), on_exit="stop", poll=0.05, progress=False, budget=cloud.Budget(1000, 1000)
+    ) as session:
         shown += [repr(session), repr(session.status()), str(session.client.list())]
     with pytest.raises(QueryError) as failure:  # an API error mid-lesson, with its traceback
         fake_runpod.faults.fail_next["myself"] = "Something went wrong. Please try again later or contact support."

@@ -29,11 +29,18 @@ def _show(server, name: str) -> dict:
 
 def test_create_from_model_with_everything(server, client: ollama.Client) -> None:
     name = "create-test/tutor:v1"
-    lines = list(client.create(
-        model=name, from_=MODEL, system="You are a terse tutor.", template="{{ .Prompt }}",
-        parameters={"temperature": 0.2, "stop": "<|im_end|>", "num_ctx": 512},
-        messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
-        license="MIT", stream=True))
+    lines = list(
+        client.create(
+            model=name,
+            from_=MODEL,
+            system="You are a terse tutor.",
+            template="{{ .Prompt }}",
+            parameters={"temperature": 0.2, "stop": "<|im_end|>", "num_ctx": 512},
+            messages=[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+            license="MIT",
+            stream=True,
+        )
+    )
     statuses = [line.status for line in lines]
     assert statuses[-2:] == ["writing manifest", "success"]
     assert any(s.startswith("using existing layer sha256:") for s in statuses)  # the GGUF is shared
@@ -72,18 +79,24 @@ def test_create_from_uploaded_gguf(server, client: ollama.Client) -> None:
         client.delete(name)
 
 
-@pytest.mark.parametrize("body, status, message", [
-    ({"model": "x"}, 400, "neither 'from' or 'files' was specified"),
-    ({"model": "bad name!", "from": MODEL}, 400, "invalid model name"),
-    ({"model": "x", "files": {"m.gguf": "sha256:123"}}, 400, "invalid digest format"),
-    ({"model": "x", "files": {"../m.gguf": "sha256:" + "a" * 64}}, 400, "file path must be relative"),
-    ({"model": "x", "files": {"m.gguf": "sha256:" + "a" * 64}}, 400, "not found: upload the file first"),
-    ({"model": "x", "files": {"model.safetensors": "sha256:" + "a" * 64}}, 400, "GGUF files only"),
-    ({"model": "x", "from": "no-such-model:7b"}, 404, "model 'no-such-model:7b' not found"),
-    ({"model": "x", "from": MODEL, "quantize": "q9_9"}, 400, "unknown quantization 'q9_9'"),
-    ({"model": "x", "from": MODEL, "quantize": "q8_0"}, 400,
-     "quantization is only supported for F16 and F32 models (and BF16); smollm2:135m is Q4_1"),
-])
+@pytest.mark.parametrize(
+    "body, status, message",
+    [
+        ({"model": "x"}, 400, "neither 'from' or 'files' was specified"),
+        ({"model": "bad name!", "from": MODEL}, 400, "invalid model name"),
+        ({"model": "x", "files": {"m.gguf": "sha256:123"}}, 400, "invalid digest format"),
+        ({"model": "x", "files": {"../m.gguf": "sha256:" + "a" * 64}}, 400, "file path must be relative"),
+        ({"model": "x", "files": {"m.gguf": "sha256:" + "a" * 64}}, 400, "not found: upload the file first"),
+        ({"model": "x", "files": {"model.safetensors": "sha256:" + "a" * 64}}, 400, "GGUF files only"),
+        ({"model": "x", "from": "no-such-model:7b"}, 404, "model 'no-such-model:7b' not found"),
+        ({"model": "x", "from": MODEL, "quantize": "q9_9"}, 400, "unknown quantization 'q9_9'"),
+        (
+            {"model": "x", "from": MODEL, "quantize": "q8_0"},
+            400,
+            "quantization is only supported for F16 and F32 models (and BF16); smollm2:135m is Q4_1",
+        ),
+    ],
+)
 def test_refusals_are_clear_and_leave_nothing(server, client, models_dir: Path, body, status, message) -> None:
     before_models, before_blobs = _names(client), _blobs(models_dir)
     for stream in (False, True):

@@ -19,20 +19,23 @@ from lessons_lib.ollama_server.engine import (
 
 
 # -- keep_alive --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("value, seconds", [
-    (None, 300.0),  # absent: the server default
-    (0, 0.0),
-    (0.0, 0.0),  # what the ollama client sends for keep_alive=0
-    (10, 10.0),
-    (2.5, 2.5),
-    ("0", 0.0),
-    ("5m", 300.0),
-    ("1h30m", 5400.0),
-    ("1.5h", 5400.0),
-    ("300ms", 0.3),
-    ("90s", 90.0),
-    ("2m30s", 150.0),
-])
+@pytest.mark.parametrize(
+    "value, seconds",
+    [
+        (None, 300.0),  # absent: the server default
+        (0, 0.0),
+        (0.0, 0.0),  # what the ollama client sends for keep_alive=0
+        (10, 10.0),
+        (2.5, 2.5),
+        ("0", 0.0),
+        ("5m", 300.0),
+        ("1h30m", 5400.0),
+        ("1.5h", 5400.0),
+        ("300ms", 0.3),
+        ("90s", 90.0),
+        ("2m30s", 150.0),
+    ],
+)
 def test_keep_alive_in_seconds(value, seconds):
     assert parse_keep_alive(value, 300.0) == pytest.approx(seconds)
 
@@ -42,14 +45,17 @@ def test_negative_keep_alive_means_forever(value):
     assert parse_keep_alive(value, 300.0) is None
 
 
-@pytest.mark.parametrize("value, message", [
-    ("-1", 'time: missing unit in duration "-1"'),
-    ("5", 'time: missing unit in duration "5"'),
-    ("garbage", 'time: invalid duration "garbage"'),
-    ("5 minutes", 'time: invalid duration "5 minutes"'),
-    ("5m garbage", 'time: invalid duration "5m garbage"'),
-    ("1x", 'time: invalid duration "1x"'),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("-1", 'time: missing unit in duration "-1"'),
+        ("5", 'time: missing unit in duration "5"'),
+        ("garbage", 'time: invalid duration "garbage"'),
+        ("5 minutes", 'time: invalid duration "5 minutes"'),
+        ("5m garbage", 'time: invalid duration "5m garbage"'),
+        ("1x", 'time: invalid duration "1x"'),
+    ],
+)
 def test_bad_keep_alive_is_a_400_with_go_wording(value, message):
     with pytest.raises(EngineError) as err:
         parse_keep_alive(value, 300.0)
@@ -102,19 +108,22 @@ def test_numbers_are_converted_like_go_json():
     assert opts["top_k"] == 5
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"temperature": "hot"}, 'option "temperature" must be of type float32'),
-    ({"top_p": True}, 'option "top_p" must be of type float32'),
-    ({"num_ctx": "4096"}, 'option "num_ctx" must be of type integer'),
-    ({"seed": False}, 'option "seed" must be of type integer'),
-    ({"num_predict": [1]}, 'option "num_predict" must be of type integer'),
-    ({"use_mmap": "yes"}, 'option "use_mmap" must be of type boolean'),
-    ({"use_mmap": 1}, 'option "use_mmap" must be of type boolean'),
-    ({"stop": [1, 2]}, 'option "stop" must be of an array of strings'),
-    ({"stop": ["ok", None]}, 'option "stop" must be of an array of strings'),
-    ({"stop": 5}, 'option "stop" must be of type array'),
-    ({"stop": {"a": 1}}, 'option "stop" must be of type array'),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"temperature": "hot"}, 'option "temperature" must be of type float32'),
+        ({"top_p": True}, 'option "top_p" must be of type float32'),
+        ({"num_ctx": "4096"}, 'option "num_ctx" must be of type integer'),
+        ({"seed": False}, 'option "seed" must be of type integer'),
+        ({"num_predict": [1]}, 'option "num_predict" must be of type integer'),
+        ({"use_mmap": "yes"}, 'option "use_mmap" must be of type boolean'),
+        ({"use_mmap": 1}, 'option "use_mmap" must be of type boolean'),
+        ({"stop": [1, 2]}, 'option "stop" must be of an array of strings'),
+        ({"stop": ["ok", None]}, 'option "stop" must be of an array of strings'),
+        ({"stop": 5}, 'option "stop" must be of type array'),
+        ({"stop": {"a": 1}}, 'option "stop" must be of type array'),
+    ],
+)
 def test_wrong_types_are_a_500_with_ollamas_message(options, message):
     with pytest.raises(EngineError) as err:
         merge_options(options)
@@ -127,8 +136,17 @@ def test_a_wrong_type_in_a_lower_layer_is_an_error_too():
 
 
 def test_unknown_and_removed_options_are_ignored():
-    opts = merge_options({"unknown_knob": 1, "mirostat": 2, "penalize_newline": True, "tfs_z": 0.5,
-                          "numa": False, "use_mlock": True, "low_vram": True})
+    opts = merge_options(
+        {
+            "unknown_knob": 1,
+            "mirostat": 2,
+            "penalize_newline": True,
+            "tfs_z": 0.5,
+            "numa": False,
+            "use_mlock": True,
+            "low_vram": True,
+        }
+    )
     for key in ("unknown_knob", "mirostat", "penalize_newline", "tfs_z", "numa", "use_mlock", "low_vram"):
         assert key not in opts
     # Ollama no longer knows the removed keys, so it does not check their type either
@@ -270,8 +288,9 @@ def test_load_params_use_physical_cores_when_num_thread_is_zero(monkeypatch):
 
 
 def test_load_params_derived_values():
-    small = LoadParams.from_options(merge_options({"num_ctx": 256, "repeat_last_n": -1, "use_mmap": False}),
-                                    embedding=True)
+    small = LoadParams.from_options(
+        merge_options({"num_ctx": 256, "repeat_last_n": -1, "use_mmap": False}), embedding=True
+    )
     assert small.n_batch == 256, "a batch never exceeds the context"
     assert small.last_n_tokens_size == 256, "repeat_last_n -1 means the whole context"
     assert small.use_mmap is False and small.embedding is True

@@ -46,13 +46,15 @@ def test_lock_pins_every_dependency_within_pyproject_ranges():
     for req in pyproject_requirements():
         name = canonical(req.name)
         if name == LLAMA_CPP_PYTHON:
-            assert not req.extras and str(req.specifier) == f"=={LLAMA_CPP_VERSION}", \
+            assert not req.extras and str(req.specifier) == f"=={LLAMA_CPP_VERSION}", (
                 "pyproject.toml and lessons_lib.llama.build must pin the same llama-cpp-python"
+            )
             assert name not in pins, "llama-cpp-python is built by lessons_lib.install, never from the lock"
             continue
         assert name in pins, f"{req.name} is in pyproject.toml but not in requirements.lock: run `make lock`"
-        assert req.specifier.contains(pins[name], prereleases=True), \
+        assert req.specifier.contains(pins[name], prereleases=True), (
             f"requirements.lock pins {name}=={pins[name]} outside pyproject's {req.specifier}: run `make lock`"
+        )
 
 
 def test_lock_holds_llama_cpp_python_runtime_dependencies():
@@ -62,8 +64,10 @@ def test_lock_holds_llama_cpp_python_runtime_dependencies():
         assert name in pins, name
 
 
-@pytest.mark.parametrize(("env_file", "lock_ref"), [("environment.yml", "requirements.lock"),
-                                                   ("binder/environment.yml", "../requirements.lock")])
+@pytest.mark.parametrize(
+    ("env_file", "lock_ref"),
+    [("environment.yml", "requirements.lock"), ("binder/environment.yml", "../requirements.lock")],
+)
 def test_environment_files_install_the_lock(env_file, lock_ref):
     env = yaml.safe_load((ROOT / env_file).read_text())
     pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]

@@ -53,23 +53,26 @@ def test_model_info_is_shaped_like_ollama_show(info):
 
 
 # Expected values are those of Ollama's format.HumanNumber (format/format.go, v0.12.10) and its tests.
-@pytest.mark.parametrize("count, text", [
-    (0, "0"),
-    (999, "999"),
-    (1000, "1K"),
-    (1001, "1K"),
-    (1_000_000, "1M"),
-    (125_000_000, "125M"),
-    (134_515_008, "134.52M"),
-    (500_500_000, "500.50M"),
-    (500_550_000, "500.55M"),
-    (1_000_000_000, "1B"),
-    (2_800_000_000, "2.8B"),
-    (2_850_000_000, "2.9B"),
-    (8_030_261_248, "8.0B"),
-    (70_553_706_496, "70.6B"),
-    (1_000_000_000_000, "1000B"),  # no "T": Ollama stays in billions
-])
+@pytest.mark.parametrize(
+    "count, text",
+    [
+        (0, "0"),
+        (999, "999"),
+        (1000, "1K"),
+        (1001, "1K"),
+        (1_000_000, "1M"),
+        (125_000_000, "125M"),
+        (134_515_008, "134.52M"),
+        (500_500_000, "500.50M"),
+        (500_550_000, "500.55M"),
+        (1_000_000_000, "1B"),
+        (2_800_000_000, "2.8B"),
+        (2_850_000_000, "2.9B"),
+        (8_030_261_248, "8.0B"),
+        (70_553_706_496, "70.6B"),
+        (1_000_000_000_000, "1000B"),  # no "T": Ollama stays in billions
+    ],
+)
 def test_human_parameter_count_matches_ollama(count, text):
     assert gguf_file.human_parameter_count(count) == text
 
@@ -120,14 +123,18 @@ def test_a_hand_made_header_is_read_value_by_value(tmp_path):
     import struct
 
     path = tmp_path / "tiny.gguf"
-    path.write_bytes(_gguf_header([
-        ("general.architecture", 8, _string("llama")),
-        ("llama.context_length", 4, struct.pack("<I", 2048)),
-        ("general.file_type", 4, struct.pack("<I", 15)),
-        ("tokenizer.ggml.scores", 9, struct.pack("<IQ", 6, 3) + struct.pack("<3f", 0.5, -1.0, 2.0)),
-        ("tokenizer.ggml.tokens", 9, struct.pack("<IQ", 8, 2) + _string("a") + _string("żółw")),
-        ("general.flag", 7, b"\x01"),
-    ]))
+    path.write_bytes(
+        _gguf_header(
+            [
+                ("general.architecture", 8, _string("llama")),
+                ("llama.context_length", 4, struct.pack("<I", 2048)),
+                ("general.file_type", 4, struct.pack("<I", 15)),
+                ("tokenizer.ggml.scores", 9, struct.pack("<IQ", 6, 3) + struct.pack("<3f", 0.5, -1.0, 2.0)),
+                ("tokenizer.ggml.tokens", 9, struct.pack("<IQ", 8, 2) + _string("a") + _string("żółw")),
+                ("general.flag", 7, b"\x01"),
+            ]
+        )
+    )
     info = gguf_file.read(path)
     assert info.architecture == "llama" and info.context_length == 2048 and info.file_type == "Q4_K_M"
     assert info.metadata["tokenizer.ggml.scores"] == [0.5, -1.0, 2.0]
@@ -136,11 +143,14 @@ def test_a_hand_made_header_is_read_value_by_value(tmp_path):
     assert info.tensors == () and info.parameter_count == 0
 
 
-@pytest.mark.parametrize("damage", [
-    [("key", 99, b"")],  # no such value type
-    [("key", 9, b"\x06\x00\x00\x00" + b"\xff" * 8)],  # an array claiming 2**64-1 floats
-    [("key", 8, b"\xff" * 8)],  # a string longer than the file
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        [("key", 99, b"")],  # no such value type
+        [("key", 9, b"\x06\x00\x00\x00" + b"\xff" * 8)],  # an array claiming 2**64-1 floats
+        [("key", 8, b"\xff" * 8)],  # a string longer than the file
+    ],
+)
 def test_a_damaged_header_is_a_value_error(tmp_path, damage):
     path = tmp_path / "damaged.gguf"
     path.write_bytes(_gguf_header(damage))

@@ -85,8 +85,17 @@ def test_apple_silicon_gets_one_unified_gpu(monkeypatch):
 
 
 def _machine(**kw) -> Machine:
-    base = dict(cpu_name="Test CPU", cores_physical=4, cores_logical=8, ram_total=16 * GIB,
-                ram_available=12 * GIB, swap_free=2 * GIB, os="Linux 6.1", arch="x86_64", gpus=())
+    base = dict(
+        cpu_name="Test CPU",
+        cores_physical=4,
+        cores_logical=8,
+        ram_total=16 * GIB,
+        ram_available=12 * GIB,
+        swap_free=2 * GIB,
+        os="Linux 6.1",
+        arch="x86_64",
+        gpus=(),
+    )
     base.update(kw)
     return Machine(**base)
 

@@ -32,8 +32,9 @@ def test_avx2_cpu_gets_exactly_its_features():
 
 
 def test_amx_needs_a_passing_probe_not_just_the_flag():
-    failed = options(build.plan("cpu", machine="x86_64", flags=SAPPHIRE_RAPIDS,
-                                amx=build.Probe(False, "crashed (SIGSEGV)")))
+    failed = options(
+        build.plan("cpu", machine="x86_64", flags=SAPPHIRE_RAPIDS, amx=build.Probe(False, "crashed (SIGSEGV)"))
+    )
     assert failed["GGML_AVX512"] == failed["GGML_AVX512_BF16"] == failed["GGML_AVX_VNNI"] == "ON"
     assert failed["GGML_AMX_TILE"] == failed["GGML_AMX_INT8"] == failed["GGML_AMX_BF16"] == "OFF"
     passed = options(build.plan("cpu", machine="x86_64", flags=SAPPHIRE_RAPIDS, amx=build.Probe(True, "ran")))
@@ -129,11 +130,16 @@ def test_smoke_generates_real_tokens():
     assert "tok/s" in result.message and "CPU" in result.system_info
 
 
-@pytest.mark.parametrize(("command", "expected"), [
-    (CRASH, "crashed on the first tokens (SIGSEGV)"),
-    ([sys.executable, "-c", "import sys; print('llama_model_load: error', file=sys.stderr); sys.exit(1)"],
-     "failed to generate: llama_model_load: error"),
-])
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (CRASH, "crashed on the first tokens (SIGSEGV)"),
+        (
+            [sys.executable, "-c", "import sys; print('llama_model_load: error', file=sys.stderr); sys.exit(1)"],
+            "failed to generate: llama_model_load: error",
+        ),
+    ],
+)
 def test_smoke_says_what_went_wrong_and_the_fix(command, expected):
     result = smoke.run_smoke(command)
     assert not result.ok and expected in result.message
@@ -154,8 +160,13 @@ def test_smoke_flags_a_build_far_below_the_roofline():
 def test_make_check_catches_a_crashing_llama_cpp():
     """`python -m lessons_lib.check` pointed at a child that dies: exit 1, one line with the cause and the fix."""
     crash = "python -c 'import os, signal; os.kill(os.getpid(), signal.SIGSEGV)'"
-    done = subprocess.run([sys.executable, "-m", "lessons_lib.check", "--smoke-command", crash],
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "lessons_lib.check", "--smoke-command", crash],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 1, done.stdout
     line = next(line for line in done.stdout.splitlines() if "first tokens" in line)
     assert line.startswith("NO") and "SIGSEGV" in line
@@ -215,8 +226,13 @@ def test_lab_command_opens_jupyterlab(tmp_path: Path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = jupyter_command(tmp_path) + ["--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-                                           "--IdentityProvider.token=t0ken", "--ServerApp.port_retries=0"]
+    command = jupyter_command(tmp_path) + [
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        "--IdentityProvider.token=t0ken",
+        "--ServerApp.port_retries=0",
+    ]
     log = tmp_path / "lab.log"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     lab = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
@@ -237,7 +253,12 @@ def test_lab_command_opens_jupyterlab(tmp_path: Path):
 def test_make_setup_passes_the_gpu_choice_to_the_installer(tmp_path: Path):
     root = Path(__file__).resolve().parents[1]
     for gpu, expected in (("cuda", "lessons_lib.install --gpu cuda"), ("", "lessons_lib.install")):
-        done = subprocess.run(["make", "-n", "-B", "setup", f"GPU={gpu}", f"VENV={tmp_path / 'venv'}"], cwd=root,
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            ["make", "-n", "-B", "setup", f"GPU={gpu}", f"VENV={tmp_path / 'venv'}"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         line = next(line for line in done.stdout.splitlines() if "lessons_lib.install" in line)
         assert line.rstrip().endswith(expected), line

@@ -60,7 +60,9 @@ def test_kv_per_token_column():
     assert SMOLLM2_135M.kv_bytes_per_token == int(22.5 * 1024)
 
 
-@pytest.mark.parametrize(("ctx", "kv", "kv_q8", "compute"), [(2048, 45, 24, 97), (4096, 90, 48, 97), (8192, 180, 96, 165)])
+@pytest.mark.parametrize(
+    ("ctx", "kv", "kv_q8", "compute"), [(2048, 45, 24, 97), (4096, 90, 48, 97), (8192, 180, 96, 165)]
+)
 def test_smollm2_row(ctx, kv, kv_q8, compute):
     assert kv_cache_bytes(SMOLLM2_135M, ctx) == kv * MIB
     assert abs(kv_cache_bytes(SMOLLM2_135M, ctx, "q8_0") / MIB - kv_q8) <= 0.5
@@ -77,9 +79,7 @@ def test_flash_attention_compute_is_the_logits_term():
 
 def test_batch_is_capped_by_context():
     # batch = min(n_ctx, n_batch): a 256-token context never builds a 512-token batch
-    assert compute_buffer_bytes(LLAMA31_8B, 256) == max(
-        4 * 256 * (1 + 4 * 4096 + 256 * 33), 4 * 256 * (4096 + 128256)
-    )
+    assert compute_buffer_bytes(LLAMA31_8B, 256) == max(4 * 256 * (1 + 4 * 4096 + 256 * 33), 4 * 256 * (4096 + 128256))
     assert compute_buffer_bytes(LLAMA31_8B, 4096, n_batch=1024) > compute_buffer_bytes(LLAMA31_8B, 4096)
 
 

@@ -137,12 +137,14 @@ MESSAGE user What is a token?
     with pytest.raises(ValueError, match="create_blob"):
         models.modelfile_to_create("FROM ./model.gguf")
     # a mistake is named, never dropped silently (it would only surface later, at chat time)
-    for broken, message in [("FROM x\nSYTEM hi", "unknown instruction 'SYTEM'"),
-                            ("FROM x\nSYTEM", "unknown instruction 'SYTEM'"),
-                            ("FROM x\nPARAMETER temperature", "PARAMETER needs a name and a value"),
-                            ("FROM x\nMESSAGE bot hi", "MESSAGE needs a role"),
-                            ('FROM x\nSYSTEM """never closed', 'SYSTEM opens """ but never closes it'),
-                            ('FROM x\n  "stray', "cannot read '\"stray'"),
-                            ("FROM", "FROM needs a value")]:
+    for broken, message in [
+        ("FROM x\nSYTEM hi", "unknown instruction 'SYTEM'"),
+        ("FROM x\nSYTEM", "unknown instruction 'SYTEM'"),
+        ("FROM x\nPARAMETER temperature", "PARAMETER needs a name and a value"),
+        ("FROM x\nMESSAGE bot hi", "MESSAGE needs a role"),
+        ('FROM x\nSYSTEM """never closed', 'SYSTEM opens """ but never closes it'),
+        ('FROM x\n  "stray', "cannot read '\"stray'"),
+        ("FROM", "FROM needs a value"),
+    ]:
         with pytest.raises(ValueError, match=re.escape(message)):
             models.modelfile_to_create(broken)

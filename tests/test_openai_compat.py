@@ -52,8 +52,9 @@ def test_unknown_model_retrieve_is_not_found(oai):
     with pytest.raises(openai.NotFoundError) as err:
         oai.models.retrieve("no-such-model")
     assert err.value.status_code == 404
-    assert envelope(err.value) == {"error": {"message": "model 'no-such-model' not found", "type": "not_found_error",
-                                             "param": None, "code": None}}
+    assert envelope(err.value) == {
+        "error": {"message": "model 'no-such-model' not found", "type": "not_found_error", "param": None, "code": None}
+    }
 
 
 # -- chat completions -------------------------------------------------------------------------------
@@ -88,8 +89,11 @@ def test_same_seed_same_answer(oai, whole):
 
 
 def test_streaming_matches_the_whole_answer(oai, whole):
-    chunks = list(oai.chat.completions.create(model=MODEL, messages=HAMBURGER, stream=True,
-                                              stream_options={"include_usage": True}, **QUICK))
+    chunks = list(
+        oai.chat.completions.create(
+            model=MODEL, messages=HAMBURGER, stream=True, stream_options={"include_usage": True}, **QUICK
+        )
+    )
     assert all(c.object == "chat.completion.chunk" for c in chunks)
     assert len({c.id for c in chunks}) == 1 and chunks[0].id.startswith("chatcmpl-")
     assert all(c.system_fingerprint == "fp_ollama" and c.model == MODEL for c in chunks)
@@ -114,15 +118,21 @@ def test_streaming_matches_the_whole_answer(oai, whole):
 
 
 def test_stream_without_include_usage_has_no_usage_chunk(oai):
-    chunks = list(oai.chat.completions.create(model=MODEL, messages=HAMBURGER, stream=True,
-                                              **{**QUICK, "max_tokens": 4}))
+    chunks = list(
+        oai.chat.completions.create(model=MODEL, messages=HAMBURGER, stream=True, **{**QUICK, "max_tokens": 4})
+    )
     assert all(c.choices for c in chunks) and all(c.usage is None for c in chunks)
     assert chunks[-1].choices[0].finish_reason == "length"
 
 
 def test_raw_sse_ends_with_done(server):
-    body = {"model": MODEL, "messages": HAMBURGER, "stream": True, "stream_options": {"include_usage": True},
-            **{**QUICK, "max_tokens": 6}}
+    body = {
+        "model": MODEL,
+        "messages": HAMBURGER,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        **{**QUICK, "max_tokens": 6},
+    }
     response = httpx.post(server.url + "/v1/chat/completions", json=body, timeout=120)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
@@ -130,7 +140,7 @@ def test_raw_sse_ends_with_done(server):
     assert text.endswith("data: [DONE]\n\n") and text.count("data: [DONE]") == 1
     events = text.split("\n\n")
     assert events[-1] == "" and all(e.startswith("data: ") for e in events[:-1])
-    payloads = [json.loads(e[len("data: "):]) for e in events[:-2]]
+    payloads = [json.loads(e[len("data: ") :]) for e in events[:-2]]
     assert payloads[0]["choices"][0]["delta"]["role"] == "assistant"
     assert payloads[-2]["choices"][0]["finish_reason"] == "length"
     assert payloads[-1]["choices"] == [] and payloads[-1]["usage"]["completion_tokens"] == 6
@@ -148,18 +158,25 @@ def test_stop_sequence_gives_finish_reason_stop(oai, whole):
 
 
 def test_content_parts_and_system_messages_are_accepted(oai):
-    reply = oai.chat.completions.create(model=MODEL, **{**QUICK, "max_tokens": 4}, messages=[
-        {"role": "system", "content": "You are terse."},
-        {"role": "user", "content": [{"type": "text", "text": "What is a hamburger?"}]},
-    ])
+    reply = oai.chat.completions.create(
+        model=MODEL,
+        **{**QUICK, "max_tokens": 4},
+        messages=[
+            {"role": "system", "content": "You are terse."},
+            {"role": "user", "content": [{"type": "text", "text": "What is a hamburger?"}]},
+        ],
+    )
     assert reply.choices[0].message.content and reply.usage.prompt_tokens > 10
 
 
 # -- structured output ---------------------------------------------------------------------------------
 def test_response_format_json_object(oai):
-    reply = oai.chat.completions.create(model=MODEL, response_format={"type": "json_object"},
-                                        messages=[{"role": "user", "content": "Describe a cat as a JSON object."}],
-                                        **{**QUICK, "max_tokens": 40})
+    reply = oai.chat.completions.create(
+        model=MODEL,
+        response_format={"type": "json_object"},
+        messages=[{"role": "user", "content": "Describe a cat as a JSON object."}],
+        **{**QUICK, "max_tokens": 40},
+    )
     content = reply.choices[0].message.content
     assert content.lstrip().startswith("{")
     if reply.choices[0].finish_reason == "stop":
@@ -167,11 +184,17 @@ def test_response_format_json_object(oai):
 
 
 def test_response_format_json_schema(oai):
-    schema = {"type": "object", "properties": {"category": {"type": "string", "enum": ["food", "tool", "animal"]}},
-              "required": ["category"]}
+    schema = {
+        "type": "object",
+        "properties": {"category": {"type": "string", "enum": ["food", "tool", "animal"]}},
+        "required": ["category"],
+    }
     reply = oai.chat.completions.create(
-        model=MODEL, response_format={"type": "json_schema", "json_schema": {"name": "category", "schema": schema}},
-        messages=[{"role": "user", "content": "Categorise the keyword 'hamburger'."}], **{**QUICK, "max_tokens": 40})
+        model=MODEL,
+        response_format={"type": "json_schema", "json_schema": {"name": "category", "schema": schema}},
+        messages=[{"role": "user", "content": "Categorise the keyword 'hamburger'."}],
+        **{**QUICK, "max_tokens": 40},
+    )
     assert reply.choices[0].finish_reason == "stop"
     assert json.loads(reply.choices[0].message.content)["category"] in {"food", "tool", "animal"}
 
@@ -186,8 +209,11 @@ def test_completions_endpoint(oai):
     assert reply.choices[0].finish_reason == "length"
     assert reply.usage.completion_tokens == 8
     assert reply.usage.total_tokens == reply.usage.prompt_tokens + 8
-    streamed = list(oai.completions.create(model=MODEL, prompt="The capital of France is", stream=True,
-                                           **{**QUICK, "max_tokens": 8}))
+    streamed = list(
+        oai.completions.create(
+            model=MODEL, prompt="The capital of France is", stream=True, **{**QUICK, "max_tokens": 8}
+        )
+    )
     assert all(c.object == "text_completion" for c in streamed)
     assert "".join(c.choices[0].text for c in streamed) == reply.choices[0].text
     assert streamed[-1].choices[0].finish_reason == "length"
@@ -205,10 +231,16 @@ def test_embeddings_float(oai):
 
 
 def test_embeddings_base64_decode_to_the_float_vector(server, oai):
-    floats = httpx.post(server.url + "/v1/embeddings", timeout=120,
-                        json={"model": MODEL, "input": "hamburger", "encoding_format": "float"}).json()
-    encoded = httpx.post(server.url + "/v1/embeddings", timeout=120,
-                         json={"model": MODEL, "input": "hamburger", "encoding_format": "base64"}).json()
+    floats = httpx.post(
+        server.url + "/v1/embeddings",
+        timeout=120,
+        json={"model": MODEL, "input": "hamburger", "encoding_format": "float"},
+    ).json()
+    encoded = httpx.post(
+        server.url + "/v1/embeddings",
+        timeout=120,
+        json={"model": MODEL, "input": "hamburger", "encoding_format": "base64"},
+    ).json()
     raw = encoded["data"][0]["embedding"]
     assert isinstance(raw, str)
     packed = base64.b64decode(raw)
@@ -230,8 +262,9 @@ def test_embeddings_dimensions(oai):
 def test_unknown_model_is_not_found_with_openai_envelope(oai):
     with pytest.raises(openai.NotFoundError) as err:
         oai.chat.completions.create(model="nope", messages=HAMBURGER, max_tokens=4)
-    assert envelope(err.value) == {"error": {"message": "model 'nope' not found", "type": "not_found_error",
-                                             "param": None, "code": None}}
+    assert envelope(err.value) == {
+        "error": {"message": "model 'nope' not found", "type": "not_found_error", "param": None, "code": None}
+    }
     assert err.value.type == "not_found_error"
     with pytest.raises(openai.NotFoundError):
         oai.completions.create(model="nope", prompt="x", max_tokens=4)
@@ -248,8 +281,9 @@ def test_empty_messages_is_a_bad_request(oai):
 
 
 def test_bad_encoding_format_is_a_400(server):
-    response = httpx.post(server.url + "/v1/embeddings", timeout=30,
-                          json={"model": MODEL, "input": "x", "encoding_format": "int8"})
+    response = httpx.post(
+        server.url + "/v1/embeddings", timeout=30, json={"model": MODEL, "input": "x", "encoding_format": "int8"}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
     assert "int8" in response.json()["error"]["message"]

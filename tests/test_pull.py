@@ -148,7 +148,9 @@ def test_hugging_face_pull_picks_the_file_by_quant(registry, faults, tmp_path: P
     lines = _pull(store, "hf.co/testuser/SmolLM2-GGUF:Q8_0", insecure=False)
     assert [line["status"] for line in lines][-1] == "success"
     downloads = [r[1] for r in faults.requests if "/resolve/" in r[1]]
-    assert downloads == [f"/testuser/SmolLM2-GGUF/resolve/{'0123456789abcdef' * 2}01234567/smollm2-135m-instruct-Q8_0.gguf"]
+    assert downloads == [
+        f"/testuser/SmolLM2-GGUF/resolve/{'0123456789abcdef' * 2}01234567/smollm2-135m-instruct-Q8_0.gguf"
+    ]
     entry = store.find("hf.co/testuser/SmolLM2-GGUF:Q8_0")
     assert entry.name.display == "hf.co/testuser/SmolLM2-GGUF:Q8_0"
     assert entry.details()["quantization_level"] == "Q4_1"  # what the file really is, read from its header
@@ -217,8 +219,20 @@ def test_mirror_command_serves_a_store(tmp_path: Path) -> None:
     import httpx
 
     Store(tmp_path).register_gguf("library/tiny:1", bundled_gguf_path())
-    process = subprocess.Popen([sys.executable, "-m", "lessons_lib.ollama_server", "mirror", "--host", "127.0.0.1:0",
-                                "--models", str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lessons_lib.ollama_server",
+            "mirror",
+            "--host",
+            "127.0.0.1:0",
+            "--models",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = process.stdout.readline()
         assert first.startswith("Registry mirror of") and "tiny:1" in first

@@ -47,6 +47,7 @@ def q4_k_m(f16: Path, quant_dir: Path):
 
 # --- quantize ----------------------------------------------------------------------------------
 
+
 def test_quantize_writes_the_type_and_reports_sizes(f16: Path, quant_dir: Path):
     report = quantize(f16, quant_dir / "q8_0.gguf", "Q8_0")
     info = gguf_file.read(report.destination)
@@ -122,6 +123,7 @@ def test_an_exception_in_progress_stops_cleanly(f16: Path, tmp_path: Path):
 
 # --- dequantize ----------------------------------------------------------------------------------
 
+
 def test_gguf_dequantize_matches_llama_cpp_bit_for_bit(f16: Path, tmp_path: Path):
     from gguf import GGUFReader
 
@@ -147,6 +149,7 @@ def test_source_lookup(f16: Path, tmp_path: Path):
 
 
 # --- perplexity and KL: hand-computed cases ---------------------------------------------------------
+
 
 def test_chunks_replace_the_first_token_with_bos_and_drop_the_tail():
     assert make_chunks(list(range(20)), 8, bos=99) == [[99, 1, 2, 3, 4, 5, 6, 7], [99, 9, 10, 11, 12, 13, 14, 15]]
@@ -189,6 +192,7 @@ def test_kl_divergence_by_hand():
 
 # --- on the real model ----------------------------------------------------------------------------
 
+
 def test_quality_ranks_q8_0_above_q2_k(f16: Path, quant_dir: Path):
     tokens = tokenize_parts(f16, load_eval_texts())
     assert set(tokens) == {"English", "Polish"}
@@ -226,6 +230,7 @@ def test_bf16_source_dequantizes_to_the_same_numbers(f16: Path, quant_dir: Path,
 
 
 # --- the same through Ollama ------------------------------------------------------------------------
+
 
 def test_variants_registered_compared_and_removed(client, f16: Path, quant_dir: Path):
     from lessons_lib.quant import ollama_lab

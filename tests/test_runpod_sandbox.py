@@ -18,8 +18,16 @@ GPU = "NVIDIA GeForce RTX 4090"
 
 
 def _create(name: str = "llmwb-test", **kwargs):
-    return runpod.create_pod(name, "ollama/ollama:latest", kwargs.pop("gpu", GPU), cloud_type="COMMUNITY",
-                             ports="11434/http", env={"OLLAMA_HOST": "0.0.0.0"}, container_disk_in_gb=20, **kwargs)
+    return runpod.create_pod(
+        name,
+        "ollama/ollama:latest",
+        kwargs.pop("gpu", GPU),
+        cloud_type="COMMUNITY",
+        ports="11434/http",
+        env={"OLLAMA_HOST": "0.0.0.0"},
+        container_disk_in_gb=20,
+        **kwargs,
+    )
 
 
 def _wait_ports(pod_id: str, timeout: float = 60) -> dict:
@@ -123,10 +131,16 @@ def test_errors_have_the_real_shapes(runpod_sandbox):
 
 def test_error_body_matches_runpod(runpod_sandbox):
     runpod_sandbox.faults.no_capacity = {"*"}
-    query = ('mutation { podFindAndDeployOnDemand(input: {name: "x", imageName: "i", cloudType: SECURE, '
-             f'gpuTypeId: "{GPU}", dataCenterId: null}}) {{ id }} }}')
-    answer = requests.post(runpod_sandbox.url + "/graphql", json={"query": query}, timeout=10,
-                           headers={"Authorization": f"Bearer {runpod_sandbox.api_key.reveal()}"}).json()
+    query = (
+        'mutation { podFindAndDeployOnDemand(input: {name: "x", imageName: "i", cloudType: SECURE, '
+        f'gpuTypeId: "{GPU}", dataCenterId: null}}) {{ id }} }}'
+    )
+    answer = requests.post(
+        runpod_sandbox.url + "/graphql",
+        json={"query": query},
+        timeout=10,
+        headers={"Authorization": f"Bearer {runpod_sandbox.api_key.reveal()}"},
+    ).json()
     assert answer["data"] == {"podFindAndDeployOnDemand": None}
     assert answer["errors"][0]["message"] == ERR_NO_CAPACITY
     assert answer["errors"][0]["path"] == ["podFindAndDeployOnDemand"]

@@ -15,8 +15,15 @@ from conftest import MODEL, QUICK
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 DETAIL_KEYS = {"parent_model", "format", "family", "families", "parameter_size", "quantization_level"}
-FINAL_KEYS = {"done_reason", "total_duration", "load_duration", "prompt_eval_count", "prompt_eval_duration",
-              "eval_count", "eval_duration"}
+FINAL_KEYS = {
+    "done_reason",
+    "total_duration",
+    "load_duration",
+    "prompt_eval_count",
+    "prompt_eval_duration",
+    "eval_count",
+    "eval_duration",
+}
 
 
 def post(server, path, body=None, **kwargs):
@@ -82,8 +89,9 @@ def test_chat_non_streaming_has_ollama_fields(client):
 
 
 def test_chat_stream_chunks_then_final(server):
-    response = post(server, "/api/chat", {"model": MODEL, "messages": [{"role": "user", "content": "Hi!"}],
-                                          "options": QUICK})
+    response = post(
+        server, "/api/chat", {"model": MODEL, "messages": [{"role": "user", "content": "Hi!"}], "options": QUICK}
+    )
     assert response.headers["content-type"].startswith("application/x-ndjson")
     chunks = ndjson(response)
     assert len(chunks) > 3
@@ -100,24 +108,32 @@ def test_stream_and_non_stream_agree_for_a_fixed_seed(client):
     messages = [{"role": "user", "content": "Name a colour."}]
     options = {**QUICK, "temperature": 0.8, "seed": 123}
     whole = client.chat(model=MODEL, messages=messages, options=options).message.content
-    streamed = "".join(c.message.content for c in client.chat(model=MODEL, messages=messages, options=options,
-                                                               stream=True))
+    streamed = "".join(
+        c.message.content for c in client.chat(model=MODEL, messages=messages, options=options, stream=True)
+    )
     assert whole == streamed
 
 
 def test_multi_turn_history_reaches_the_model(client):
     first = client.chat(model=MODEL, messages=[{"role": "user", "content": "Hello"}], options=QUICK)
-    second = client.chat(model=MODEL, options=QUICK, messages=[
-        {"role": "user", "content": "Hello"}, {"role": "assistant", "content": first.message.content},
-        {"role": "user", "content": "And again?"}])
+    second = client.chat(
+        model=MODEL,
+        options=QUICK,
+        messages=[
+            {"role": "user", "content": "Hello"},
+            {"role": "assistant", "content": first.message.content},
+            {"role": "user", "content": "And again?"},
+        ],
+    )
     assert second.prompt_eval_count > first.prompt_eval_count + 5
 
 
 def test_stop_sequence_cuts_the_answer(client):
     free = client.generate(model=MODEL, prompt="Count: one, two, three, four", options={**QUICK, "num_predict": 30})
     word = free.response.split()[1] if len(free.response.split()) > 1 else free.response[:3]
-    stopped = client.generate(model=MODEL, prompt="Count: one, two, three, four",
-                              options={**QUICK, "num_predict": 30, "stop": [word]})
+    stopped = client.generate(
+        model=MODEL, prompt="Count: one, two, three, four", options={**QUICK, "num_predict": 30, "stop": [word]}
+    )
     assert word not in stopped.response
     assert stopped.done_reason == "stop"
     assert free.response.startswith(stopped.response)
@@ -140,15 +156,23 @@ def test_generate_raw_mode_and_its_conflicts(client, server):
 
 
 def test_format_json_and_schema(client):
-    as_json = client.generate(model=MODEL, prompt="Give a JSON object describing a cat.", format="json",
-                              options={**QUICK, "num_predict": 60})
+    as_json = client.generate(
+        model=MODEL, prompt="Give a JSON object describing a cat.", format="json", options={**QUICK, "num_predict": 60}
+    )
     if as_json.done_reason == "stop":
         json.loads(as_json.response)
     assert as_json.response.lstrip().startswith("{")
-    schema = {"type": "object", "properties": {"category": {"type": "string", "enum": ["food", "tool", "animal"]}},
-              "required": ["category"]}
-    answer = client.chat(model=MODEL, format=schema, options={**QUICK, "num_predict": 40},
-                         messages=[{"role": "user", "content": "Categorise the keyword 'hamburger'."}])
+    schema = {
+        "type": "object",
+        "properties": {"category": {"type": "string", "enum": ["food", "tool", "animal"]}},
+        "required": ["category"],
+    }
+    answer = client.chat(
+        model=MODEL,
+        format=schema,
+        options={**QUICK, "num_predict": 40},
+        messages=[{"role": "user", "content": "Categorise the keyword 'hamburger'."}],
+    )
     assert json.loads(answer.message.content)["category"] in {"food", "tool", "animal"}
 
 
@@ -158,8 +182,9 @@ def test_think_and_tools_are_refused_for_a_model_without_them(client, server):
     assert err.value.status_code == 400 and err.value.error == f'"{MODEL}" does not support thinking'
     client.chat(model=MODEL, messages=[{"role": "user", "content": "hi"}], think=False, options=QUICK)
     tool = {"type": "function", "function": {"name": "f", "description": "d", "parameters": {"type": "object"}}}
-    response = post(server, "/api/chat", {"model": MODEL, "messages": [{"role": "user", "content": "x"}],
-                                          "tools": [tool]})
+    response = post(
+        server, "/api/chat", {"model": MODEL, "messages": [{"role": "user", "content": "x"}], "tools": [tool]}
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "registry.ollama.ai/library/smollm2:135m does not support tools"
 
@@ -168,8 +193,11 @@ def test_options_of_the_wrong_type_are_an_error(server):
     response = post(server, "/api/generate", {"model": MODEL, "prompt": "x", "options": {"temperature": "hot"}})
     assert response.status_code == 500
     assert response.json() == {"error": 'option "temperature" must be of type float32'}
-    ok = post(server, "/api/generate", {"model": MODEL, "prompt": "x", "stream": False,
-                                        "options": {**QUICK, "mirostat": 2, "unknown_knob": 1}})
+    ok = post(
+        server,
+        "/api/generate",
+        {"model": MODEL, "prompt": "x", "stream": False, "options": {**QUICK, "mirostat": 2, "unknown_knob": 1}},
+    )
     assert ok.status_code == 200
 
 
@@ -260,9 +288,11 @@ def test_empty_and_malformed_bodies(server, path):
 
 
 def test_unknown_model_errors_match_ollama(client, server):
-    for call in (lambda: client.chat(model="nope", messages=[{"role": "user", "content": "x"}]),
-                 lambda: client.generate(model="nope", prompt="x"),
-                 lambda: client.embed(model="nope", input="x")):
+    for call in (
+        lambda: client.chat(model="nope", messages=[{"role": "user", "content": "x"}]),
+        lambda: client.generate(model="nope", prompt="x"),
+        lambda: client.embed(model="nope", input="x"),
+    ):
         with pytest.raises(ollama.ResponseError) as err:
             call()
         assert err.value.status_code == 404 and err.value.error == "model 'nope' not found"
@@ -292,8 +322,9 @@ def test_model_too_big_for_memory_is_refused_before_loading(client):
         # 4M tokens of KV cache for this model is ~86 GiB: more than any CI machine has free.
         client.generate(model=MODEL, prompt="hi", options={"num_ctx": 4_000_000})
     assert err.value.status_code == 500
-    assert re.fullmatch(r"model requires more system memory \(\d+\.\d GiB\) than is available \(\d+\.\d GiB\)",
-                        err.value.error)
+    assert re.fullmatch(
+        r"model requires more system memory \(\d+\.\d GiB\) than is available \(\d+\.\d GiB\)", err.value.error
+    )
     assert client.generate(model=MODEL, prompt="hi", options=QUICK).response  # still serving
 
 
@@ -302,8 +333,9 @@ def test_cors_and_host_guard(server):
     assert evil.status_code == 403 and evil.content == b""
     local = httpx.get(server.url + "/api/tags", headers={"Origin": "http://localhost:8888"})
     assert local.status_code == 200 and local.headers["access-control-allow-origin"] == "http://localhost:8888"
-    preflight = httpx.options(server.url + "/api/chat", headers={"Origin": "http://127.0.0.1:8888",
-                                                                "Access-Control-Request-Method": "POST"})
+    preflight = httpx.options(
+        server.url + "/api/chat", headers={"Origin": "http://127.0.0.1:8888", "Access-Control-Request-Method": "POST"}
+    )
     assert preflight.status_code == 204 and "POST" in preflight.headers["access-control-allow-methods"]
     rebinding = httpx.get(server.url + "/api/tags", headers={"Host": "attacker.example.com"})
     assert rebinding.status_code == 403
@@ -334,7 +366,11 @@ def test_requests_to_one_model_are_queued_not_interleaved(server):
 
 
 def test_client_disconnect_mid_stream_does_not_wedge_the_server(server, client):
-    body = {"model": MODEL, "prompt": "Write a long story about a dragon.", "options": {"num_predict": 3000, "num_ctx": 4096}}
+    body = {
+        "model": MODEL,
+        "prompt": "Write a long story about a dragon.",
+        "options": {"num_predict": 3000, "num_ctx": 4096},
+    }
     with httpx.stream("POST", server.url + "/api/generate", json=body, timeout=60) as response:
         lines = response.iter_lines()
         next(lines)

@@ -17,11 +17,18 @@ pytestmark = pytest.mark.slow  # each test boots embedded-server workers
 
 
 def make_endpoint(workers_max: int = 1, idle_timeout: int = 3600) -> str:
-    template = runpod.create_template("llmwb-vllm", "runpod/worker-v1-vllm:stable-cuda12.1.0",
-                                      env={"MODEL_NAME": MODEL}, is_serverless=True)
+    template = runpod.create_template(
+        "llmwb-vllm", "runpod/worker-v1-vllm:stable-cuda12.1.0", env={"MODEL_NAME": MODEL}, is_serverless=True
+    )
     assert template["isServerless"] is True and template["env"] == [{"key": "MODEL_NAME", "value": MODEL}]
-    endpoint = runpod.create_endpoint("llmwb-endpoint", template["id"], gpu_ids="ADA_24", workers_min=0,
-                                      workers_max=workers_max, idle_timeout=idle_timeout)
+    endpoint = runpod.create_endpoint(
+        "llmwb-endpoint",
+        template["id"],
+        gpu_ids="ADA_24",
+        workers_min=0,
+        workers_max=workers_max,
+        idle_timeout=idle_timeout,
+    )
     assert endpoint["workersMax"] == workers_max and endpoint["gpuIds"] == "ADA_24"
     assert endpoint["id"] in {e["id"] for e in runpod.get_endpoints()}
     return endpoint["id"]
@@ -69,8 +76,11 @@ def test_cancel_and_a_worker_killed_mid_job(runpod_sandbox):
     deadline = time.monotonic() + 60
     while first.status() == "IN_PROGRESS" and time.monotonic() < deadline:
         time.sleep(0.1)
-    state = requests.get(f"{runpod.endpoint_url_base}/{endpoint_id}/status/{first.job_id}",
-                         headers={"Authorization": f"Bearer {runpod.api_key}"}, timeout=10).json()
+    state = requests.get(
+        f"{runpod.endpoint_url_base}/{endpoint_id}/status/{first.job_id}",
+        headers={"Authorization": f"Bearer {runpod.api_key}"},
+        timeout=10,
+    ).json()
     assert state["status"] == "FAILED" and state["error"] == ERR_WORKER_DIED
     assert endpoint.health()["jobs"]["failed"] == 1
 
@@ -90,8 +100,12 @@ def test_asyncio_endpoint_and_unauthorised_calls(runpod_sandbox):
 
     status, output, health = asyncio.run(go())
     assert status == "COMPLETED" and output[0]["usage"]["output"] >= 1 and health["jobs"]["completed"] == 1
-    answer = requests.post(f"{runpod.endpoint_url_base}/{endpoint_id}/run", json={"input": {}},
-                           headers={"Authorization": "Bearer wrong"}, timeout=10)
+    answer = requests.post(
+        f"{runpod.endpoint_url_base}/{endpoint_id}/run",
+        json={"input": {}},
+        headers={"Authorization": "Bearer wrong"},
+        timeout=10,
+    )
     assert answer.status_code == 401
     with pytest.raises(RuntimeError, match="401"):
         runpod.Endpoint(endpoint_id, api_key="wrong").health()
@@ -101,8 +115,9 @@ def test_openai_route_and_rate_limits(runpod_sandbox):
     import openai
 
     endpoint_id = make_endpoint()
-    client = openai.OpenAI(base_url=f"{runpod.endpoint_url_base}/{endpoint_id}/openai/v1", api_key=runpod.api_key,
-                           max_retries=0)
+    client = openai.OpenAI(
+        base_url=f"{runpod.endpoint_url_base}/{endpoint_id}/openai/v1", api_key=runpod.api_key, max_retries=0
+    )
     assert [m.id for m in client.models.list()] == [MODEL]
     reply = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}], max_tokens=5)
     assert reply.choices[0].message.content is not None and reply.usage.completion_tokens >= 1
@@ -110,8 +125,12 @@ def test_openai_route_and_rate_limits(runpod_sandbox):
     endpoint = runpod.Endpoint(endpoint_id)
     url = f"{runpod.endpoint_url_base}/{endpoint_id}/run"
     headers = {"Authorization": f"Bearer {runpod.api_key}"}
-    codes = [requests.post(url, json={"input": {"prompt": "x", "sampling_params": {"max_tokens": 1}}},
-                           headers=headers, timeout=10).status_code for _ in range(3)]
+    codes = [
+        requests.post(
+            url, json={"input": {"prompt": "x", "sampling_params": {"max_tokens": 1}}}, headers=headers, timeout=10
+        ).status_code
+        for _ in range(3)
+    ]
     assert codes == [200, 200, 429]
     assert endpoint.health()["jobs"]["inQueue"] + endpoint.health()["jobs"]["inProgress"] >= 1
     runpod_sandbox.serverless.limits.openai_per_10s = 0

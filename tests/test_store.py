@@ -47,25 +47,43 @@ def all_files(root: Path) -> list[str]:
 
 
 # -- names ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, parts, display", [
-    ("llama3.2", ("registry.ollama.ai", "library", "llama3.2", "latest"), "llama3.2:latest"),
-    ("llama3.2:1b", ("registry.ollama.ai", "library", "llama3.2", "1b"), "llama3.2:1b"),
-    ("library/llama3.2:latest", ("registry.ollama.ai", "library", "llama3.2", "latest"), "llama3.2:latest"),
-    ("registry.ollama.ai/library/llama3.2", ("registry.ollama.ai", "library", "llama3.2", "latest"), "llama3.2:latest"),
-    ("https://registry.ollama.ai/library/qwen3:8b", ("registry.ollama.ai", "library", "qwen3", "8b"), "qwen3:8b"),
-    ("spychalski/bielik-7b-instruct-v0.1", ("registry.ollama.ai", "spychalski", "bielik-7b-instruct-v0.1", "latest"),
-     "spychalski/bielik-7b-instruct-v0.1:latest"),
-    ("SpeakLeash/bielik-11b-v2.3-instruct:Q4_K_M",
-     ("registry.ollama.ai", "SpeakLeash", "bielik-11b-v2.3-instruct", "Q4_K_M"),
-     "SpeakLeash/bielik-11b-v2.3-instruct:Q4_K_M"),
-    ("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
-     ("hf.co", "bartowski", "Llama-3.2-1B-Instruct-GGUF", "Q4_K_M"),
-     "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"),
-    ("localhost:5000/team/model", ("localhost:5000", "team", "model", "latest"), "localhost:5000/team/model:latest"),
-    ("localhost:5000/team/model:v2", ("localhost:5000", "team", "model", "v2"), "localhost:5000/team/model:v2"),
-    ("smollm2:135m", ("registry.ollama.ai", "library", "smollm2", "135m"), "smollm2:135m"),
-    ("_private", ("registry.ollama.ai", "library", "_private", "latest"), "_private:latest"),
-])
+@pytest.mark.parametrize(
+    "text, parts, display",
+    [
+        ("llama3.2", ("registry.ollama.ai", "library", "llama3.2", "latest"), "llama3.2:latest"),
+        ("llama3.2:1b", ("registry.ollama.ai", "library", "llama3.2", "1b"), "llama3.2:1b"),
+        ("library/llama3.2:latest", ("registry.ollama.ai", "library", "llama3.2", "latest"), "llama3.2:latest"),
+        (
+            "registry.ollama.ai/library/llama3.2",
+            ("registry.ollama.ai", "library", "llama3.2", "latest"),
+            "llama3.2:latest",
+        ),
+        ("https://registry.ollama.ai/library/qwen3:8b", ("registry.ollama.ai", "library", "qwen3", "8b"), "qwen3:8b"),
+        (
+            "spychalski/bielik-7b-instruct-v0.1",
+            ("registry.ollama.ai", "spychalski", "bielik-7b-instruct-v0.1", "latest"),
+            "spychalski/bielik-7b-instruct-v0.1:latest",
+        ),
+        (
+            "SpeakLeash/bielik-11b-v2.3-instruct:Q4_K_M",
+            ("registry.ollama.ai", "SpeakLeash", "bielik-11b-v2.3-instruct", "Q4_K_M"),
+            "SpeakLeash/bielik-11b-v2.3-instruct:Q4_K_M",
+        ),
+        (
+            "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
+            ("hf.co", "bartowski", "Llama-3.2-1B-Instruct-GGUF", "Q4_K_M"),
+            "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
+        ),
+        (
+            "localhost:5000/team/model",
+            ("localhost:5000", "team", "model", "latest"),
+            "localhost:5000/team/model:latest",
+        ),
+        ("localhost:5000/team/model:v2", ("localhost:5000", "team", "model", "v2"), "localhost:5000/team/model:v2"),
+        ("smollm2:135m", ("registry.ollama.ai", "library", "smollm2", "135m"), "smollm2:135m"),
+        ("_private", ("registry.ollama.ai", "library", "_private", "latest"), "_private:latest"),
+    ],
+)
 def test_parse_fills_defaults_and_displays_shortest(text, parts, display):
     name = ModelName.parse(text)
     assert name.parts() == parts
@@ -74,13 +92,40 @@ def test_parse_fills_defaults_and_displays_shortest(text, parts, display):
     assert ModelName.parse(name.display) == name, "the display form parses back to the same name"
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", ":latest", "model:", "/model", "model/",
-    "../../etc/passwd", "a/b/../../c", "..", "../x", "x:y:z/..", "library/..:latest", "ns/../m",
-    "ns.with.dot/m", "hf.co/m",  # a dot in the namespace
-    "bad name", "tab\tname", "model\n:latest", "ns\n/model", "host.com\n/ns/m", "emoji🙂", "m@sha256", "a/b/c/d",
-    "-leading-dash", ".hidden", "model:-tag", "model:a:b", "m" * 81, "m:" + "t" * 81,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        ":latest",
+        "model:",
+        "/model",
+        "model/",
+        "../../etc/passwd",
+        "a/b/../../c",
+        "..",
+        "../x",
+        "x:y:z/..",
+        "library/..:latest",
+        "ns/../m",
+        "ns.with.dot/m",
+        "hf.co/m",  # a dot in the namespace
+        "bad name",
+        "tab\tname",
+        "model\n:latest",
+        "ns\n/model",
+        "host.com\n/ns/m",
+        "emoji🙂",
+        "m@sha256",
+        "a/b/c/d",
+        "-leading-dash",
+        ".hidden",
+        "model:-tag",
+        "model:a:b",
+        "m" * 81,
+        "m:" + "t" * 81,
+    ],
+)
 def test_invalid_names_are_refused(text):
     with pytest.raises(InvalidName, match="^invalid model name$"):
         ModelName.parse(text)
@@ -109,9 +154,21 @@ def test_normalize_digest():
     assert normalize_digest(f"sha256:{hexa.upper()}") == f"sha256:{hexa}"
 
 
-@pytest.mark.parametrize("digest", ["", "sha256:", "sha256:" + "a" * 63, "sha256:" + "a" * 65, "sha256:" + "g" * 64,
-                                    "md5:" + "a" * 64, "sha256_" + "a" * 64, "a" * 64, "sha256:" + "a" * 64 + "\n",
-                                    "sha256:../../" + "a" * 58])
+@pytest.mark.parametrize(
+    "digest",
+    [
+        "",
+        "sha256:",
+        "sha256:" + "a" * 63,
+        "sha256:" + "a" * 65,
+        "sha256:" + "g" * 64,
+        "md5:" + "a" * 64,
+        "sha256_" + "a" * 64,
+        "a" * 64,
+        "sha256:" + "a" * 64 + "\n",
+        "sha256:../../" + "a" * 58,
+    ],
+)
 def test_bad_digests_are_refused(digest):
     with pytest.raises(InvalidDigest, match="^invalid digest format$"):
         normalize_digest(digest)
@@ -135,16 +192,19 @@ def test_register_gguf_writes_ollamas_layout(tmp_path, gguf_digest):
 
     manifest = json.loads(manifest_path.read_bytes())
     assert manifest["schemaVersion"] == 2 and manifest["mediaType"] == MANIFEST_MEDIA_TYPE
-    assert manifest["layers"] == [{"mediaType": LAYER_MODEL, "digest": f"sha256:{gguf_digest}",
-                                   "size": gguf.stat().st_size}]
+    assert manifest["layers"] == [
+        {"mediaType": LAYER_MODEL, "digest": f"sha256:{gguf_digest}", "size": gguf.stat().st_size}
+    ]
     assert entry.digest == hashlib.sha256(manifest_path.read_bytes()).hexdigest()
     assert entry.name.display == BUNDLED_MODEL
     # nothing else in the store: no temporary files left behind
-    assert all_files(tmp_path) == sorted([
-        "manifests/registry.ollama.ai/library/smollm2/135m",
-        f"blobs/sha256-{gguf_digest}",
-        "blobs/" + manifest["config"]["digest"].replace(":", "-"),
-    ])
+    assert all_files(tmp_path) == sorted(
+        [
+            "manifests/registry.ollama.ai/library/smollm2/135m",
+            f"blobs/sha256-{gguf_digest}",
+            "blobs/" + manifest["config"]["digest"].replace(":", "-"),
+        ]
+    )
 
 
 def test_config_blob_carries_the_details(tmp_path, gguf_digest):
@@ -160,15 +220,22 @@ def test_config_blob_carries_the_details(tmp_path, gguf_digest):
     assert config["model_families"] == ["llama"]
     assert config["model_type"] == "134.52M" and config["file_type"] == "Q4_1"
     assert config["rootfs"] == {"type": "layers", "diff_ids": [f"sha256:{gguf_digest}"]}
-    assert entry.details() == {"parent_model": "smollm2:135m", "format": "gguf", "family": "llama",
-                               "families": ["llama"], "parameter_size": "134.52M", "quantization_level": "Q4_1"}
+    assert entry.details() == {
+        "parent_model": "smollm2:135m",
+        "format": "gguf",
+        "family": "llama",
+        "families": ["llama"],
+        "parameter_size": "134.52M",
+        "quantization_level": "Q4_1",
+    }
     assert entry.size == config_ref["size"] + bundled_gguf_path().stat().st_size
 
 
 def test_text_layers_are_readable_back(tmp_path):
     store = Store(tmp_path)
-    entry = store.register_gguf("brief", bundled_gguf_path(), parameters={"temperature": 0.1, "stop": ["x"]},
-                                system="Be brief.", license="MIT")
+    entry = store.register_gguf(
+        "brief", bundled_gguf_path(), parameters={"temperature": 0.1, "stop": ["x"]}, system="Be brief.", license="MIT"
+    )
     assert [layer["mediaType"] for layer in entry.layers] == [LAYER_MODEL, LAYER_LICENSE, LAYER_SYSTEM, LAYER_PARAMS]
     assert entry.system == "Be brief." and entry.license == "MIT"
     assert entry.parameters == {"temperature": 0.1, "stop": ["x"]}
@@ -270,8 +337,10 @@ def test_write_blob_stream_checks_the_digest(tmp_path):
     assert str(err.value) == f'digest mismatch, expected "{wrong}", got "{right}"'
     assert blob_files(store) == set(), "nothing kept, not even a .partial file"
 
-    assert store.write_blob_stream(iter(data), expected=right.replace(":", "-").upper().replace("SHA256", "sha256")) \
+    assert (
+        store.write_blob_stream(iter(data), expected=right.replace(":", "-").upper().replace("SHA256", "sha256"))
         == right
+    )
     assert store.blob_path(right).read_bytes() == b"hello blob"
     assert blob_files(store) == {right.replace(":", "-")}
     assert store.write_blob_stream(iter(data)) == right  # again, without a check: same blob

@@ -139,11 +139,13 @@ def test_chat_send_streams_answer_and_sends_settings(proxied, proxy):
     assert w.error.value == "" and w.prompt.value == ""
     assert not w.send_button.disabled and w.stop_button.disabled
 
-    (body, _), = proxy.chat_bodies()
+    ((body, _),) = proxy.chat_bodies()
     assert body["model"] == MODEL and body["stream"] is True
     assert body["options"] == {"temperature": 0.0, "num_predict": 10}
-    assert body["messages"] == [{"role": "system", "content": "Answer in one sentence."},
-                                {"role": "user", "content": "What is a hamburger?"}]
+    assert body["messages"] == [
+        {"role": "system", "content": "Answer in one sentence."},
+        {"role": "user", "content": "What is a hamburger?"},
+    ]
 
 
 def test_chat_keeps_history_and_exports_it(proxied, proxy):
@@ -183,7 +185,7 @@ def test_stop_interrupts_generation_and_server_sees_client_leave(proxied, proxy)
     assert w.export()[-1] == {"role": "assistant", "content": result.content}  # the partial answer is kept
     assert not w.send_button.disabled and w.stop_button.disabled
 
-    (body, exchange), = proxy.chat_bodies()
+    ((body, exchange),) = proxy.chat_bodies()
     assert body["options"]["num_predict"] == 2000
     deadline = time.monotonic() + 10
     while exchange.client_closed_first is None and time.monotonic() < deadline:
@@ -200,7 +202,7 @@ def test_missing_model_is_explained_and_prompt_kept(proxied, proxy):
     assert "llama3:8b" in w.error.value and "ollama pull llama3:8b" in w.error.value
     assert w.prompt.value == "What is a hamburger?"  # nothing the learner typed is lost
     assert w.export() == [] and w.stats.value == ""
-    (body, exchange), = proxy.chat_bodies()
+    ((body, exchange),) = proxy.chat_bodies()
     assert body["model"] == "llama3:8b"
     assert b"HTTP/1.1 404" in exchange.received and b"model 'llama3:8b' not found" in exchange.received
 
@@ -211,7 +213,7 @@ def test_not_enough_memory_is_explained(proxied, proxy):
     assert direct.error is not None and "Not enough memory" in direct.error and "GiB" in direct.error
     cw = CompareWidget(client=proxied, runs=[chat.Run(MODEL, {"num_ctx": 10_000_000})], prompt="hi")
     cw.run_button.click()
-    (_, result), = cw.wait(WAIT)
+    ((_, result),) = cw.wait(WAIT)
     # Same explanation both ways (the free-memory figure in it is measured per request, so it may differ).
     assert direct.error.startswith(f"Not enough memory for '{MODEL}'")
     assert result.error.startswith(f"Not enough memory for '{MODEL}'") and "GiB" in result.error
@@ -240,8 +242,11 @@ def test_input_checks_and_polish_labels(proxied, proxy):
 
 
 def test_compare_runs_side_by_side(proxied, proxy):
-    runs = [chat.Run(MODEL, {"temperature": 0.0, "seed": 1}), chat.Run(MODEL, {"temperature": 0.0, "seed": 1}),
-            chat.Run("missing:1b", {})]
+    runs = [
+        chat.Run(MODEL, {"temperature": 0.0, "seed": 1}),
+        chat.Run(MODEL, {"temperature": 0.0, "seed": 1}),
+        chat.Run("missing:1b", {}),
+    ]
     cw = CompareWidget(client=proxied, runs=runs, prompt="Name a colour.", max_tokens=8)
     cw.run_button.click()
     results = cw.wait(WAIT)

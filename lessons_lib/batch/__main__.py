@@ -16,8 +16,10 @@ from .ledger import JobMismatch
 from .openai_batch import export_batch, import_results
 from .pipeline import run_job
 
-MSG_DONE = ("{done_now:,} keywords classified now ({done_before:,} before), {errors:,} flagged; "
-            "{items_per_s:.2f} keywords/s, {tokens_per_s:.1f} tokens/s. Result: {result}")
+MSG_DONE = (
+    "{done_now:,} keywords classified now ({done_before:,} before), {errors:,} flagged; "
+    "{items_per_s:.2f} keywords/s, {tokens_per_s:.1f} tokens/s. Result: {result}"
+)
 HELP_ENDPOINT = "server URL; repeat for several (Ollama root, or an OpenAI base URL ending in /v1)"
 
 
@@ -58,11 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     key = os.environ.get(args.api_key_env) if args.api_key_env else None
-    endpoints = [Endpoint(url.rstrip("/"), args.model, args.api, slots=args.slots, api_key=key)
-                 for url in args.endpoint]
+    endpoints = [
+        Endpoint(url.rstrip("/"), args.model, args.api, slots=args.slots, api_key=key) for url in args.endpoint
+    ]
     try:
-        summary = run_job(args.keywords, args.out, endpoints, k=args.k, workers=args.workers, address=args.address,
-                          price_per_hour=args.price_per_hour, limit=args.limit)
+        summary = run_job(
+            args.keywords,
+            args.out,
+            endpoints,
+            k=args.k,
+            workers=args.workers,
+            address=args.address,
+            price_per_hour=args.price_per_hour,
+            limit=args.limit,
+        )
     except (JobMismatch, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -24,5 +24,9 @@ def score(rows: Any, gold: dict[str, str] | None = None) -> dict[str, float]:
     n = len(scored)
     correct = sum(r.get("category") == gold[r["keyword"]] for r in scored)
     invalid = sum(r.get("category") is None for r in scored)
-    return {"gold_rows": n, "accuracy": correct / n if n else 0.0, "invalid_rate": invalid / n if n else 0.0,
-            "correct": correct}
+    return {
+        "gold_rows": n,
+        "accuracy": correct / n if n else 0.0,
+        "invalid_rate": invalid / n if n else 0.0,
+        "correct": correct,
+    }

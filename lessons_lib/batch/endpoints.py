@@ -69,25 +69,50 @@ class Endpoint:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
-    def request(self, messages: list[dict[str, str]], schema: dict[str, Any], max_tokens: int,
-                temperature: float = 0.0, seed: int = 0) -> tuple[str, dict[str, Any]]:
+    def request(
+        self,
+        messages: list[dict[str, str]],
+        schema: dict[str, Any],
+        max_tokens: int,
+        temperature: float = 0.0,
+        seed: int = 0,
+    ) -> tuple[str, dict[str, Any]]:
         """(path, JSON body) of one chat request with a schema-constrained answer."""
         if self.kind == "ollama":
             body: dict[str, Any] = {
-                "model": self.model, "messages": messages, "format": schema, "stream": False,
-                "options": {"temperature": temperature, "num_predict": max_tokens, "seed": seed}}
+                "model": self.model,
+                "messages": messages,
+                "format": schema,
+                "stream": False,
+                "options": {"temperature": temperature, "num_predict": max_tokens, "seed": seed},
+            }
             if self.logprobs:
                 body["logprobs"] = True
             return "/api/chat", body
-        body = {"model": self.model, "messages": messages, "temperature": temperature, "max_tokens": max_tokens,
-                "seed": seed, "response_format": {"type": "json_schema",
-                                                  "json_schema": {"name": "labels", "schema": schema, "strict": True}}}
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "seed": seed,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "labels", "schema": schema, "strict": True},
+            },
+        }
         if self.logprobs:
             body["logprobs"] = True
         return "/chat/completions", body
 
-    async def chat(self, client: httpx.AsyncClient, messages: list[dict[str, str]], schema: dict[str, Any],
-                   max_tokens: int, temperature: float = 0.0, seed: int = 0) -> Reply:
+    async def chat(
+        self,
+        client: httpx.AsyncClient,
+        messages: list[dict[str, str]],
+        schema: dict[str, Any],
+        max_tokens: int,
+        temperature: float = 0.0,
+        seed: int = 0,
+    ) -> Reply:
         path, body = self.request(messages, schema, max_tokens, temperature, seed)
         try:
             response = await client.post(self.url + path, json=body, headers=self.headers(), timeout=self.timeout)
@@ -96,20 +121,31 @@ class Endpoint:
         if response.status_code != 200:
             # 4xx other than 429 means this endpoint cannot serve the request (unknown model, bad key):
             # another endpoint may, so it counts as "down" for this job too.
-            raise EndpointDown(ERR_DOWN.format(name=self.name, why=ERR_STATUS.format(
-                status=response.status_code, body=response.text[:200])))
+            raise EndpointDown(
+                ERR_DOWN.format(
+                    name=self.name, why=ERR_STATUS.format(status=response.status_code, body=response.text[:200])
+                )
+            )
         return parse_reply(self.kind, response.json())
 
 
 def parse_reply(kind: str, data: dict[str, Any]) -> Reply:
     if kind == "ollama":
-        return Reply((data.get("message") or {}).get("content", ""), int(data.get("prompt_eval_count") or 0),
-                     int(data.get("eval_count") or 0), data.get("logprobs"))
+        return Reply(
+            (data.get("message") or {}).get("content", ""),
+            int(data.get("prompt_eval_count") or 0),
+            int(data.get("eval_count") or 0),
+            data.get("logprobs"),
+        )
     choice = (data.get("choices") or [{}])[0]
     usage = data.get("usage") or {}
     logprobs = (choice.get("logprobs") or {}).get("content")
-    return Reply((choice.get("message") or {}).get("content") or "", int(usage.get("prompt_tokens") or 0),
-                 int(usage.get("completion_tokens") or 0), logprobs)
+    return Reply(
+        (choice.get("message") or {}).get("content") or "",
+        int(usage.get("prompt_tokens") or 0),
+        int(usage.get("completion_tokens") or 0),
+        logprobs,
+    )
 
 
 def discover_slots(endpoint: Endpoint) -> int:

@@ -25,16 +25,28 @@ import pyarrow.parquet as pq
 __all__ = ["Ledger", "JobMismatch", "RESULT_SCHEMA"]
 
 # --- learner-facing strings ---------------------------------------------------------------------
-ERR_MISMATCH = ("{out} holds another job ({field}: {old!r} there, {new!r} now). Use a new output folder, "
-                "or delete this one to start over.")
+ERR_MISMATCH = (
+    "{out} holds another job ({field}: {old!r} there, {new!r} now). Use a new output folder, "
+    "or delete this one to start over."
+)
 ERR_DUPLICATE = "the ledger holds pack {pack} twice: {files}"
 
-RESULT_SCHEMA = pa.schema([
-    ("row", pa.int64()), ("keyword", pa.string()), ("category", pa.string()), ("model", pa.string()),
-    ("confidence", pa.float64()), ("error", pa.string()), ("endpoint", pa.string()), ("pack", pa.int64()),
-    ("attempts", pa.int32()), ("prompt_tokens", pa.float64()), ("completion_tokens", pa.float64()),
-    ("seconds", pa.float64()),
-])
+RESULT_SCHEMA = pa.schema(
+    [
+        ("row", pa.int64()),
+        ("keyword", pa.string()),
+        ("category", pa.string()),
+        ("model", pa.string()),
+        ("confidence", pa.float64()),
+        ("error", pa.string()),
+        ("endpoint", pa.string()),
+        ("pack", pa.int64()),
+        ("attempts", pa.int32()),
+        ("prompt_tokens", pa.float64()),
+        ("completion_tokens", pa.float64()),
+        ("seconds", pa.float64()),
+    ]
+)
 
 
 class JobMismatch(ValueError):
@@ -124,6 +136,5 @@ class Ledger:
         sink = pa.BufferOutputStream()
         pq.write_table(self.table(), sink)
         self._write_atomic(result, sink.getvalue().to_pybytes())
-        self._write_atomic(self.out / "summary.json",
-                           json.dumps(summary, indent=1, ensure_ascii=False).encode("utf-8"))
+        self._write_atomic(self.out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False).encode("utf-8"))
         return result

@@ -22,25 +22,38 @@ __all__ = ["export_batch", "import_results"]
 ERR_CUSTOM_ID = "line {line}: custom_id {custom_id!r} is not one of this job's packs"
 
 
-def export_batch(keywords: list[str], path: str | os.PathLike[str], model: str, k: int = 10,
-                 categories: Categories = CATEGORIES) -> int:
+def export_batch(
+    keywords: list[str], path: str | os.PathLike[str], model: str, k: int = 10, categories: Categories = CATEGORIES
+) -> int:
     """Write one /v1/chat/completions request per pack; returns the number of lines."""
     lines = 0
     with open(path, "w", encoding="utf-8") as handle:
         for pack in range(math.ceil(len(keywords) / k)):
-            chunk = keywords[pack * k:(pack + 1) * k]
-            body = {"model": model, "messages": pack_messages(chunk, categories), "temperature": 0,
-                    "max_tokens": 16 + TOKENS_PER_LABEL * len(chunk),
-                    "response_format": {"type": "json_schema", "json_schema": {
-                        "name": "labels", "schema": pack_schema(len(chunk), categories), "strict": True}}}
-            handle.write(json.dumps({"custom_id": f"pack-{pack}", "method": "POST", "url": "/v1/chat/completions",
-                                     "body": body}, ensure_ascii=False) + "\n")
+            chunk = keywords[pack * k : (pack + 1) * k]
+            body = {
+                "model": model,
+                "messages": pack_messages(chunk, categories),
+                "temperature": 0,
+                "max_tokens": 16 + TOKENS_PER_LABEL * len(chunk),
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "labels", "schema": pack_schema(len(chunk), categories), "strict": True},
+                },
+            }
+            handle.write(
+                json.dumps(
+                    {"custom_id": f"pack-{pack}", "method": "POST", "url": "/v1/chat/completions", "body": body},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             lines += 1
     return lines
 
 
-def import_results(keywords: list[str], path: str | os.PathLike[str], k: int = 10,
-                   categories: Categories = CATEGORIES) -> list[dict[str, Any]]:
+def import_results(
+    keywords: list[str], path: str | os.PathLike[str], k: int = 10, categories: Categories = CATEGORIES
+) -> list[dict[str, Any]]:
     """Rows (row, keyword, category, error) from a Batch output file; packs missing from it are flagged."""
     n_packs = math.ceil(len(keywords) / k)
     answers: dict[int, dict[str, Any]] = {}
@@ -58,7 +71,7 @@ def import_results(keywords: list[str], path: str | os.PathLike[str], k: int = 1
         answers[pack] = item
     rows = []
     for pack in range(n_packs):
-        chunk = keywords[pack * k:(pack + 1) * k]
+        chunk = keywords[pack * k : (pack + 1) * k]
         item = answers.get(pack)
         labels: list[str | None] = [None] * len(chunk)
         error = "missing from the batch output"

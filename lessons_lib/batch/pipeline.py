@@ -81,18 +81,40 @@ class Classify:
             self.client = httpx.AsyncClient(limits=limits, timeout=None)
         packs = batch.to_pylist()
         results = await asyncio.gather(*(self.router.classify(self.client, p["keywords"]) for p in packs))
-        columns: dict[str, list[Any]] = {name: [] for name in (
-            "row", "keyword", "category", "model", "confidence", "error", "endpoint", "pack", "attempts",
-            "prompt_tokens", "completion_tokens", "seconds")}
+        columns: dict[str, list[Any]] = {
+            name: []
+            for name in (
+                "row",
+                "keyword",
+                "category",
+                "model",
+                "confidence",
+                "error",
+                "endpoint",
+                "pack",
+                "attempts",
+                "prompt_tokens",
+                "completion_tokens",
+                "seconds",
+            )
+        }
         for pack, result in zip(packs, results):
             k = len(pack["keywords"])
             for row, keyword, label, conf in zip(pack["rows"], pack["keywords"], result.labels, result.confidence):
-                for name, value in (("row", row), ("keyword", keyword), ("category", label), ("model", result.model),
-                                    ("confidence", conf), ("error", result.error), ("endpoint", result.endpoint),
-                                    ("pack", pack["pack"]), ("attempts", result.attempts),
-                                    ("prompt_tokens", result.prompt_tokens / k),
-                                    ("completion_tokens", result.completion_tokens / k),
-                                    ("seconds", result.seconds)):
+                for name, value in (
+                    ("row", row),
+                    ("keyword", keyword),
+                    ("category", label),
+                    ("model", result.model),
+                    ("confidence", conf),
+                    ("error", result.error),
+                    ("endpoint", result.endpoint),
+                    ("pack", pack["pack"]),
+                    ("attempts", result.attempts),
+                    ("prompt_tokens", result.prompt_tokens / k),
+                    ("completion_tokens", result.completion_tokens / k),
+                    ("seconds", result.seconds),
+                ):
                     columns[name].append(value)
         from .ledger import RESULT_SCHEMA
 
@@ -107,8 +129,12 @@ def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
         return False
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no phoning home from a course
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR",
-                              "configure_logging": True}
+    kwargs: dict[str, Any] = {
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "logging_level": "ERROR",
+        "configure_logging": True,
+    }
     if address:
         ray.init(address=address, **kwargs)
     else:
@@ -153,8 +179,15 @@ def _agent_ports_given():
             sock.bind(("127.0.0.1", 0))
             return sock.getsockname()[1]
 
-    ports = {name: free_port() for name in ("metrics_agent_port", "metrics_export_port", "runtime_env_agent_port",
-                                            "dashboard_agent_listen_port")}
+    ports = {
+        name: free_port()
+        for name in (
+            "metrics_agent_port",
+            "metrics_export_port",
+            "runtime_env_agent_port",
+            "dashboard_agent_listen_port",
+        )
+    }
     init, start = parameter.RayParams.__init__, services.start_ray_process
 
     def params_init(self, *args, **kwargs):
@@ -212,11 +245,23 @@ def _fingerprint(keywords: list[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def run_job(source: str | os.PathLike[str] | list[str], out: str | os.PathLike[str], endpoints: list[Endpoint], *,
-            k: int = 10, categories: Categories = CATEGORIES, workers: int = 1, packs_per_block: int | None = None,
-            address: str | None = None, num_cpus: int = 2, price_per_hour: float | None = None,
-            progress: bool = True, on_commit: Callable[[int], None] | None = None, limit: int | None = None,
-            **router_options: Any) -> JobSummary:
+def run_job(
+    source: str | os.PathLike[str] | list[str],
+    out: str | os.PathLike[str],
+    endpoints: list[Endpoint],
+    *,
+    k: int = 10,
+    categories: Categories = CATEGORIES,
+    workers: int = 1,
+    packs_per_block: int | None = None,
+    address: str | None = None,
+    num_cpus: int = 2,
+    price_per_hour: float | None = None,
+    progress: bool = True,
+    on_commit: Callable[[int], None] | None = None,
+    limit: int | None = None,
+    **router_options: Any,
+) -> JobSummary:
     """Classify every keyword of `source` (a file or a list) into `out/`; resumes when `out/` has a ledger."""
     if not endpoints:
         raise ValueError(ERR_NO_ENDPOINTS)
@@ -229,12 +274,27 @@ def run_job(source: str | os.PathLike[str] | list[str], out: str | os.PathLike[s
     endpoints = [ep.with_slots() for ep in endpoints]
     models = sorted({ep.model for ep in endpoints})
     ledger = Ledger(out)
-    ledger.open({"input": _fingerprint(keywords), "rows": len(keywords), "k": k, "models": models,
-                 "categories": categories.names, "system_prompt": system_prompt(categories)})
+    ledger.open(
+        {
+            "input": _fingerprint(keywords),
+            "rows": len(keywords),
+            "k": k,
+            "models": models,
+            "categories": categories.names,
+            "system_prompt": system_prompt(categories),
+        }
+    )
     n_packs = math.ceil(len(keywords) / k)
     done = ledger.done_packs()
-    pending = [{"pack": p, "rows": list(range(p * k, min((p + 1) * k, len(keywords)))),
-                "keywords": keywords[p * k:(p + 1) * k]} for p in range(n_packs) if p not in done]
+    pending = [
+        {
+            "pack": p,
+            "rows": list(range(p * k, min((p + 1) * k, len(keywords)))),
+            "keywords": keywords[p * k : (p + 1) * k],
+        }
+        for p in range(n_packs)
+        if p not in done
+    ]
     done_before = len(keywords) - sum(len(p["rows"]) for p in pending)
     capacity = sum(ep.slots or 1 for ep in endpoints)
     per_block = packs_per_block or max(1, math.ceil(capacity / max(1, workers)))
@@ -254,10 +314,18 @@ def run_job(source: str | os.PathLike[str] | list[str], out: str | os.PathLike[s
             ours = start_ray(address, num_cpus)
             ds = ray.data.from_items(pending, override_num_blocks=max(1, math.ceil(len(pending) / per_block)))
             ds = ds.map_batches(
-                Classify, batch_size=per_block, batch_format="pyarrow", num_cpus=0.25,
+                Classify,
+                batch_size=per_block,
+                batch_format="pyarrow",
+                num_cpus=0.25,
                 compute=ray.data.ActorPoolStrategy(size=workers),
-                fn_constructor_kwargs={"endpoints": endpoints, "categories": categories, "share": 1.0 / workers,
-                                       "router_options": router_options})
+                fn_constructor_kwargs={
+                    "endpoints": endpoints,
+                    "categories": categories,
+                    "share": 1.0 / workers,
+                    "router_options": router_options,
+                },
+            )
             job_started = time.monotonic()
             for block in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0):
                 fresh = ledger.commit(block)
@@ -288,11 +356,19 @@ def run_job(source: str | os.PathLike[str] | list[str], out: str | os.PathLike[s
             stop_ray()
     seconds = time.monotonic() - started
     summary = JobSummary(
-        keywords=len(keywords), done_before=done_before, done_now=totals["rows"], errors=totals["errors"],
-        invalid=totals["invalid"], seconds=round(seconds, 3), job_seconds=round(time.monotonic() - job_started, 3),
-        prompt_tokens=round(totals["prompt"], 1), completion_tokens=round(totals["completion"], 1), k=k,
-        model=", ".join(models), endpoints=[{"endpoint": ep.name, "slots": ep.slots, "rows": by_endpoint.get(ep.name, 0)}
-                                            for ep in endpoints],
-        cost=round(price_per_hour * seconds / 3600, 6) if price_per_hour is not None else None)
+        keywords=len(keywords),
+        done_before=done_before,
+        done_now=totals["rows"],
+        errors=totals["errors"],
+        invalid=totals["invalid"],
+        seconds=round(seconds, 3),
+        job_seconds=round(time.monotonic() - job_started, 3),
+        prompt_tokens=round(totals["prompt"], 1),
+        completion_tokens=round(totals["completion"], 1),
+        k=k,
+        model=", ".join(models),
+        endpoints=[{"endpoint": ep.name, "slots": ep.slots, "rows": by_endpoint.get(ep.name, 0)} for ep in endpoints],
+        cost=round(price_per_hour * seconds / 3600, 6) if price_per_hour is not None else None,
+    )
     summary.result = str(ledger.finish(summary.as_dict()))
     return summary

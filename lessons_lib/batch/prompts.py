@@ -13,9 +13,11 @@ from dataclasses import dataclass
 __all__ = ["CATEGORIES", "Categories", "system_prompt", "pack_messages"]
 
 # --- learner-facing strings (the prompt is model-facing, but it is what a learner reads and edits) -----
-SYSTEM = ("You sort search keywords from an online shop's search log into categories. "
-          "Keywords are in Polish or English. Categories:\n{lines}\n"
-          "Answer with JSON only: {{\"labels\": [one category name per keyword, in the same order]}}.")
+SYSTEM = (
+    "You sort search keywords from an online shop's search log into categories. "
+    "Keywords are in Polish or English. Categories:\n{lines}\n"
+    'Answer with JSON only: {{"labels": [one category name per keyword, in the same order]}}.'
+)
 USER = "Keywords ({n}):\n{lines}"
 ERR_EMPTY = "A category set needs at least two categories, got {n}."
 
@@ -36,18 +38,20 @@ class Categories:
 
 
 # The course's ten categories; the sample's gold labels use these names.
-CATEGORIES = Categories((
-    ("electronics", "phones, computers, TV, audio, cameras, gadgets"),
-    ("fashion", "clothes, shoes, bags, jewellery, watches"),
-    ("home_garden", "furniture, kitchen, appliances, tools, DIY, plants and garden"),
-    ("health_beauty", "cosmetics, skin and hair care, medicines, supplements, health questions"),
-    ("sports", "sport and fitness gear, bikes, camping, hiking, training"),
-    ("automotive", "cars, motorbikes, tyres, car parts, car insurance, driving"),
-    ("food", "groceries, drinks, recipes, restaurants"),
-    ("travel", "flights, hotels, holidays, trains, luggage, visas"),
-    ("finance", "banking, loans, insurance (not car), taxes, investing, money"),
-    ("kids", "babies and children: toys, prams, nappies, school things"),
-))
+CATEGORIES = Categories(
+    (
+        ("electronics", "phones, computers, TV, audio, cameras, gadgets"),
+        ("fashion", "clothes, shoes, bags, jewellery, watches"),
+        ("home_garden", "furniture, kitchen, appliances, tools, DIY, plants and garden"),
+        ("health_beauty", "cosmetics, skin and hair care, medicines, supplements, health questions"),
+        ("sports", "sport and fitness gear, bikes, camping, hiking, training"),
+        ("automotive", "cars, motorbikes, tyres, car parts, car insurance, driving"),
+        ("food", "groceries, drinks, recipes, restaurants"),
+        ("travel", "flights, hotels, holidays, trains, luggage, visas"),
+        ("finance", "banking, loans, insurance (not car), taxes, investing, money"),
+        ("kids", "babies and children: toys, prams, nappies, school things"),
+    )
+)
 
 
 def system_prompt(categories: Categories = CATEGORIES) -> str:
@@ -57,5 +61,7 @@ def system_prompt(categories: Categories = CATEGORIES) -> str:
 def pack_messages(keywords: list[str], categories: Categories = CATEGORIES) -> list[dict[str, str]]:
     """Chat messages for one pack: the shared system prompt, then the numbered keywords."""
     lines = "\n".join(f"{i}. {kw}" for i, kw in enumerate(keywords, 1))
-    return [{"role": "system", "content": system_prompt(categories)},
-            {"role": "user", "content": USER.format(n=len(keywords), lines=lines)}]
+    return [
+        {"role": "system", "content": system_prompt(categories)},
+        {"role": "user", "content": USER.format(n=len(keywords), lines=lines)},
+    ]

@@ -55,8 +55,16 @@ class _State:
 
 
 class Router:
-    def __init__(self, endpoints: list[Endpoint], categories: Categories = CATEGORIES, *, max_invalid: int = 2,
-                 max_failures: int = 8, cooldown: float = 1.0, share: float = 1.0):
+    def __init__(
+        self,
+        endpoints: list[Endpoint],
+        categories: Categories = CATEGORIES,
+        *,
+        max_invalid: int = 2,
+        max_failures: int = 8,
+        cooldown: float = 1.0,
+        share: float = 1.0,
+    ):
         """`share`: this worker's part of each endpoint's slots when several workers share endpoints."""
         self.states = [_State(ep) for ep in endpoints]
         self.slots = {id(s): max(1, math.floor((s.endpoint.slots or 1) * share)) for s in self.states}
@@ -111,14 +119,26 @@ class Router:
             attempts += 1
             acquired = await self._acquire()
             if acquired is None:
-                return self._flagged(k, self.states[0], ERR_NO_ENDPOINT.format(n=failures, last=last_error),
-                                     attempts, prompt_tokens, completion_tokens, started)
+                return self._flagged(
+                    k,
+                    self.states[0],
+                    ERR_NO_ENDPOINT.format(n=failures, last=last_error),
+                    attempts,
+                    prompt_tokens,
+                    completion_tokens,
+                    started,
+                )
             state = acquired
             failed = False
             try:
                 reply: Reply = await state.endpoint.chat(
-                    client, messages, schema, max_tokens=16 + TOKENS_PER_LABEL * k,
-                    temperature=0.0 if invalid == 0 else 0.3 * invalid, seed=invalid)
+                    client,
+                    messages,
+                    schema,
+                    max_tokens=16 + TOKENS_PER_LABEL * k,
+                    temperature=0.0 if invalid == 0 else 0.3 * invalid,
+                    seed=invalid,
+                )
             except EndpointDown as exc:
                 failed, last_error = True, str(exc)
             finally:
@@ -133,17 +153,43 @@ class Router:
             except InvalidAnswer as exc:
                 invalid += 1
                 if invalid > self.max_invalid:
-                    return self._flagged(k, state, ERR_INVALID.format(why=exc), attempts, prompt_tokens,
-                                         completion_tokens, started)
+                    return self._flagged(
+                        k, state, ERR_INVALID.format(why=exc), attempts, prompt_tokens, completion_tokens, started
+                    )
                 continue
-            return PackResult(labels, label_confidence(reply.logprobs, labels), state.endpoint.name,
-                              state.endpoint.model, None, attempts, prompt_tokens, completion_tokens,
-                              time.monotonic() - started)
+            return PackResult(
+                labels,
+                label_confidence(reply.logprobs, labels),
+                state.endpoint.name,
+                state.endpoint.model,
+                None,
+                attempts,
+                prompt_tokens,
+                completion_tokens,
+                time.monotonic() - started,
+            )
 
-    def _flagged(self, k: int, state: _State, error: str, attempts: int, prompt_tokens: int, completion_tokens: int,
-                 started: float) -> PackResult:
-        return PackResult([None] * k, [None] * k, state.endpoint.name, state.endpoint.model, error, attempts,
-                          prompt_tokens, completion_tokens, time.monotonic() - started)
+    def _flagged(
+        self,
+        k: int,
+        state: _State,
+        error: str,
+        attempts: int,
+        prompt_tokens: int,
+        completion_tokens: int,
+        started: float,
+    ) -> PackResult:
+        return PackResult(
+            [None] * k,
+            [None] * k,
+            state.endpoint.name,
+            state.endpoint.model,
+            error,
+            attempts,
+            prompt_tokens,
+            completion_tokens,
+            time.monotonic() - started,
+        )
 
     def stats(self) -> list[dict[str, Any]]:
         return [{"endpoint": s.endpoint.name, "slots": self.slots[id(s)], "done": s.done} for s in self.states]

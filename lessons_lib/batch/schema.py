@@ -30,8 +30,14 @@ def pack_schema(k: int, categories: Categories = CATEGORIES) -> dict[str, Any]:
     """JSON schema: {"labels": [exactly k names from the closed set]}."""
     return {
         "type": "object",
-        "properties": {"labels": {"type": "array", "items": {"type": "string", "enum": categories.names},
-                                  "minItems": k, "maxItems": k}},
+        "properties": {
+            "labels": {
+                "type": "array",
+                "items": {"type": "string", "enum": categories.names},
+                "minItems": k,
+                "maxItems": k,
+            }
+        },
         "required": ["labels"],
     }
 

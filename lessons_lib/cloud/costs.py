@@ -13,8 +13,17 @@ from dataclasses import dataclass
 
 from .prices import HOURS_PER_MONTH, STORAGE, TokenPrice, hourly_price, token_price
 
-__all__ = ["Workload", "PodPlan", "PodCost", "TokenCost", "pod_cost", "token_cost", "compare",
-           "KEYWORDS_100M", "cost_per_million_tokens"]
+__all__ = [
+    "Workload",
+    "PodPlan",
+    "PodCost",
+    "TokenCost",
+    "pod_cost",
+    "token_cost",
+    "compare",
+    "KEYWORDS_100M",
+    "cost_per_million_tokens",
+]
 
 # --- learner-facing strings ---------------------------------------------------------------------
 ERR_POSITIVE = "{name} must be a positive number, not {value!r}"
@@ -22,7 +31,13 @@ ERR_NOT_NEGATIVE = "{name} must be a number, zero or more, not {value!r}"
 ROW_POD = "Pod {gpu} ({cloud}, {pricing})"
 ROW_TOKENS = "API {model} (per token)"
 COL_OPTION, COL_HOURS, COL_COMPUTE, COL_STORAGE, COL_TOTAL, COL_PER_ITEM = (
-    "option", "hours", "compute $", "storage $", "total $", "$ per 1000 items")
+    "option",
+    "hours",
+    "compute $",
+    "storage $",
+    "total $",
+    "$ per 1000 items",
+)
 
 
 @dataclass(frozen=True)
@@ -94,16 +109,18 @@ class TokenCost:
 
 def pod_cost(workload: Workload, plan: PodPlan) -> PodCost:
     """Dollars for running the workload on one pod, including start, pull, idle and storage."""
-    for name in ("start_minutes", "model_pull_minutes", "idle_hours", "container_disk_gb", "volume_gb",
-                 "stopped_days"):
+    for name in ("start_minutes", "model_pull_minutes", "idle_hours", "container_disk_gb", "volume_gb", "stopped_days"):
         value = getattr(plan, name)
         if not isinstance(value, (int, float)) or value < 0:
             raise ValueError(ERR_NOT_NEGATIVE.format(name=name, value=value))
     if not isinstance(plan.gpu_count, int) or plan.gpu_count < 1:
         raise ValueError(ERR_POSITIVE.format(name="gpu_count", value=plan.gpu_count))
     hours = workload.generation_hours + (plan.start_minutes + plan.model_pull_minutes) / 60 + plan.idle_hours
-    running_storage = (plan.container_disk_gb * STORAGE["container_running"]
-                       + plan.volume_gb * STORAGE["volume_running"]) * hours / HOURS_PER_MONTH
+    running_storage = (
+        (plan.container_disk_gb * STORAGE["container_running"] + plan.volume_gb * STORAGE["volume_running"])
+        * hours
+        / HOURS_PER_MONTH
+    )
     stopped_storage = plan.volume_gb * STORAGE["volume_stopped"] * plan.stopped_days * 24 / HOURS_PER_MONTH
     label = ROW_POD.format(gpu=plan.gpu, cloud=plan.cloud, pricing=plan.pricing)
     return PodCost(label, hours, plan.hourly() * hours, running_storage + stopped_storage)
@@ -141,5 +158,6 @@ def compare(workload: Workload, plans: list[PodPlan], api_models: list[str]):
 # The source lesson's case as first priced: 100 million products, one per request (60 tokens in,
 # 15 out), one RTX 4090 speed. Per-GPU speeds and the packed prompt of lesson 05 are in
 # cloud.projection.keywords_workload(gpu), which the widget's preset and lesson 04 use.
-KEYWORDS_100M = Workload(items=100_000_000, tokens_in=60, tokens_out=15, tokens_per_s=100.0,
-                         prompt_tokens_per_s=3000.0, concurrency=8)
+KEYWORDS_100M = Workload(
+    items=100_000_000, tokens_in=60, tokens_out=15, tokens_per_s=100.0, prompt_tokens_per_s=3000.0, concurrency=8
+)

@@ -28,8 +28,10 @@ MSG_BUDGET = "Budget: at most {hours} and {dollars}; the pod is {action} when ei
 MSG_OVER_BUDGET = "Budget reached ({why}): the pod is being {action}."
 MSG_ENDED = "Pod {id} {action} ({reason}); it ran {uptime:.0f} s of billed time, about ${cost:.4f}."
 MSG_ERROR = "Something went wrong ({error}); ending the pod so it does not keep billing."
-MSG_END_FAILED = ("Could not end pod {id} ({error}): it may still bill. Run cloud.cleanup() when the API answers "
-                  "again, or end it in the RunPod console. (The kernel will also try when it shuts down.)")
+MSG_END_FAILED = (
+    "Could not end pod {id} ({error}): it may still bill. Run cloud.cleanup() when the API answers "
+    "again, or end it in the RunPod console. (The kernel will also try when it shuts down.)"
+)
 REASON_EXIT = "end of the block"
 REASON_ERROR = "error"
 REASON_INTERRUPT = "interrupted"
@@ -37,8 +39,9 @@ REASON_ATEXIT = "kernel shutting down"
 REASON_CALL = "asked"
 ERR_ON_EXIT = "on_exit must be 'terminate' or 'stop', not {value!r}"
 ERR_NOT_STARTED = "The pod is not running: call start() (or use `with PodSession(...)`) first."
-ERR_ALREADY_STARTED = ("This session already has pod {id}: end() it first, or make a new PodSession "
-                       "(one session guards one pod).")
+ERR_ALREADY_STARTED = (
+    "This session already has pod {id}: end() it first, or make a new PodSession (one session guards one pod)."
+)
 WHY_HOURS = "{used:.2f} h of {limit:g} h"
 WHY_DOLLARS = "${used:.4f} of ${limit:g}"
 NO_LIMIT = "no limit"
@@ -76,10 +79,20 @@ class PodSession:
     ...     session.client.chat(...)
     """
 
-    def __init__(self, spec: pods.PodSpec, *, name: str | None = None, on_exit: str = "terminate",
-                 budget: Budget | None = Budget(), allow_fallback: bool = False, ready_timeout: float = 900,
-                 poll: float = 5.0, watch_every: float = 15.0, progress: bool = True,
-                 say: Callable[[str], None] = print):
+    def __init__(
+        self,
+        spec: pods.PodSpec,
+        *,
+        name: str | None = None,
+        on_exit: str = "terminate",
+        budget: Budget | None = Budget(),
+        allow_fallback: bool = False,
+        ready_timeout: float = 900,
+        poll: float = 5.0,
+        watch_every: float = 15.0,
+        progress: bool = True,
+        say: Callable[[str], None] = print,
+    ):
         if on_exit not in ("terminate", "stop"):
             raise ValueError(ERR_ON_EXIT.format(value=on_exit))
         self.spec, self.on_exit, self.budget = spec, on_exit, budget
@@ -125,8 +138,9 @@ class PodSession:
         atexit.register(self._at_exit)
         if self.budget is not None and (self._watch is None or self._stop_watch.is_set()):
             self._stop_watch = threading.Event()  # each watchdog has its own: an old one may still be finishing
-            self._watch = threading.Thread(target=self._watchdog, args=(self._stop_watch,), daemon=True,
-                                           name=f"budget-{self.pod_id}")
+            self._watch = threading.Thread(
+                target=self._watchdog, args=(self._stop_watch,), daemon=True, name=f"budget-{self.pod_id}"
+            )
             self._watch.start()
 
     def _fail(self, exc: BaseException) -> None:

@@ -14,8 +14,10 @@ __all__ = ["ApiKey", "get_api_key", "use_key", "redact", "ENV_KEY"]
 
 ENV_KEY = "RUNPOD_API_KEY"
 PROMPT = "RunPod API key (hidden; from runpod.io > Settings > API Keys): "
-ERR_NO_KEY = ("No RunPod API key: set RUNPOD_API_KEY in the environment before starting Jupyter, or type it at "
-              "the hidden prompt. The sandbox needs no key.")
+ERR_NO_KEY = (
+    "No RunPod API key: set RUNPOD_API_KEY in the environment before starting Jupyter, or type it at "
+    "the hidden prompt. The sandbox needs no key."
+)
 MASK = "rp_****"
 
 

@@ -10,11 +10,15 @@ from .keys import ENV_KEY, ApiKey, get_api_key, use_key
 
 __all__ = ["CloudMode", "open_cloud"]
 
-MSG_SANDBOX = ("SANDBOX MODE: RunPod calls go to a local emulator at {url}; pods are embedded Ollama servers on "
-               "this machine, billed on a simulated clock ({scale:g}x faster) with sample prices. "
-               "Nothing is rented, nothing is paid.")
-MSG_REAL = ("REAL MODE: RunPod calls go to {url} with your API key (from {where}). Pods cost real money "
-            "until they are terminated (unless {url} is your instructor's workshop sandbox).")
+MSG_SANDBOX = (
+    "SANDBOX MODE: RunPod calls go to a local emulator at {url}; pods are embedded Ollama servers on "
+    "this machine, billed on a simulated clock ({scale:g}x faster) with sample prices. "
+    "Nothing is rented, nothing is paid."
+)
+MSG_REAL = (
+    "REAL MODE: RunPod calls go to {url} with your API key (from {where}). Pods cost real money "
+    "until they are terminated (unless {url} is your instructor's workshop sandbox)."
+)
 WHERE_PROMPT = "the hidden prompt"
 REAL_API = "https://api.runpod.io"
 
@@ -44,8 +48,14 @@ class CloudMode:
         return self.message
 
 
-def open_cloud(real: bool = False, *, time_scale: float = 60.0, boot_seconds: float = 20.0,
-               models: str | None = None, key: ApiKey | None = None) -> CloudMode:
+def open_cloud(
+    real: bool = False,
+    *,
+    time_scale: float = 60.0,
+    boot_seconds: float = 20.0,
+    models: str | None = None,
+    key: ApiKey | None = None,
+) -> CloudMode:
     """`real=False` (the default): start the sandbox. `real=True`: use RunPod with your key."""
     if not real:
         from .sandbox import Sandbox

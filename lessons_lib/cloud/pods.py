@@ -20,9 +20,27 @@ from typing import Any
 from . import prices
 
 __all__ = [
-    "COURSE_PREFIX", "PodSpec", "PodInfo", "PodNotReady", "CapacityError", "unique_name", "spec_for_model",
-    "gpu_for_model", "deploy", "get", "wait_ready", "proxy_url", "client_for", "pull_model", "measure_speed",
-    "stop", "resume", "terminate", "course_pods", "cleanup", "is_capacity_error",
+    "COURSE_PREFIX",
+    "PodSpec",
+    "PodInfo",
+    "PodNotReady",
+    "CapacityError",
+    "unique_name",
+    "spec_for_model",
+    "gpu_for_model",
+    "deploy",
+    "get",
+    "wait_ready",
+    "proxy_url",
+    "client_for",
+    "pull_model",
+    "measure_speed",
+    "stop",
+    "resume",
+    "terminate",
+    "course_pods",
+    "cleanup",
+    "is_capacity_error",
 ]
 
 COURSE_PREFIX = "llmwb-"
@@ -37,20 +55,28 @@ MSG_TRY = "Trying {gpu} ({cloud} cloud)..."
 MSG_NO_CAPACITY = "No {gpu} free in the {cloud} cloud right now."
 MSG_DEPLOYED = "Pod {name} ({id}) deployed: {gpu} x{count}, {cloud} cloud, ${cost:.2f}/h."
 MSG_ORPHAN = "The API failed after creating pod {id}; it was terminated so it cannot bill."
-MSG_ORPHAN_LEFT = ("The API failed after creating pod {id} and could not terminate it: it may still bill. "
-                   "Run cloud.cleanup() when the API answers again, or terminate it in the RunPod console.")
+MSG_ORPHAN_LEFT = (
+    "The API failed after creating pod {id} and could not terminate it: it may still bill. "
+    "Run cloud.cleanup() when the API answers again, or terminate it in the RunPod console."
+)
 MSG_WAIT_RUNTIME = "waiting for the container"
 MSG_WAIT_API = "waiting for Ollama to answer"
 MSG_READY = "Pod {id} ready after {seconds:.0f} s: {url}"
 MSG_PRESENT = "{model} is already on the pod; nothing to pull."
 MSG_TERMINATED = "Pod {id} terminated: it no longer costs anything."
-MSG_STOPPED = ("Pod {id} stopped: compute billing ended, but its {volume:g} GB volume still costs "
-               "${per_month:.2f}/month until you terminate it.")
+MSG_STOPPED = (
+    "Pod {id} stopped: compute billing ended, but its {volume:g} GB volume still costs "
+    "${per_month:.2f}/month until you terminate it."
+)
 MSG_STOPPED_NO_VOLUME = "Pod {id} stopped: compute billing ended; it has no volume, so nothing bills until resume."
-ERR_CAPACITY_ALL = ("No capacity for any of: {tried}. Try again later, another GPU type or cloud, or allow "
-                    "fallbacks (allow_fallback=True).")
-ERR_NOT_READY = ("Pod {id} was not ready after {timeout:.0f} s ({phase}). RunPod is sometimes slow to pull "
-                 "images; try again, or another GPU type.")
+ERR_CAPACITY_ALL = (
+    "No capacity for any of: {tried}. Try again later, another GPU type or cloud, or allow "
+    "fallbacks (allow_fallback=True)."
+)
+ERR_NOT_READY = (
+    "Pod {id} was not ready after {timeout:.0f} s ({phase}). RunPod is sometimes slow to pull "
+    "images; try again, or another GPU type."
+)
 ERR_UNKNOWN_MODEL = "{model} is not in the course catalog; give disk sizes and a GPU yourself."
 ERR_NO_GPU_FITS = "No GPU in the price table has the {need} this model needs."
 ERR_CLOUD_TYPE = "cloud_type must be 'COMMUNITY', 'SECURE' or 'ALL', not {value!r}"
@@ -135,9 +161,19 @@ class PodInfo:
         status = str(pod.get("desiredStatus") or "").upper()
         state = {"EXITED": "exited", "TERMINATED": "terminated"}.get(status, "running" if ready else "starting")
         uptime = pod.get("uptimeSeconds") or runtime.get("uptimeInSeconds") or 0
-        return cls(pod["id"], pod.get("name") or "", state, (pod.get("machine") or {}).get("gpuDisplayName") or "",
-                   int(pod.get("gpuCount") or 0), float(pod.get("costPerHr") or 0), int(uptime), ready,
-                   float(pod.get("volumeInGb") or 0), int(pod.get("containerDiskInGb") or 0), pod)
+        return cls(
+            pod["id"],
+            pod.get("name") or "",
+            state,
+            (pod.get("machine") or {}).get("gpuDisplayName") or "",
+            int(pod.get("gpuCount") or 0),
+            float(pod.get("costPerHr") or 0),
+            int(uptime),
+            ready,
+            float(pod.get("volumeInGb") or 0),
+            int(pod.get("containerDiskInGb") or 0),
+            pod,
+        )
 
 
 def unique_name(label: str = "ollama") -> str:
@@ -161,8 +197,9 @@ def _model_needs(model: str, n_ctx: int) -> tuple[int, int]:
     return variant.size_bytes, need
 
 
-def gpu_for_model(model: str, n_ctx: int = 4096, cloud: str = "community",
-                  table: tuple[prices.GpuPrice, ...] = prices.GPU_PRICES) -> prices.GpuPrice:
+def gpu_for_model(
+    model: str, n_ctx: int = 4096, cloud: str = "community", table: tuple[prices.GpuPrice, ...] = prices.GPU_PRICES
+) -> prices.GpuPrice:
     """The cheapest GPU (in this cloud) whose memory holds the model with its KV cache and headroom."""
     from ..units import gib
 
@@ -173,8 +210,14 @@ def gpu_for_model(model: str, n_ctx: int = 4096, cloud: str = "community",
     return min(fitting, key=lambda row: getattr(row, cloud))
 
 
-def spec_for_model(model: str, gpu: str | None = None, cloud_type: str = "COMMUNITY", keep_models: bool = False,
-                   n_ctx: int = 4096, fallbacks: Iterable[tuple[str, str]] = ()) -> PodSpec:
+def spec_for_model(
+    model: str,
+    gpu: str | None = None,
+    cloud_type: str = "COMMUNITY",
+    keep_models: bool = False,
+    n_ctx: int = 4096,
+    fallbacks: Iterable[tuple[str, str]] = (),
+) -> PodSpec:
     """Disk (and volume, to keep models across stop) sized from the model's download size."""
     size, _ = _model_needs(model, n_ctx)
     cloud_type = str(cloud_type).upper()
@@ -182,8 +225,9 @@ def spec_for_model(model: str, gpu: str | None = None, cloud_type: str = "COMMUN
     gpu_id = prices.gpu_price(gpu).gpu_id if gpu else gpu_for_model(model, n_ctx, cloud).gpu_id
     model_gb = math.ceil(size / 1e9 * 1.2)  # 20% room: Ollama writes a partial file while pulling
     if keep_models:
-        return PodSpec(gpu_id, cloud_type, container_disk_gb=BASE_DISK_GB, volume_gb=max(model_gb, 5),
-                       fallbacks=tuple(fallbacks))
+        return PodSpec(
+            gpu_id, cloud_type, container_disk_gb=BASE_DISK_GB, volume_gb=max(model_gb, 5), fallbacks=tuple(fallbacks)
+        )
     return PodSpec(gpu_id, cloud_type, container_disk_gb=max(20, BASE_DISK_GB + model_gb), fallbacks=tuple(fallbacks))
 
 
@@ -191,9 +235,18 @@ def _create(spec: PodSpec, name: str, gpu: str, cloud: str) -> dict[str, Any]:
     import runpod
 
     return runpod.create_pod(
-        name, spec.image, gpu, cloud_type=cloud, gpu_count=spec.gpu_count, volume_in_gb=spec.volume_gb,
-        container_disk_in_gb=spec.container_disk_gb, ports=spec.ports, volume_mount_path=spec.volume_mount_path,
-        env=spec.env, support_public_ip=True, start_ssh=False,
+        name,
+        spec.image,
+        gpu,
+        cloud_type=cloud,
+        gpu_count=spec.gpu_count,
+        volume_in_gb=spec.volume_gb,
+        container_disk_in_gb=spec.container_disk_gb,
+        ports=spec.ports,
+        volume_mount_path=spec.volume_mount_path,
+        env=spec.env,
+        support_public_ip=True,
+        start_ssh=False,
     )
 
 
@@ -203,8 +256,9 @@ def _find_named(name: str) -> list[dict[str, Any]]:
     return [p for p in runpod.get_pods() or [] if p.get("name") == name]
 
 
-def deploy(spec: PodSpec, name: str | None = None, *, allow_fallback: bool = False,
-           say: Callable[[str], None] = print) -> PodInfo:
+def deploy(
+    spec: PodSpec, name: str | None = None, *, allow_fallback: bool = False, say: Callable[[str], None] = print
+) -> PodInfo:
     """Create the pod; on a capacity error try spec.fallbacks (if allowed). Never leaves an orphan:
     after any error it looks the pod up by its unique name and terminates what it finds."""
     name = name or unique_name()
@@ -224,8 +278,16 @@ def deploy(spec: PodSpec, name: str | None = None, *, allow_fallback: bool = Fal
                 tried.append(f"{gpu_id} ({cloud.lower()})")
                 continue
             raise
-        say(MSG_DEPLOYED.format(name=name, id=info.id, gpu=info.gpu or gpu_id, count=info.gpu_count,
-                                cloud=cloud.lower(), cost=info.cost_per_hr))
+        say(
+            MSG_DEPLOYED.format(
+                name=name,
+                id=info.id,
+                gpu=info.gpu or gpu_id,
+                count=info.gpu_count,
+                cloud=cloud.lower(),
+                cost=info.cost_per_hr,
+            )
+        )
         return info
     raise CapacityError(ERR_CAPACITY_ALL.format(tried=", ".join(tried)))
 
@@ -288,8 +350,7 @@ def wait_ready(pod_id: str, timeout: float = 900, poll: float = 5.0, progress: b
         while time.monotonic() - start < timeout:
             info = get(pod_id)
             if info.state in ("exited", "terminated"):
-                raise PodNotReady(ERR_NOT_READY.format(id=pod_id, timeout=time.monotonic() - start,
-                                                       phase=info.label))
+                raise PodNotReady(ERR_NOT_READY.format(id=pod_id, timeout=time.monotonic() - start, phase=info.label))
             if info.ports_ready:
                 if bar.n == 0:
                     bar.update(1)
@@ -326,8 +387,9 @@ def pull_model(client: Any, model: str, progress: bool = True, insecure: bool = 
             if part.digest and part.total:
                 bar = bars.get(part.digest)
                 if bar is None:
-                    bar = bars[part.digest] = tqdm(total=part.total, unit="B", unit_scale=True,
-                                                   desc=part.digest[7:19], disable=not progress)
+                    bar = bars[part.digest] = tqdm(
+                        total=part.total, unit="B", unit_scale=True, desc=part.digest[7:19], disable=not progress
+                    )
                 bar.update((part.completed or 0) - bar.n)
     finally:
         for bar in bars.values():
@@ -335,8 +397,12 @@ def pull_model(client: Any, model: str, progress: bool = True, insecure: bool = 
     return status
 
 
-def measure_speed(client: Any, model: str, prompt: str = "Explain in two sentences what a GPU is.",
-                  options: dict[str, Any] | None = None):
+def measure_speed(
+    client: Any,
+    model: str,
+    prompt: str = "Explain in two sentences what a GPU is.",
+    options: dict[str, Any] | None = None,
+):
     """One non-streamed chat; its own counters give the tokens/s (metrics.speed)."""
     from ..metrics import speed
 

@@ -12,9 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "GpuPrice", "TokenPrice", "GPU_PRICES", "TOKEN_PRICES", "STORAGE", "gpu_price", "token_price",
-    "hourly_price", "live_gpu_prices", "live_hourly_price", "gpu_table", "token_table", "ServerlessPrice",
-    "SERVERLESS_PRICES", "serverless_price",
+    "GpuPrice",
+    "TokenPrice",
+    "GPU_PRICES",
+    "TOKEN_PRICES",
+    "STORAGE",
+    "gpu_price",
+    "token_price",
+    "hourly_price",
+    "live_gpu_prices",
+    "live_hourly_price",
+    "gpu_table",
+    "token_table",
+    "ServerlessPrice",
+    "SERVERLESS_PRICES",
+    "serverless_price",
 ]
 
 # --- learner-facing strings ---------------------------------------------------------------------
@@ -23,8 +35,16 @@ ERR_UNKNOWN_MODEL = "Unknown API model {model!r}. Known: {known}"
 ERR_NO_PRICE = "No {what} price is known for {gpu} ({source}). Pick another cloud or pricing, or type a price."
 ERR_CLOUD = "cloud must be 'community' or 'secure', not {cloud!r}"
 ERR_PRICING = "pricing must be 'on-demand' or 'spot', not {pricing!r}"
-COLS_GPU = ("GPU", "gpuTypeId", "VRAM (GB)", "community $/h", "secure $/h", "community spot $/h",
-            "secure spot $/h", "source")
+COLS_GPU = (
+    "GPU",
+    "gpuTypeId",
+    "VRAM (GB)",
+    "community $/h",
+    "secure $/h",
+    "community spot $/h",
+    "secure spot $/h",
+    "source",
+)
 COLS_TOKEN = ("model", "input $/1M", "cached input $/1M", "output $/1M", "source")
 
 SRC_DEPLOYBASE = "deploybase.ai/articles/runpod-gpu-pricing, as of 2026-03 (third party)"
@@ -33,8 +53,10 @@ SRC_SKYPILOT_V7 = "skypilot-catalog v7 runpod/vms.csv (RunPod gpuTypes snapshot,
 SRC_SPHERON = "spheron.network/blog/runpod-h100-pricing-2026, 2026-05-22 (third party)"
 SRC_SKYPILOT_CHECK = "SkyPilot RunPod catalog check, 2026-06-24 (third party)"
 SRC_STORAGE = "docs.runpod.io pods/pricing, docs commit a900806e, 2026-08-20"
-SRC_OPENAI = ("platform.openai.com/docs/pricing via openai_responses pricing.ex (2025-06-03) and "
-              "deploybase.ai (2026-03), standard tier")
+SRC_OPENAI = (
+    "platform.openai.com/docs/pricing via openai_responses pricing.ex (2025-06-03) and "
+    "deploybase.ai (2026-03), standard tier"
+)
 SRC_OPENAI_GPT5 = "deploybase.ai/articles/openai-pricing, 2026-03 (third party), standard tier"
 
 
@@ -76,18 +98,58 @@ class TokenPrice:
 
 GPU_PRICES: tuple[GpuPrice, ...] = (
     GpuPrice("NVIDIA GeForce RTX 3090", "RTX 3090", 24, 0.39, None, 0.22, None, SRC_DEPLOYBASE),
-    GpuPrice("NVIDIA GeForce RTX 4090", "RTX 4090", 24, 0.60, 0.69, 0.34, None,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_CHECK}"),
+    GpuPrice(
+        "NVIDIA GeForce RTX 4090",
+        "RTX 4090",
+        24,
+        0.60,
+        0.69,
+        0.34,
+        None,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_CHECK}",
+    ),
     GpuPrice("NVIDIA A40", "A40", 48, None, 0.40, None, 0.20, SRC_SKYPILOT_V8),
     GpuPrice("NVIDIA L40S", "L40S", 48, 1.40, None, 0.79, None, SRC_DEPLOYBASE),
-    GpuPrice("NVIDIA A100 80GB PCIe", "A100 PCIe", 80, 2.10, 1.64, 1.19, 0.82,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V8}"),
-    GpuPrice("NVIDIA A100-SXM4-80GB", "A100 SXM", 80, 2.45, 1.89, 1.39, None,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V7}"),
-    GpuPrice("NVIDIA H100 PCIe", "H100 PCIe", 80, 3.51, 2.79, 1.99, None,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}"),
-    GpuPrice("NVIDIA H100 80GB HBM3", "H100 SXM", 80, 4.76, 2.69, 2.69, None,
-             f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}"),
+    GpuPrice(
+        "NVIDIA A100 80GB PCIe",
+        "A100 PCIe",
+        80,
+        2.10,
+        1.64,
+        1.19,
+        0.82,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V8}",
+    ),
+    GpuPrice(
+        "NVIDIA A100-SXM4-80GB",
+        "A100 SXM",
+        80,
+        2.45,
+        1.89,
+        1.39,
+        None,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V7}",
+    ),
+    GpuPrice(
+        "NVIDIA H100 PCIe",
+        "H100 PCIe",
+        80,
+        3.51,
+        2.79,
+        1.99,
+        None,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}",
+    ),
+    GpuPrice(
+        "NVIDIA H100 80GB HBM3",
+        "H100 SXM",
+        80,
+        4.76,
+        2.69,
+        2.69,
+        None,
+        f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}",
+    ),
 )
 
 # USD per GB-month (RunPod bills these per second).
@@ -125,8 +187,13 @@ def token_price(model: str) -> TokenPrice:
     raise KeyError(ERR_UNKNOWN_MODEL.format(model=model, known=", ".join(r.model for r in TOKEN_PRICES)))
 
 
-def hourly_price(gpu: str, cloud: str = "community", pricing: str = "on-demand", gpu_count: int = 1,
-                 table: tuple[GpuPrice, ...] = GPU_PRICES) -> float:
+def hourly_price(
+    gpu: str,
+    cloud: str = "community",
+    pricing: str = "on-demand",
+    gpu_count: int = 1,
+    table: tuple[GpuPrice, ...] = GPU_PRICES,
+) -> float:
     """USD per hour for `gpu_count` GPUs of this type (RunPod's costPerHr is price x gpuCount)."""
     return gpu_price(gpu, table).price(cloud, pricing) * gpu_count
 
@@ -151,9 +218,18 @@ def live_gpu_prices() -> tuple[GpuPrice, ...]:
     stamp = f"gpuTypes from {api}, {date.today().isoformat()}"
     live = []
     for row in rows:
-        live.append(GpuPrice(row["id"], row.get("displayName") or row["id"], int(row.get("memoryInGb") or 0),
-                             _positive(row.get("communityPrice")), _positive(row.get("securePrice")),
-                             _positive(row.get("communitySpotPrice")), _positive(row.get("secureSpotPrice")), stamp))
+        live.append(
+            GpuPrice(
+                row["id"],
+                row.get("displayName") or row["id"],
+                int(row.get("memoryInGb") or 0),
+                _positive(row.get("communityPrice")),
+                _positive(row.get("securePrice")),
+                _positive(row.get("communitySpotPrice")),
+                _positive(row.get("secureSpotPrice")),
+                stamp,
+            )
+        )
     return tuple(live)
 
 
@@ -169,15 +245,21 @@ def live_hourly_price(gpu_id: str, cloud: str = "community", gpu_count: int = 1)
 def gpu_table(table: tuple[GpuPrice, ...] = GPU_PRICES):
     import pandas as pd
 
-    return pd.DataFrame([(r.display_name, r.gpu_id, r.memory_gb, r.community, r.secure, r.community_spot,
-                          r.secure_spot, r.source) for r in table], columns=COLS_GPU)
+    return pd.DataFrame(
+        [
+            (r.display_name, r.gpu_id, r.memory_gb, r.community, r.secure, r.community_spot, r.secure_spot, r.source)
+            for r in table
+        ],
+        columns=COLS_GPU,
+    )
 
 
 def token_table():
     import pandas as pd
 
-    return pd.DataFrame([(r.model, r.input, r.cached_input, r.output, r.source) for r in TOKEN_PRICES],
-                        columns=COLS_TOKEN)
+    return pd.DataFrame(
+        [(r.model, r.input, r.cached_input, r.output, r.source) for r in TOKEN_PRICES], columns=COLS_TOKEN
+    )
 
 
 # --- RunPod Serverless: flex workers, billed per second while they run (start, work, idle timeout) --------
@@ -206,9 +288,17 @@ SERVERLESS_PRICES: tuple[ServerlessPrice, ...] = (
     ServerlessPrice("HOPPER_141", "H200", 0.00155),
     ServerlessPrice("AMPERE_16", "RTX A4000, A4500, RTX 4000", None),  # no price in our sources
 )
-SERVERLESS_POOL_OF_GPU = {"RTX 3090": "AMPERE_24", "RTX 4090": "ADA_24", "A40": "AMPERE_48", "L40S": "ADA_48_PRO",
-                          "A100 PCIe": "AMPERE_80", "A100 SXM": "AMPERE_80", "H100 PCIe": "ADA_80_PRO",
-                          "H100 SXM": "ADA_80_PRO", "H200 SXM": "HOPPER_141"}
+SERVERLESS_POOL_OF_GPU = {
+    "RTX 3090": "AMPERE_24",
+    "RTX 4090": "ADA_24",
+    "A40": "AMPERE_48",
+    "L40S": "ADA_48_PRO",
+    "A100 PCIe": "AMPERE_80",
+    "A100 SXM": "AMPERE_80",
+    "H100 PCIe": "ADA_80_PRO",
+    "H100 SXM": "ADA_80_PRO",
+    "H200 SXM": "HOPPER_141",
+}
 
 
 def serverless_price(pool_or_gpu: str) -> ServerlessPrice:

@@ -23,17 +23,34 @@ ROW_SERVERLESS = "serverless flex"
 ROW_API = "API {model}"
 
 
-def keywords_workload(gpu: str, items: int = KEYWORDS, tokens_in: float = TOKENS_IN, tokens_out: float = TOKENS_OUT,
-                      batch: int = 8, model: speed.ModelSize = speed.LLAMA_8B_Q4) -> costs.Workload:
+def keywords_workload(
+    gpu: str,
+    items: int = KEYWORDS,
+    tokens_in: float = TOKENS_IN,
+    tokens_out: float = TOKENS_OUT,
+    batch: int = 8,
+    model: speed.ModelSize = speed.LLAMA_8B_Q4,
+) -> costs.Workload:
     """The job as a cost-model workload on this GPU: its batched decode speed, its prefill speed."""
-    return costs.Workload(items=items, tokens_in=tokens_in, tokens_out=tokens_out,
-                          tokens_per_s=speed.batched_tokens_per_s(gpu, batch, model),
-                          prompt_tokens_per_s=speed.prefill_tokens_per_s(gpu, model), concurrency=1)
+    return costs.Workload(
+        items=items,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        tokens_per_s=speed.batched_tokens_per_s(gpu, batch, model),
+        prompt_tokens_per_s=speed.prefill_tokens_per_s(gpu, model),
+        concurrency=1,
+    )
 
 
-def projection(items: int = KEYWORDS, tokens_in: float = TOKENS_IN, tokens_out: float = TOKENS_OUT, batch: int = 8,
-               model: speed.ModelSize = speed.LLAMA_8B_Q4, deadline_hours: float = WEEK_HOURS,
-               api_models: tuple[str, ...] = ("gpt-4.1-nano", "gpt-4o-mini")):
+def projection(
+    items: int = KEYWORDS,
+    tokens_in: float = TOKENS_IN,
+    tokens_out: float = TOKENS_OUT,
+    batch: int = 8,
+    model: speed.ModelSize = speed.LLAMA_8B_Q4,
+    deadline_hours: float = WEEK_HOURS,
+    api_models: tuple[str, ...] = ("gpt-4.1-nano", "gpt-4o-mini"),
+):
     """One row per GPU and way of paying, and per API model; cheapest first."""
     import pandas as pd
 
@@ -53,17 +70,38 @@ def projection(items: int = KEYWORDS, tokens_in: float = TOKENS_IN, tokens_out: 
                 pods = max(1, math.ceil(one.hours / deadline_hours))
                 share = costs.Workload(**{**work.__dict__, "items": max(1, items // pods)})
                 each = costs.pod_cost(share, costs.PodPlan(spec.name, cloud, pricing))
-                rows.append((ROW_POD.format(cloud=cloud, pricing=pricing), spec.name, work.tokens_per_s, price,
-                             one.hours, each.total * pods, pods, each.hours))
+                rows.append(
+                    (
+                        ROW_POD.format(cloud=cloud, pricing=pricing),
+                        spec.name,
+                        work.tokens_per_s,
+                        price,
+                        one.hours,
+                        each.total * pods,
+                        pods,
+                        each.hours,
+                    )
+                )
         pool = prices.SERVERLESS_POOL_OF_GPU.get(spec.name)
         flex = prices.serverless_price(pool).flex_per_s if pool else None
         if flex:
             hours = work.generation_hours
             workers = max(1, math.ceil(hours / deadline_hours))
-            rows.append((ROW_SERVERLESS, spec.name, work.tokens_per_s, flex * 3600, hours, hours * flex * 3600,
-                         workers, hours / workers))
+            rows.append(
+                (
+                    ROW_SERVERLESS,
+                    spec.name,
+                    work.tokens_per_s,
+                    flex * 3600,
+                    hours,
+                    hours * flex * 3600,
+                    workers,
+                    hours / workers,
+                )
+            )
     for name in api_models:
-        cost = costs.token_cost(costs.Workload(items=items, tokens_in=tokens_in, tokens_out=tokens_out,
-                                               tokens_per_s=1.0), name)
+        cost = costs.token_cost(
+            costs.Workload(items=items, tokens_in=tokens_in, tokens_out=tokens_out, tokens_per_s=1.0), name
+        )
         rows.append((ROW_API.format(model=name), None, None, None, None, cost.total, None, None))
     return pd.DataFrame(rows, columns=COLS).sort_values("$ total", ignore_index=True)

@@ -23,13 +23,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GpuSpec", "GPU_SPECS", "gpu_spec", "decode_tokens_per_s", "batched_tokens_per_s",
-           "prefill_tokens_per_s", "ModelSize", "LLAMA_8B_Q4", "EFFICIENCY", "BATCH_C", "speed_table"]
+__all__ = [
+    "GpuSpec",
+    "GPU_SPECS",
+    "gpu_spec",
+    "decode_tokens_per_s",
+    "batched_tokens_per_s",
+    "prefill_tokens_per_s",
+    "ModelSize",
+    "LLAMA_8B_Q4",
+    "EFFICIENCY",
+    "BATCH_C",
+    "speed_table",
+]
 
 ERR_UNKNOWN = "No speed figures for GPU {gpu!r}. Known: {known}"
 ERR_BATCH = "batch must be a whole number, 1 or more, not {batch!r}"
-COLS = ("GPU", "bandwidth GB/s", "FP16 TFLOPS", "decode tok/s (1 stream)", "decode tok/s ({batch} streams)",
-        "prefill tok/s")
+COLS = (
+    "GPU",
+    "bandwidth GB/s",
+    "FP16 TFLOPS",
+    "decode tok/s (1 stream)",
+    "decode tok/s ({batch} streams)",
+    "prefill tok/s",
+)
 
 SRC_DATASHEETS = "NVIDIA datasheets (memory bandwidth; dense FP16 tensor TFLOPS, no sparsity)"
 SRC_DECODE = "ggml-org/llama.cpp PR #15802 (2025-09): RTX 3090, llama 8B Q4_0, 155 t/s at 1 sequence, 571 at 8"
@@ -90,8 +107,9 @@ def decode_tokens_per_s(gpu: str | GpuSpec, model: ModelSize = LLAMA_8B_Q4, effi
     return efficiency * spec.bandwidth_gb_s / model.file_gb
 
 
-def batched_tokens_per_s(gpu: str | GpuSpec, batch: int, model: ModelSize = LLAMA_8B_Q4,
-                         efficiency: float = EFFICIENCY) -> float:
+def batched_tokens_per_s(
+    gpu: str | GpuSpec, batch: int, model: ModelSize = LLAMA_8B_Q4, efficiency: float = EFFICIENCY
+) -> float:
     """All `batch` streams together (tokens/s summed), capped by compute."""
     if not isinstance(batch, int) or batch < 1:
         raise ValueError(ERR_BATCH.format(batch=batch))
@@ -111,7 +129,16 @@ def prefill_tokens_per_s(gpu: str | GpuSpec, model: ModelSize = LLAMA_8B_Q4) -> 
 def speed_table(batch: int = 8, model: ModelSize = LLAMA_8B_Q4):
     import pandas as pd
 
-    rows = [(s.name, s.bandwidth_gb_s, s.fp16_tflops, decode_tokens_per_s(s, model),
-             batched_tokens_per_s(s, batch, model), prefill_tokens_per_s(s, model)) for s in GPU_SPECS]
+    rows = [
+        (
+            s.name,
+            s.bandwidth_gb_s,
+            s.fp16_tflops,
+            decode_tokens_per_s(s, model),
+            batched_tokens_per_s(s, batch, model),
+            prefill_tokens_per_s(s, model),
+        )
+        for s in GPU_SPECS
+    ]
     cols = [c.format(batch=batch) for c in COLS]
     return pd.DataFrame(rows, columns=cols)

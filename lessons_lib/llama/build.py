@@ -49,14 +49,28 @@ X86_FEATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 AMX_OPTIONS = (("GGML_AMX_TILE", "amx_tile"), ("GGML_AMX_INT8", "amx_int8"), ("GGML_AMX_BF16", "amx_bf16"))
 # macOS names the same x86 features in sysctl's machdep.cpu.* lists.
-MACOS_X86_NAMES = {"sse4.2": "sse4_2", "avx1.0": "avx", "avx2": "avx2", "fma": "fma", "f16c": "f16c",
-                   "bmi2": "bmi2", "avx512f": "avx512f", "avx512cd": "avx512cd", "avx512vl": "avx512vl",
-                   "avx512dq": "avx512dq", "avx512bw": "avx512bw", "avx512vbmi": "avx512vbmi",
-                   "avx512vnni": "avx512_vnni"}
+MACOS_X86_NAMES = {
+    "sse4.2": "sse4_2",
+    "avx1.0": "avx",
+    "avx2": "avx2",
+    "fma": "fma",
+    "f16c": "f16c",
+    "bmi2": "bmi2",
+    "avx512f": "avx512f",
+    "avx512cd": "avx512cd",
+    "avx512vl": "avx512vl",
+    "avx512dq": "avx512dq",
+    "avx512bw": "avx512bw",
+    "avx512vbmi": "avx512vbmi",
+    "avx512vnni": "avx512_vnni",
+}
 # arm64 extensions ggml uses, as Linux's /proc/cpuinfo "Features" and macOS's hw.optional.arm.FEAT_*
 # name them, and the -march suffix that enables each (GGML_CPU_ARM_ARCH).
-ARM_EXTENSIONS = (("dotprod", ("asimddp", "FEAT_DotProd")), ("fp16", ("asimdhp", "FEAT_FP16")),
-                  ("i8mm", ("i8mm", "FEAT_I8MM")))
+ARM_EXTENSIONS = (
+    ("dotprod", ("asimddp", "FEAT_DotProd")),
+    ("fp16", ("asimdhp", "FEAT_FP16")),
+    ("i8mm", ("i8mm", "FEAT_I8MM")),
+)
 
 # A tile load, an int8 tile multiply and a store: what ggml's AMX path does first. It asks Linux for the
 # tile data permission as ggml does (arch_prctl ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18).
@@ -109,8 +123,14 @@ class BuildPlan:
     @property
     def key(self) -> str:
         """What a built wheel depends on: version, flags, interpreter and platform."""
-        parts = [LLAMA_CPP_PYTHON, LLAMA_CPP_VERSION, self.machine, platform.system(),
-                 f"cp{sys.version_info.major}{sys.version_info.minor}", *sorted(self.cmake_args)]
+        parts = [
+            LLAMA_CPP_PYTHON,
+            LLAMA_CPP_VERSION,
+            self.machine,
+            platform.system(),
+            f"cp{sys.version_info.major}{sys.version_info.minor}",
+            *sorted(self.cmake_args),
+        ]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     @property
@@ -142,8 +162,7 @@ def _sysctl(name: str) -> str:
 
 def _sysctl_flags() -> set[str]:
     if platform.machine() in ("arm64", "aarch64"):
-        return {name for _, names in ARM_EXTENSIONS for name in names[1:]
-                if _sysctl(f"hw.optional.arm.{name}") == "1"}
+        return {name for _, names in ARM_EXTENSIONS for name in names[1:] if _sysctl(f"hw.optional.arm.{name}") == "1"}
     listed = f"{_sysctl('machdep.cpu.features')} {_sysctl('machdep.cpu.leaf7_features')}".lower().split()
     return {MACOS_X86_NAMES[f] for f in listed if f in MACOS_X86_NAMES}
 
@@ -188,12 +207,22 @@ def arm_options(flags: Iterable[str]) -> tuple[list[str], list[str]]:
 def gpu_options(gpu: str) -> list[str]:
     if gpu not in GPU_CHOICES:
         raise ValueError(f"GPU={gpu!r} is not one of {', '.join(GPU_CHOICES)}")
-    return {"cpu": ["-DGGML_METAL=OFF"] if platform.system() == "Darwin" else [],
-            "cuda": ["-DGGML_CUDA=ON"], "metal": ["-DGGML_METAL=ON"]}[gpu]
+    return {
+        "cpu": ["-DGGML_METAL=OFF"] if platform.system() == "Darwin" else [],
+        "cuda": ["-DGGML_CUDA=ON"],
+        "metal": ["-DGGML_METAL=ON"],
+    }[gpu]
 
 
-def plan(gpu: str | None = None, *, machine: str | None = None, flags: Iterable[str] | None = None,
-         amx: Probe | None = None, probe: bool = True, extra: Mapping[str, str] | None = None) -> BuildPlan:
+def plan(
+    gpu: str | None = None,
+    *,
+    machine: str | None = None,
+    flags: Iterable[str] | None = None,
+    amx: Probe | None = None,
+    probe: bool = True,
+    extra: Mapping[str, str] | None = None,
+) -> BuildPlan:
     """The build for this machine (or for the machine and flags given, as tests do)."""
     machine = normalize_machine(machine)
     gpu = gpu or default_gpu(machine=machine)
@@ -221,8 +250,13 @@ def amx_probe(compiler: str | None = None, timeout: float = AMX_PROBE_TIMEOUT_S)
         source, binary = Path(tmp) / "amx.c", Path(tmp) / "amx"
         source.write_text(AMX_PROBE_C)
         try:
-            built = subprocess.run([compiler, "-O1", "-mamx-tile", "-mamx-int8", str(source), "-o", str(binary)],
-                                   capture_output=True, text=True, timeout=120, check=False)
+            built = subprocess.run(
+                [compiler, "-O1", "-mamx-tile", "-mamx-int8", str(source), "-o", str(binary)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             return Probe(False, f"could not compile the probe ({exc})")
         if built.returncode != 0:
@@ -241,8 +275,12 @@ def run_probe(command: list[str], timeout: float = AMX_PROBE_TIMEOUT_S) -> Probe
     if done.returncode < 0:
         return Probe(False, f"crashed ({signal_name(-done.returncode)})")
     if done.returncode != 0:
-        return Probe(False, {3: "the kernel refused the tile permission", 4: "wrong result"}.get(
-            done.returncode, f"exit status {done.returncode}"))
+        return Probe(
+            False,
+            {3: "the kernel refused the tile permission", 4: "wrong result"}.get(
+                done.returncode, f"exit status {done.returncode}"
+            ),
+        )
     return Probe(True, "tile multiply ran and gave the right result")
 
 

@@ -31,11 +31,19 @@ def count_amx(library: Path) -> int:
     objdump = shutil.which("objdump")
     if objdump:
         try:
-            done = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(library)], capture_output=True,
-                                  text=True, timeout=300, check=False)
+            done = subprocess.run(
+                [objdump, "-d", "--no-show-raw-insn", str(library)],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
             if done.returncode == 0:
-                return sum(1 for line in done.stdout.splitlines()
-                           if any(f"\t{m}" in line or f" {m} " in line for m in AMX_MNEMONICS))
+                return sum(
+                    1
+                    for line in done.stdout.splitlines()
+                    if any(f"\t{m}" in line or f" {m} " in line for m in AMX_MNEMONICS)
+                )
         except (OSError, subprocess.SubprocessError):
             pass
     return library.read_bytes().count(LDTILECFG_PREFIX)

@@ -32,8 +32,10 @@ MSG_OK = "{tokens} tokens from {model} at {rate:.0f} tok/s ({share:.0%} of this 
 MSG_CRASHED = "llama.cpp crashed on the first tokens ({signal}): this build uses an instruction this CPU cannot run"
 MSG_HUNG = "llama.cpp did not answer within {timeout:.0f} s: the build or the machine is stuck"
 MSG_FAILED = "llama.cpp failed to generate: {detail}"
-MSG_SLOW = ("llama.cpp runs far below this machine's speed: {rate:.1f} tok/s, {share:.1%} of the "
-            "memory-bandwidth limit ({limit:.0f} tok/s)")
+MSG_SLOW = (
+    "llama.cpp runs far below this machine's speed: {rate:.1f} tok/s, {share:.1%} of the "
+    "memory-bandwidth limit ({limit:.0f} tok/s)"
+)
 MSG_FIX = "Rebuild it for this CPU: `{fix}` (or `python -m lessons_lib.install --rebuild-llama`)."
 
 
@@ -49,8 +51,9 @@ class SmokeResult:
 
     @property
     def slow(self) -> bool:
-        return self.ok and self.roofline_tokens_per_s > 0 and \
-            self.tokens_per_s < SLOW_SHARE * self.roofline_tokens_per_s
+        return (
+            self.ok and self.roofline_tokens_per_s > 0 and self.tokens_per_s < SLOW_SHARE * self.roofline_tokens_per_s
+        )
 
 
 def child_command() -> list[str]:
@@ -75,10 +78,18 @@ def run_smoke(command: list[str] | None = None, timeout: float = SMOKE_TIMEOUT_S
     result = SmokeResult(True, "", "", int(report["tokens"]), rate, limit, str(report.get("system_info", "")))
     share = rate / limit if limit else 0.0
     if result.slow:
-        return SmokeResult(True, MSG_SLOW.format(rate=rate, share=share, limit=limit), FIX_REBUILD,
-                           result.tokens, rate, limit, result.system_info)
-    message = MSG_OK.format(tokens=result.tokens, model=report.get("model", "the bundled model"), rate=rate,
-                            share=share)
+        return SmokeResult(
+            True,
+            MSG_SLOW.format(rate=rate, share=share, limit=limit),
+            FIX_REBUILD,
+            result.tokens,
+            rate,
+            limit,
+            result.system_info,
+        )
+    message = MSG_OK.format(
+        tokens=result.tokens, model=report.get("model", "the bundled model"), rate=rate, share=share
+    )
     return SmokeResult(True, message, "", result.tokens, rate, limit, result.system_info)
 
 
@@ -109,9 +120,17 @@ def _child() -> int:
             stamps.append(time.perf_counter())
     decode = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
     roofline = memory_bandwidth(threads, size=256 << 20, repeats=3) / path.stat().st_size
-    print(json.dumps({"model": BUNDLED_MODEL, "tokens": len(stamps), "tokens_per_s": round(decode, 1),
-                      "roofline_tokens_per_s": round(roofline, 1),
-                      "system_info": llama_cpp.llama_print_system_info().decode(errors="replace").strip()}))
+    print(
+        json.dumps(
+            {
+                "model": BUNDLED_MODEL,
+                "tokens": len(stamps),
+                "tokens_per_s": round(decode, 1),
+                "roofline_tokens_per_s": round(roofline, 1),
+                "system_info": llama_cpp.llama_print_system_info().decode(errors="replace").strip(),
+            }
+        )
+    )
     return 0 if stamps else 1
 
 

@@ -17,11 +17,17 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="start the server (OLLAMA_HOST as for `ollama serve`)")
     serve_cmd.add_argument("--host", help="address to listen on, e.g. 127.0.0.1:11434 (default: OLLAMA_HOST)")
-    serve_cmd.add_argument("--models", help="model folder in Ollama's layout (default: WORKBOOK_MODELS or the course cache)")
+    serve_cmd.add_argument(
+        "--models", help="model folder in Ollama's layout (default: WORKBOOK_MODELS or the course cache)"
+    )
     serve_cmd.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    mirror_cmd = commands.add_parser("mirror", help="serve a model folder over Ollama's registry protocol (pull mirror)")
+    mirror_cmd = commands.add_parser(
+        "mirror", help="serve a model folder over Ollama's registry protocol (pull mirror)"
+    )
     mirror_cmd.add_argument("--host", default="127.0.0.1:5000", help="address to listen on (default 127.0.0.1:5000)")
-    mirror_cmd.add_argument("--models", help="model folder in Ollama's layout (default: WORKBOOK_MODELS or the course cache)")
+    mirror_cmd.add_argument(
+        "--models", help="model folder in Ollama's layout (default: WORKBOOK_MODELS or the course cache)"
+    )
     args = parser.parse_args(argv)
     if args.command == "mirror":
         return _mirror(args.host, args.models)

@@ -195,7 +195,9 @@ class OllamaService:
             raise ApiError(400, "model is required")
         messages = body.get("messages") or []
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-            raise ApiError(400, "json: cannot unmarshal messages into Go struct field ChatRequest.messages of type []api.Message")
+            raise ApiError(
+                400, "json: cannot unmarshal messages into Go struct field ChatRequest.messages of type []api.Message"
+            )
         entry = self.find(name)
         opts, keep_alive = self._common(body, entry)
         tools = body.get("tools") or []
@@ -207,8 +209,13 @@ class OllamaService:
 
         if not messages:
             reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
-            yield {"model": name, "created_at": now_rfc3339(), "message": {"role": "assistant", "content": ""},
-                   "done": True, "done_reason": reason}
+            yield {
+                "model": name,
+                "created_at": now_rfc3339(),
+                "message": {"role": "assistant", "content": ""},
+                "done": True,
+                "done_reason": reason,
+            }
             return
 
         history = list(entry.messages) + messages
@@ -222,8 +229,16 @@ class OllamaService:
                     tokens = self.engine.chat_prompt(lm, history, tools, think_value)
                     grammar = self.engine.grammar(fmt)
                     yield _READY
-                    yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
-                                                  starts_inside_think=False, cancel=cancel, load_ns=load_ns)
+                    yield from self.engine.stream(
+                        lm,
+                        tokens,
+                        opts,
+                        grammar=grammar,
+                        think=split_think,
+                        starts_inside_think=False,
+                        cancel=cancel,
+                        load_ns=load_ns,
+                    )
             except EngineError as exc:
                 raise ApiError(exc.status, exc.message) from exc
 
@@ -236,8 +251,13 @@ class OllamaService:
                     message["thinking"] = item.thinking
                 yield {"model": name, "created_at": now_rfc3339(), "message": message, "done": False}
             elif isinstance(item, Done):
-                yield {"model": name, "created_at": now_rfc3339(), "message": {"role": "assistant", "content": ""},
-                       "done": True, **self._stats(item, started)}
+                yield {
+                    "model": name,
+                    "created_at": now_rfc3339(),
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    **self._stats(item, started),
+                }
 
     async def generate(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         started = time.perf_counter_ns()
@@ -261,7 +281,9 @@ class OllamaService:
         system = body.get("system") or entry.system
         context = body.get("context") or []
         if not isinstance(context, list) or not all(isinstance(t, int) for t in context):
-            raise ApiError(400, "json: cannot unmarshal context into Go struct field GenerateRequest.context of type []int")
+            raise ApiError(
+                400, "json: cannot unmarshal context into Go struct field GenerateRequest.context of type []int"
+            )
 
         def produce(cancel: threading.Event) -> Iterator[Any]:
             try:
@@ -270,12 +292,14 @@ class OllamaService:
                         tokens = self.engine.raw_prompt(lm, prompt)
                     else:
                         messages = ([{"role": "system", "content": system}] if system else []) + [
-                            {"role": "user", "content": prompt}]
+                            {"role": "user", "content": prompt}
+                        ]
                         tokens = list(context) + self.engine.chat_prompt(lm, messages, None, think_value)
                     grammar = self.engine.grammar(fmt)
                     yield _READY
-                    yield from self.engine.stream(lm, tokens, opts, grammar=grammar, think=split_think,
-                                                  cancel=cancel, load_ns=load_ns)
+                    yield from self.engine.stream(
+                        lm, tokens, opts, grammar=grammar, think=split_think, cancel=cancel, load_ns=load_ns
+                    )
             except EngineError as exc:
                 raise ApiError(exc.status, exc.message) from exc
 
@@ -288,8 +312,13 @@ class OllamaService:
                     chunk["thinking"] = item.thinking
                 yield chunk
             elif isinstance(item, Done):
-                final = {"model": name, "created_at": now_rfc3339(), "response": "", "done": True,
-                         **self._stats(item, started)}
+                final = {
+                    "model": name,
+                    "created_at": now_rfc3339(),
+                    "response": "",
+                    "done": True,
+                    **self._stats(item, started),
+                }
                 if not raw:
                     final["context"] = item.context
                 yield final
@@ -334,8 +363,9 @@ class OllamaService:
             vectors = [v[:dimensions] for v in vectors]
         result: dict[str, Any] = {"model": name, "embeddings": [_l2_normalise(v) for v in vectors]}
         if inputs:
-            result.update(total_duration=time.perf_counter_ns() - started, load_duration=load_ns,
-                          prompt_eval_count=count)
+            result.update(
+                total_duration=time.perf_counter_ns() - started, load_duration=load_ns, prompt_eval_count=count
+            )
         return result
 
     # -- models -----------------------------------------------------------------------------------
@@ -344,14 +374,16 @@ class OllamaService:
         for entry in self.store.list():
             if entry.model_path is None:
                 continue
-            models.append({
-                "name": entry.name.display,
-                "model": entry.name.display,
-                "modified_at": entry.modified_at,
-                "size": entry.size,
-                "digest": entry.digest,
-                "details": entry.details(),
-            })
+            models.append(
+                {
+                    "name": entry.name.display,
+                    "model": entry.name.display,
+                    "modified_at": entry.modified_at,
+                    "size": entry.size,
+                    "digest": entry.digest,
+                    "details": entry.details(),
+                }
+            )
         return {"models": models}
 
     def show(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -392,16 +424,18 @@ class OllamaService:
             if entry is None:
                 continue
             expires = lm.expires_at if lm.expires_at is not None else time.time() + 100 * 365 * 86400
-            models.append({
-                "name": entry.name.display,
-                "model": entry.name.display,
-                "size": lm.size,
-                "digest": entry.digest,
-                "details": entry.details(),
-                "expires_at": datetime.fromtimestamp(expires).astimezone().isoformat(),
-                "size_vram": lm.size if lm.on_gpu else 0,
-                "context_length": lm.params.n_ctx,
-            })
+            models.append(
+                {
+                    "name": entry.name.display,
+                    "model": entry.name.display,
+                    "size": lm.size,
+                    "digest": entry.digest,
+                    "details": entry.details(),
+                    "expires_at": datetime.fromtimestamp(expires).astimezone().isoformat(),
+                    "size_vram": lm.size if lm.on_gpu else 0,
+                    "context_length": lm.params.n_ctx,
+                }
+            )
         return {"models": models}
 
     def copy(self, body: dict[str, Any]) -> None:
@@ -423,7 +457,6 @@ class OllamaService:
         entry = self.find(name)
         self.engine.unload(entry)
         self.store.delete(entry)
-
 
     # -- model management: create, pull (long work, streamed as progress lines) -----------------
     def create(self, body: dict[str, Any]) -> AsyncIterator[Any]:
@@ -499,7 +532,9 @@ def _streaming(body: dict[str, Any]) -> bool:
     return body.get("stream") is not False
 
 
-async def respond(body: dict[str, Any], items: AsyncIterator[dict[str, Any]], merge: Callable[[list[dict]], dict]) -> Response:
+async def respond(
+    body: dict[str, Any], items: AsyncIterator[dict[str, Any]], merge: Callable[[list[dict]], dict]
+) -> Response:
     """Stream as NDJSON (the default) or answer once; errors before the first item keep their status."""
     try:
         first = await items.__anext__()
@@ -554,8 +589,9 @@ def merge_generate(chunks: list[dict[str, Any]]) -> dict[str, Any]:
 def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> Any:
     """The ASGI app; `loopback_only` turns on the Host-header guard (on when listening on loopback)."""
     service = OllamaService(store, engine)
-    app = FastAPI(title="Local LLM Workbook: embedded Ollama-compatible server", docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(
+        title="Local LLM Workbook: embedded Ollama-compatible server", docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.service = service
 
     @app.exception_handler(ApiError)

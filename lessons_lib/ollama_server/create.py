@@ -105,8 +105,15 @@ def parse_request(body: dict[str, Any]) -> CreateRequest:
         if value is not None and not isinstance(value, str):
             raise ProgressError(400, ERR_FIELD.format(what=type(value).__name__, field=f"{key} of type string"))
     return CreateRequest(
-        name=name, source=source, files=files, quantize=texts["quantize"] or "", system=texts["system"],
-        template=texts["template"], license=license_value or None, parameters=parameters, messages=messages,
+        name=name,
+        source=source,
+        files=files,
+        quantize=texts["quantize"] or "",
+        system=texts["system"],
+        template=texts["template"],
+        license=license_value or None,
+        parameters=parameters,
+        messages=messages,
     )
 
 

@@ -46,14 +46,44 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "use_mmap": None,
     "num_thread": 0,
 }
-FLOAT_OPTIONS = {"top_p", "min_p", "typical_p", "temperature", "repeat_penalty", "presence_penalty",
-                 "frequency_penalty"}
-INT_OPTIONS = {"num_keep", "seed", "num_predict", "top_k", "repeat_last_n", "num_batch", "num_gpu",
-               "main_gpu", "num_thread", "num_ctx"}
+FLOAT_OPTIONS = {
+    "top_p",
+    "min_p",
+    "typical_p",
+    "temperature",
+    "repeat_penalty",
+    "presence_penalty",
+    "frequency_penalty",
+}
+INT_OPTIONS = {
+    "num_keep",
+    "seed",
+    "num_predict",
+    "top_k",
+    "repeat_last_n",
+    "num_batch",
+    "num_gpu",
+    "main_gpu",
+    "num_thread",
+    "num_ctx",
+}
 BOOL_OPTIONS = {"use_mmap"}
 # Accepted and ignored, as Ollama does since it dropped them (May 2025).
-IGNORED_OPTIONS = {"numa", "low_vram", "f16_kv", "logits_all", "vocab_only", "use_mlock", "embedding_only",
-                   "tfs_z", "mirostat", "mirostat_tau", "mirostat_eta", "penalize_newline", "draft_num_predict"}
+IGNORED_OPTIONS = {
+    "numa",
+    "low_vram",
+    "f16_kv",
+    "logits_all",
+    "vocab_only",
+    "use_mlock",
+    "embedding_only",
+    "tfs_z",
+    "mirostat",
+    "mirostat_tau",
+    "mirostat_eta",
+    "penalize_newline",
+    "draft_num_predict",
+}
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 
@@ -279,7 +309,7 @@ class _ThinkSplitter:
             if self.state == self._LOOKING:
                 trimmed = self.buffer.lstrip()
                 if trimmed.startswith(THINK_OPEN):
-                    self.buffer, self.state = trimmed[len(THINK_OPEN):], self._EAT_AFTER_OPEN
+                    self.buffer, self.state = trimmed[len(THINK_OPEN) :], self._EAT_AFTER_OPEN
                 elif not trimmed or THINK_OPEN.startswith(trimmed):
                     break  # only whitespace or part of the tag so far: wait
                 else:
@@ -293,10 +323,11 @@ class _ThinkSplitter:
                 idx = self.buffer.find(THINK_CLOSE)
                 if idx >= 0:
                     piece.thinking += self.buffer[:idx]
-                    self.buffer, self.state = self.buffer[idx + len(THINK_CLOSE):], self._EAT_AFTER_CLOSE
+                    self.buffer, self.state = self.buffer[idx + len(THINK_CLOSE) :], self._EAT_AFTER_CLOSE
                     continue
-                partial = next((n for n in range(len(THINK_CLOSE) - 1, 0, -1)
-                                if self.buffer.endswith(THINK_CLOSE[:n])), 0)
+                partial = next(
+                    (n for n in range(len(THINK_CLOSE) - 1, 0, -1) if self.buffer.endswith(THINK_CLOSE[:n])), 0
+                )
                 cut = len(self.buffer) - partial
                 piece.thinking += self.buffer[:cut]
                 self.buffer = self.buffer[cut:]
@@ -327,8 +358,11 @@ def chat_formatter(info: gguf_file.GGUFInfo) -> Any:
         i = info.metadata.get(key)
         return vocab[i] if isinstance(i, int) and 0 <= i < len(vocab) else ""
 
-    return Jinja2ChatFormatter(info.chat_template, eos_token=token("tokenizer.ggml.eos_token_id"),
-                               bos_token=token("tokenizer.ggml.bos_token_id"))
+    return Jinja2ChatFormatter(
+        info.chat_template,
+        eos_token=token("tokenizer.ggml.eos_token_id"),
+        bos_token=token("tokenizer.ggml.bos_token_id"),
+    )
 
 
 class Engine:
@@ -376,8 +410,9 @@ class Engine:
 
     def loaded(self) -> list[LoadedModel]:
         """Loaded models, longest remaining keep-alive first (as /api/ps orders them)."""
-        return sorted(self._models.values(), key=lambda m: float("inf") if m.expires_at is None else m.expires_at,
-                      reverse=True)
+        return sorted(
+            self._models.values(), key=lambda m: float("inf") if m.expires_at is None else m.expires_at, reverse=True
+        )
 
     def unload(self, entry: ModelEntry) -> None:
         for key in [k for k in self._models if k[0] == entry.digest]:
@@ -391,8 +426,9 @@ class Engine:
 
     # -- loading --------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def use(self, entry: ModelEntry, name: str, opts: dict[str, Any], keep_alive: float | None,
-            embedding: bool = False) -> Iterator[tuple[LoadedModel, int]]:
+    def use(
+        self, entry: ModelEntry, name: str, opts: dict[str, Any], keep_alive: float | None, embedding: bool = False
+    ) -> Iterator[tuple[LoadedModel, int]]:
         """Hold `entry` loaded with `opts` for one request; yields (model, load_duration_ns).
 
         Requests for the same model wait here in turn. Afterwards keep_alive decides when the
@@ -482,8 +518,9 @@ class Engine:
         )
 
     # -- prompts --------------------------------------------------------------------------------
-    def chat_prompt(self, lm: LoadedModel, messages: list[dict[str, Any]], tools: list[Any] | None = None,
-                    think: bool | None = None) -> list[int]:
+    def chat_prompt(
+        self, lm: LoadedModel, messages: list[dict[str, Any]], tools: list[Any] | None = None, think: bool | None = None
+    ) -> list[int]:
         """Messages -> prompt tokens, through the model's own chat template."""
         clean = [{k: v for k, v in m.items() if v is not None} for m in messages]
         for m in clean:

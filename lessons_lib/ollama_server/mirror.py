@@ -122,8 +122,14 @@ class MirrorHTTPServer(ThreadingHTTPServer):
 
     def find(self, namespace: str, model: str, tag: str) -> ModelEntry | None:
         wanted = (namespace.lower(), model.lower(), tag.lower())
-        return next((e for e in self.store.list()
-                     if (e.name.namespace.lower(), e.name.model.lower(), e.name.tag.lower()) == wanted), None)
+        return next(
+            (
+                e
+                for e in self.store.list()
+                if (e.name.namespace.lower(), e.name.model.lower(), e.name.tag.lower()) == wanted
+            ),
+            None,
+        )
 
 
 class RegistryMirror:
@@ -135,8 +141,9 @@ class RegistryMirror:
 
     server_class: type[MirrorHTTPServer] = MirrorHTTPServer
 
-    def __init__(self, models: str | Path, host: str = "127.0.0.1", port: int = 0,
-                 handler: type[MirrorHandler] = MirrorHandler):
+    def __init__(
+        self, models: str | Path, host: str = "127.0.0.1", port: int = 0, handler: type[MirrorHandler] = MirrorHandler
+    ):
         self.store = Store(models)
         self.address = (host, port)
         self.handler = handler

@@ -22,8 +22,7 @@ from .store import InvalidName
 
 def openai_error(status: int, message: str) -> JSONResponse:
     kind = {400: "invalid_request_error", 404: "not_found_error"}.get(status, "api_error")
-    return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": None}},
-                        status_code=status)
+    return JSONResponse({"error": {"message": message, "type": kind, "param": None, "code": None}}, status_code=status)
 
 
 def _options(body: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +53,9 @@ def _format(body: dict[str, Any]) -> Any:
 
 def _content(content: Any) -> str:
     if isinstance(content, list):  # content parts: keep the text ones
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text")
+        return "".join(
+            part.get("text", "") for part in content if isinstance(part, dict) and part.get("type") == "text"
+        )
     return content or ""
 
 
@@ -88,8 +89,12 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
             messages = body.get("messages")
             if not messages:
                 return openai_error(400, "[] is too short - 'messages'")
-            native = {"model": model, "options": _options(body), "format": _format(body),
-                      "messages": [{"role": m.get("role"), "content": _content(m.get("content"))} for m in messages]}
+            native = {
+                "model": model,
+                "options": _options(body),
+                "format": _format(body),
+                "messages": [{"role": m.get("role"), "content": _content(m.get("content"))} for m in messages],
+            }
             if body.get("reasoning_effort"):
                 native["think"] = body["reasoning_effort"]
             items = service.chat(native)
@@ -129,8 +134,14 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
                 choice = {"index": 0, "message": message, "finish_reason": _finish(final)}
             else:
                 choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": _finish(final)}
-            return JSONResponse({**envelope, "object": "chat.completion" if chat else "text_completion",
-                                 "choices": [choice], "usage": _usage(final)})
+            return JSONResponse(
+                {
+                    **envelope,
+                    "object": "chat.completion" if chat else "text_completion",
+                    "choices": [choice],
+                    "usage": _usage(final),
+                }
+            )
 
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         kind = "chat.completion.chunk" if chat else "text_completion"
@@ -169,8 +180,11 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
                     else:
                         out.append(event(item))
                 if chat:
-                    end_choice = {"index": 0, "delta": {"role": "assistant", "content": ""} if first_delta else {},
-                                  "finish_reason": _finish(final)}
+                    end_choice = {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": ""} if first_delta else {},
+                        "finish_reason": _finish(final),
+                    }
                 else:
                     end_choice = {"text": "", "index": 0, "finish_reason": _finish(final)}
                 out.append(_sse({**envelope, "object": kind, "choices": [end_choice]}))
@@ -201,8 +215,9 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
             raw = body.get("input")
             if raw is None or raw == "" or raw == []:
                 raise ApiError(400, "invalid input")
-            result = await service.embed({"model": body.get("model") or "", "input": raw,
-                                          "dimensions": body.get("dimensions")})
+            result = await service.embed(
+                {"model": body.get("model") or "", "input": raw, "dimensions": body.get("dimensions")}
+            )
         except ApiError as exc:
             return openai_error(exc.status, exc.message)
         data = []
@@ -212,12 +227,22 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
                 value = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
             data.append({"object": "embedding", "embedding": value, "index": i})
         tokens = result.get("prompt_eval_count", 0)
-        return JSONResponse({"object": "list", "data": data, "model": body.get("model"),
-                             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model"),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
 
     def model_object(entry: Any) -> dict[str, Any]:
-        return {"id": entry.name.display, "object": "model", "created": int(entry.modified),
-                "owned_by": entry.name.namespace}
+        return {
+            "id": entry.name.display,
+            "object": "model",
+            "created": int(entry.modified),
+            "owned_by": entry.name.namespace,
+        }
 
     @app.get("/v1/models")
     async def models() -> Response:
@@ -232,4 +257,3 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
         if entry is None:
             return openai_error(404, f"model '{model}' not found")
         return JSONResponse(model_object(entry))
-

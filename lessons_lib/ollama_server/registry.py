@@ -50,19 +50,25 @@ PROGRESS_EVERY_S = 0.06  # Ollama updates each layer's line about this often
 # Learner-facing messages (Ollama's wording where Ollama has one), kept together for translation.
 ERR_NAME = "invalid model name"
 ERR_NO_MANIFEST = "pull model manifest: file does not exist"
-ERR_UNREACHABLE = "pull model manifest: cannot reach {url} ({reason}). Check the internet connection, or pull from a mirror"
+ERR_UNREACHABLE = (
+    "pull model manifest: cannot reach {url} ({reason}). Check the internet connection, or pull from a mirror"
+)
 ERR_MANIFEST_STATUS = "pull model manifest: {url} answered HTTP {status}"
 ERR_BAD_MANIFEST = "pull model manifest: {url} did not send a valid manifest"
 ERR_INSECURE = "insecure protocol http: pass insecure=True to pull over plain HTTP"
 ERR_BLOB_STATUS = "pulling {short}: {url} answered HTTP {status}"
-ERR_CONNECTION = ("pulling {short}: connection lost at {done} of {total} bytes after {tries} tries ({reason}). "
-                  "What arrived is kept: run the same pull again to resume")
+ERR_CONNECTION = (
+    "pulling {short}: connection lost at {done} of {total} bytes after {tries} tries ({reason}). "
+    "What arrived is kept: run the same pull again to resume"
+)
 ERR_DIGEST = "digest mismatch, file must be downloaded again: want {want}, got {got}"
 ERR_SIZE = "pulling {short}: expected {total} bytes, received {got}; the download was discarded"
 ERR_HF_NO_GGUF = "pull model manifest: {repo} has no GGUF files"
 ERR_HF_NO_QUANT = "pull model manifest: {repo} has no {quant} GGUF file; available: {available}"
-ERR_HF_DENIED = ("pull model manifest: {repo} is gated or private on Hugging Face: accept its terms on "
-                 "https://huggingface.co/{repo} and log in (`hf auth login`, or set HF_TOKEN), then pull again")
+ERR_HF_DENIED = (
+    "pull model manifest: {repo} is gated or private on Hugging Face: accept its terms on "
+    "https://huggingface.co/{repo} and log in (`hf auth login`, or set HF_TOKEN), then pull again"
+)
 ERR_HF_SPLIT = "pull model manifest: {file} is split into parts, which the embedded server cannot import"
 
 
@@ -110,8 +116,7 @@ def _pull_registry(store: Store, name: ModelName, base: str, http: httpx.Client,
         raise ProgressError(500, ERR_BAD_MANIFEST.format(url=url)) from None
 
     blob_base = f"{base}/v2/{name.namespace}/{name.model}/blobs"
-    fetched = [digest for digest, size in wanted
-               if _download(store, f"{blob_base}/{digest}", digest, size, http, emit)]
+    fetched = [digest for digest, size in wanted if _download(store, f"{blob_base}/{digest}", digest, size, http, emit)]
     emit(line("verifying sha256 digest"))
     failures = [error for digest in fetched if (error := _verify_and_keep(store, digest))]
     if failures:
@@ -129,8 +134,16 @@ def _reason(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _download(store: Store, url: str, digest: str, size: int, http: httpx.Client, emit: Emit,
-              headers: dict[str, str] | None = None, denied: str | None = None) -> bool:
+def _download(
+    store: Store,
+    url: str,
+    digest: str,
+    size: int,
+    http: httpx.Client,
+    emit: Emit,
+    headers: dict[str, str] | None = None,
+    denied: str | None = None,
+) -> bool:
     """Bring one layer into its partial file; False when the blob is already present.
 
     `denied`: the message for HTTP 401/403 (a gated or private Hugging Face repo)."""
@@ -173,8 +186,9 @@ def _download(store: Store, url: str, digest: str, size: int, http: httpx.Client
         except httpx.TransportError as exc:
             tries += 1
             if tries > RETRIES:
-                raise ProgressError(500, ERR_CONNECTION.format(short=short, done=done, total=size, tries=tries,
-                                                               reason=_reason(exc))) from None
+                raise ProgressError(
+                    500, ERR_CONNECTION.format(short=short, done=done, total=size, tries=tries, reason=_reason(exc))
+                ) from None
             time.sleep(0.2 * tries)
     emit(line(short, digest, size, done))
     return True
@@ -207,8 +221,15 @@ def choose_gguf(files: list[str], quant: str, repo: str) -> str:
     else:
         found = matches(quant)
         if not found:
-            available = ", ".join(sorted({m.group(0).strip("-._").upper() for f in ggufs
-                                          if (m := re.search(r"[-._](I?Q\d\w*|BF16|F16|F32)(?=[-.])", f, re.I))}))
+            available = ", ".join(
+                sorted(
+                    {
+                        m.group(0).strip("-._").upper()
+                        for f in ggufs
+                        if (m := re.search(r"[-._](I?Q\d\w*|BF16|F16|F32)(?=[-.])", f, re.I))
+                    }
+                )
+            )
             raise ProgressError(500, ERR_HF_NO_QUANT.format(repo=repo, quant=quant, available=available or "none"))
         chosen = sorted(found)[0]
     if re.search(r"-\d{5}-of-\d{5}\.gguf$", chosen):
@@ -231,7 +252,9 @@ def _pull_hf(store: Store, name: ModelName, http: httpx.Client, emit: Emit) -> N
     except RepositoryNotFoundError:
         raise ProgressError(500, ERR_NO_MANIFEST) from None
     except (HfHubHTTPError, httpx.TransportError, OSError) as exc:
-        raise ProgressError(500, ERR_UNREACHABLE.format(url=endpoint or "huggingface.co", reason=_reason(exc))) from None
+        raise ProgressError(
+            500, ERR_UNREACHABLE.format(url=endpoint or "huggingface.co", reason=_reason(exc))
+        ) from None
     siblings = {s.rfilename: s for s in info.siblings or []}
     filename = choose_gguf(list(siblings), name.tag, repo)
     sibling = siblings[filename]
@@ -239,8 +262,9 @@ def _pull_hf(store: Store, name: ModelName, http: httpx.Client, emit: Emit) -> N
         raise ProgressError(500, ERR_BAD_MANIFEST.format(url=f"{repo}/{filename}"))
     digest, size = "sha256:" + sibling.lfs.sha256, int(sibling.lfs.size)
     url = hf_hub_url(repo, filename, revision=info.sha, endpoint=endpoint)
-    fetched = _download(store, url, digest, size, http, emit, headers=build_hf_headers(),
-                        denied=ERR_HF_DENIED.format(repo=repo))
+    fetched = _download(
+        store, url, digest, size, http, emit, headers=build_hf_headers(), denied=ERR_HF_DENIED.format(repo=repo)
+    )
     emit(line("verifying sha256 digest"))
     if fetched and (error := _verify_and_keep(store, digest)):
         raise ProgressError(500, error)

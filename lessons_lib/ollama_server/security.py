@@ -24,9 +24,11 @@ DEFAULT_ORIGINS = [
     for port in ("", ":*")
 ] + ["app://*", "file://*", "tauri://*", "vscode-webview://*", "vscode-file://*"]
 
-ALLOWED_HEADERS = ("Authorization, Content-Type, User-Agent, Accept, X-Requested-With, OpenAI-Beta, "
-                   "x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, "
-                   "x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout")
+ALLOWED_HEADERS = (
+    "Authorization, Content-Type, User-Agent, Accept, X-Requested-With, OpenAI-Beta, "
+    "x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, "
+    "x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout"
+)
 
 
 def allowed_origins() -> list[str]:
@@ -62,7 +64,9 @@ async def _send_empty(send: Callable[..., Awaitable[Any]], status: int, headers:
 def wrap(app: ASGIApp, *, loopback_only: bool = True) -> ASGIApp:
     patterns = allowed_origins()
 
-    async def guarded(scope: Scope, receive: Callable[..., Awaitable[Any]], send: Callable[..., Awaitable[Any]]) -> None:
+    async def guarded(
+        scope: Scope, receive: Callable[..., Awaitable[Any]], send: Callable[..., Awaitable[Any]]
+    ) -> None:
         if scope["type"] != "http":
             return await app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -78,11 +82,16 @@ def wrap(app: ASGIApp, *, loopback_only: bool = True) -> ASGIApp:
             (b"vary", b"Origin"),
         ]
         if scope["method"] == "OPTIONS":
-            return await _send_empty(send, 204, cors + [
-                (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"),
-                (b"access-control-allow-headers", ALLOWED_HEADERS.encode()),
-                (b"access-control-max-age", b"43200"),
-            ])
+            return await _send_empty(
+                send,
+                204,
+                cors
+                + [
+                    (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"),
+                    (b"access-control-allow-headers", ALLOWED_HEADERS.encode()),
+                    (b"access-control-max-age", b"43200"),
+                ],
+            )
 
         async def send_with_cors(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":

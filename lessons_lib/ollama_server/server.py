@@ -105,8 +105,14 @@ class EmbeddedServer:
     ...     ollama.Client(host=server.url).list()
     """
 
-    def __init__(self, models: str | os.PathLike[str] | None = None, host: str = "127.0.0.1", port: int = 0,
-                 env: dict[str, str] | None = None, startup_timeout: float = 120.0):
+    def __init__(
+        self,
+        models: str | os.PathLike[str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        env: dict[str, str] | None = None,
+        startup_timeout: float = 120.0,
+    ):
         from .store import default_models_dir
 
         self.models = Path(models) if models else default_models_dir()
@@ -126,20 +132,28 @@ class EmbeddedServer:
             return self
         from .store import MODELS_ENV
 
-        env = {**os.environ, **self.env, "OLLAMA_HOST": f"{self.address.host}:{self.address.port}",
-               MODELS_ENV: str(self.models)}
+        env = {
+            **os.environ,
+            **self.env,
+            "OLLAMA_HOST": f"{self.address.host}:{self.address.port}",
+            MODELS_ENV: str(self.models),
+        }
         with open(self.log_path, "w", encoding="utf-8") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "lessons_lib.ollama_server", "serve"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
             )
         atexit.register(self.stop)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline and self.process.poll() is None:
-            ready = [line for line in self.log_path.read_text(encoding="utf-8").splitlines()
-                     if line.startswith(READY_LINE)]
+            ready = [
+                line for line in self.log_path.read_text(encoding="utf-8").splitlines() if line.startswith(READY_LINE)
+            ]
             if ready:  # the child prints the address it bound once it listens
-                host, _, port = ready[0][len(READY_LINE):].strip().rpartition(":")
+                host, _, port = ready[0][len(READY_LINE) :].strip().rpartition(":")
                 self.address = HostPort(host, int(port))
                 break
             time.sleep(0.05)

@@ -430,7 +430,9 @@ class Store:
             layers.append(self.text_layer(system, LAYER_SYSTEM))
         if parameters:
             layers.append(self.text_layer(json.dumps(parameters), LAYER_PARAMS))
-        return self.write_manifest(model_name, layers, config_for(info, [layer["digest"] for layer in layers], parent_model))
+        return self.write_manifest(
+            model_name, layers, config_for(info, [layer["digest"] for layer in layers], parent_model)
+        )
 
 
 class BlobWriter:

@@ -1,7 +1,7 @@
 """Quantization lab: make variants of a GGUF model and measure size, speed and quality.
 
-    from lessons_lib.quant import quantize
-    report = quantize(src, dst, "Q4_K_M", progress=lambda done, total, name: ...)
+from lessons_lib.quant import quantize
+report = quantize(src, dst, "Q4_K_M", progress=lambda done, total, name: ...)
 """
 
 from .quantize import (

@@ -54,8 +54,9 @@ def load_eval_texts() -> dict[str, str]:
     return {part: (data / name).read_text(encoding="utf-8") for part, name in EVAL_PARTS.items()}
 
 
-def make_chunks(tokens: Sequence[int], n_ctx: int, bos: int | None = None,
-                max_chunks: int | None = None) -> list[list[int]]:
+def make_chunks(
+    tokens: Sequence[int], n_ctx: int, bos: int | None = None, max_chunks: int | None = None
+) -> list[list[int]]:
     """Non-overlapping n_ctx-token chunks; the first token of each is replaced by BOS if given."""
     if n_ctx < 8 or n_ctx % 2:
         raise ValueError(ERR_CTX.format(n_ctx=n_ctx))
@@ -64,7 +65,7 @@ def make_chunks(tokens: Sequence[int], n_ctx: int, bos: int | None = None,
         n_chunks = min(n_chunks, max_chunks)
     chunks = []
     for i in range(n_chunks):
-        chunk = list(tokens[i * n_ctx:(i + 1) * n_ctx])
+        chunk = list(tokens[i * n_ctx : (i + 1) * n_ctx])
         if bos is not None:
             chunk[0] = bos
         chunks.append(chunk)
@@ -85,8 +86,8 @@ def second_half(logits: np.ndarray, chunk: Sequence[int]) -> tuple[np.ndarray, n
     """
     n_ctx = len(chunk)
     first = n_ctx // 2
-    logp = log_softmax(logits[first:n_ctx - 1])
-    targets = np.asarray(chunk[first + 1:n_ctx])
+    logp = log_softmax(logits[first : n_ctx - 1])
+    targets = np.asarray(chunk[first + 1 : n_ctx])
     nll = -logp[np.arange(len(targets)), targets]
     return nll, logp
 
@@ -137,8 +138,9 @@ class Evaluation:
         if ref.logp is None or ref.logp.shape != logp.shape:
             raise ValueError(ERR_MISMATCH)
         # In blocks of rows: float64 copies of a 128k-token vocabulary add up quickly.
-        per_row = np.concatenate([kl_divergence(ref.logp[i:i + 256], logp[i:i + 256])
-                                  for i in range(0, len(logp), 256)])
+        per_row = np.concatenate(
+            [kl_divergence(ref.logp[i : i + 256], logp[i : i + 256]) for i in range(0, len(logp), 256)]
+        )
         self.kld = float(per_row.mean())
         self.kld_p99 = float(np.percentile(per_row, 99))
         self.top1_agreement = float((self.argmax == ref.argmax).mean())
@@ -166,8 +168,17 @@ def evaluate_model(
     from llama_cpp import Llama
 
     threads = n_threads or os.cpu_count() or 1
-    llm = Llama(str(model_path), n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx, logits_all=True,
-                n_threads=threads, n_threads_batch=threads, verbose=False, **llama_kwargs)
+    llm = Llama(
+        str(model_path),
+        n_ctx=n_ctx,
+        n_batch=n_ctx,
+        n_ubatch=n_ctx,
+        logits_all=True,
+        n_threads=threads,
+        n_threads_batch=threads,
+        verbose=False,
+        **llama_kwargs,
+    )
     try:
         bos = llm.token_bos() if llm._model.add_bos_token() else None
         nll_parts: dict[str, np.ndarray] = {}

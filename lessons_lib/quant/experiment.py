@@ -51,10 +51,22 @@ BAR_DEQUANTIZE = "dequantizing to F16"
 BAR_MEASURE = "measuring"
 BAR_KV = "KV cache types"
 COL = {
-    "kind": "type", "size": "size (MB)", "bpw": "bits/weight", "fallbacks": "fallbacks",
-    "load": "load (s)", "rss": "RSS (MiB)", "pp": "prompt tok/s", "tg": "gen tok/s",
-    "ppl": "PPL", "ppl_part": "PPL {part}", "dppl": "ΔPPL", "kld": "KLD", "top1": "top-1 (%)",
-    "kv_type": "KV type", "kv_measured": "KV (MiB, llama.cpp)", "kv_estimate": "KV (MiB, estimate)",
+    "kind": "type",
+    "size": "size (MB)",
+    "bpw": "bits/weight",
+    "fallbacks": "fallbacks",
+    "load": "load (s)",
+    "rss": "RSS (MiB)",
+    "pp": "prompt tok/s",
+    "tg": "gen tok/s",
+    "ppl": "PPL",
+    "ppl_part": "PPL {part}",
+    "dppl": "ΔPPL",
+    "kld": "KLD",
+    "top1": "top-1 (%)",
+    "kv_type": "KV type",
+    "kv_measured": "KV (MiB, llama.cpp)",
+    "kv_estimate": "KV (MiB, estimate)",
     "kv_saved": "saved (%)",
 }
 
@@ -135,13 +147,18 @@ def make_variants(source: Source, workdir: Path, kinds: Sequence[str] = DEFAULT_
         for kind in todo:
             bar.set_postfix_str(kind)
             start = bar.n
-            reports[kind] = quantize(source.f16, workdir / f"{source.original.stem}.{kind}.gguf", kind,
-                                     progress=lambda done, total, name, s=start: bar.update(s + done - bar.n))
+            reports[kind] = quantize(
+                source.f16,
+                workdir / f"{source.original.stem}.{kind}.gguf",
+                kind,
+                progress=lambda done, total, name, s=start: bar.update(s + done - bar.n),
+            )
     return reports
 
 
-def variant_paths(source: Source, reports: Mapping[str, QuantizeReport],
-                  kinds: Sequence[str] = DEFAULT_KINDS) -> dict[str, Path]:
+def variant_paths(
+    source: Source, reports: Mapping[str, QuantizeReport], kinds: Sequence[str] = DEFAULT_KINDS
+) -> dict[str, Path]:
     """kind -> file, in the order of `kinds`; F16 is the reference file."""
     paths = {}
     for kind in (normalize_kind(k) for k in kinds):
@@ -200,19 +217,28 @@ def measure_variants(
     for kind in tqdm(order, desc=BAR_MEASURE, unit="model"):
         path = paths[kind]
         speed = measure_speed(path, prompts=prompts, n_gen=n_gen, n_threads=threads)
-        ev = evaluate_model(path, tokens, n_ctx=n_ctx, max_chunks=max_chunks, n_threads=threads,
-                            reference=reference, keep_logp=kind == REFERENCE)
+        ev = evaluate_model(
+            path,
+            tokens,
+            n_ctx=n_ctx,
+            max_chunks=max_chunks,
+            n_threads=threads,
+            reference=reference,
+            keep_logp=kind == REFERENCE,
+        )
         if kind == REFERENCE:
             reference = ev
         speeds[kind], evaluations[kind] = speed, ev
         row = _file_row(kind, path, reports.get(kind))
-        row.update({
-            COL["load"]: round(speed.load_s, 2),
-            COL["rss"]: round(speed.rss_bytes / MIB),
-            COL["pp"]: round(speed.prompt_tokens_per_s, 1),
-            COL["tg"]: round(speed.generation_tokens_per_s, 1),
-            COL["ppl"]: round(ev.perplexity.value, 3),
-        })
+        row.update(
+            {
+                COL["load"]: round(speed.load_s, 2),
+                COL["rss"]: round(speed.rss_bytes / MIB),
+                COL["pp"]: round(speed.prompt_tokens_per_s, 1),
+                COL["tg"]: round(speed.generation_tokens_per_s, 1),
+                COL["ppl"]: round(ev.perplexity.value, 3),
+            }
+        )
         for part, ppl in ev.by_part.items():
             row[COL["ppl_part"].format(part=part)] = round(ppl.value, 3)
         row[COL["dppl"]] = round(ev.delta_ppl, 3) if ev.delta_ppl is not None else 0.0
@@ -248,20 +274,30 @@ def kv_cache_lab(
     for kv in tqdm(kv_types, desc=BAR_KV, unit="type"):
         kw = {"flash_attn": True, "type_k": KV_TYPES[kv], "type_v": KV_TYPES[kv]}
         speed = measure_speed(model_path, prompts=prompts, n_gen=n_gen, n_threads=threads, n_ctx=n_ctx_memory, **kw)
-        ev = evaluate_model(model_path, tokens, n_ctx=n_ctx, max_chunks=max_chunks, n_threads=threads,
-                            reference=reference, keep_logp=reference is None, **kw)
+        ev = evaluate_model(
+            model_path,
+            tokens,
+            n_ctx=n_ctx,
+            max_chunks=max_chunks,
+            n_threads=threads,
+            reference=reference,
+            keep_logp=reference is None,
+            **kw,
+        )
         if reference is None:
             reference = ev
-        rows.append({
-            COL["kv_type"]: kv,
-            "n_ctx": n_ctx_memory,
-            COL["kv_measured"]: round(speed.kv_cache_bytes / MIB, 1),
-            COL["kv_estimate"]: round(kv_cache_bytes(shape, n_ctx_memory, kv) / MIB, 1),
-            COL["tg"]: round(speed.generation_tokens_per_s, 1),
-            COL["pp"]: round(speed.prompt_tokens_per_s, 1),
-            COL["ppl"]: round(ev.perplexity.value, 3),
-            **_against_reference(ev),
-        })
+        rows.append(
+            {
+                COL["kv_type"]: kv,
+                "n_ctx": n_ctx_memory,
+                COL["kv_measured"]: round(speed.kv_cache_bytes / MIB, 1),
+                COL["kv_estimate"]: round(kv_cache_bytes(shape, n_ctx_memory, kv) / MIB, 1),
+                COL["tg"]: round(speed.generation_tokens_per_s, 1),
+                COL["pp"]: round(speed.prompt_tokens_per_s, 1),
+                COL["ppl"]: round(ev.perplexity.value, 3),
+                **_against_reference(ev),
+            }
+        )
     table = pd.DataFrame(rows).set_index(COL["kv_type"])
     base = table[COL["kv_measured"]].iloc[0]
     table[COL["kv_saved"]] = (100 * (1 - table[COL["kv_measured"]] / base)).round(1) if base else 0.0

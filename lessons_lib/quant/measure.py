@@ -65,8 +65,9 @@ def measure_speed(
     rss_before = _rss()
     started = time.perf_counter()
     with capture_llama_log() as log:  # the allocated buffer sizes are only in llama.cpp's log
-        llm = llama_cpp.Llama(str(model_path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                              verbose=False, **llama_kwargs)
+        llm = llama_cpp.Llama(
+            str(model_path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False, **llama_kwargs
+        )
     load_s = time.perf_counter() - started
     buffers = buffer_sizes(log.text)
     try:
@@ -77,8 +78,9 @@ def measure_speed(
         for prompt in prompts:
             llm.reset()  # no prefix reuse: every prompt is processed in full
             llama_cpp.llama_perf_context_reset(llm._ctx.ctx)
-            out = llm.create_chat_completion([{"role": "user", "content": prompt}], max_tokens=n_gen,
-                                             temperature=0.0, top_k=1, seed=0)
+            out = llm.create_chat_completion(
+                [{"role": "user", "content": prompt}], max_tokens=n_gen, temperature=0.0, top_k=1, seed=0
+            )
             perf = llama_cpp.llama_perf_context(llm._ctx.ctx)
             answers.append((out["choices"][0]["message"]["content"] or "").strip())
             if perf.n_p_eval and perf.t_p_eval_ms:

@@ -43,26 +43,29 @@ def create_quantized(client: ollama.Client, source: str, kind: str, name: str) -
     return name
 
 
-def compare_answers(client: ollama.Client, names: Mapping[str, str], prompt: str,
-                    options: Mapping[str, object] | None = None) -> pd.DataFrame:
+def compare_answers(
+    client: ollama.Client, names: Mapping[str, str], prompt: str, options: Mapping[str, object] | None = None
+) -> pd.DataFrame:
     """Every model answers the same prompt with the same options; one row per model."""
     sizes = {m.model: m.size for m in client.list().models}
     rows = []
     for kind, name in names.items():
         response = client.chat(model=name, messages=[{"role": "user", "content": prompt}], options=dict(options or {}))
-        rows.append({
-            "type": kind,
-            COL_MODEL: name,
-            COL_SIZE: round((sizes.get(name) or 0) / 1e6, 1),
-            COL_TG: round(speed(response).generated_tokens_per_s, 1),
-            COL_ANSWER: response.message.content.strip(),
-        })
+        rows.append(
+            {
+                "type": kind,
+                COL_MODEL: name,
+                COL_SIZE: round((sizes.get(name) or 0) / 1e6, 1),
+                COL_TG: round(speed(response).generated_tokens_per_s, 1),
+                COL_ANSWER: response.message.content.strip(),
+            }
+        )
     return pd.DataFrame(rows).set_index("type")
 
 
 def remove_models(client: ollama.Client, names: Mapping[str, str] | list[str]) -> None:
     """`ollama rm` for each name; a name already gone is not an error."""
-    for name in (names.values() if isinstance(names, Mapping) else names):
+    for name in names.values() if isinstance(names, Mapping) else names:
         try:
             client.delete(name)
         except ollama.ResponseError as exc:

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["FILE_BITS_PER_WEIGHT", "QUALITY_SOURCE", "SPEED_SOURCE", "llama3_8b_quality", "llama31_8b_speed", "weights_from_bits"]
+__all__ = [
+    "FILE_BITS_PER_WEIGHT",
+    "QUALITY_SOURCE",
+    "SPEED_SOURCE",
+    "llama3_8b_quality",
+    "llama31_8b_speed",
+    "weights_from_bits",
+]
 
 QUALITY_SOURCE = "llama.cpp tools/perplexity/README.md, LLaMA 3 8B scoreboard (wikitext-2, n_ctx 512)"
 SPEED_SOURCE = "llama.cpp tools/quantize/README.md, Llama-3.1-8B (pp512 / tg128)"
@@ -47,15 +54,23 @@ def llama3_8b_quality() -> pd.DataFrame:
 
 
 def llama31_8b_speed() -> pd.DataFrame:
-    return pd.DataFrame(_SPEED, columns=["type", "bits/weight", "size (GiB)", "prompt tok/s", "gen tok/s"]).set_index("type")
+    return pd.DataFrame(_SPEED, columns=["type", "bits/weight", "size (GiB)", "prompt tok/s", "gen tok/s"]).set_index(
+        "type"
+    )
 
 
 # Whole-file bits per weight of llama.cpp's Llama-3.1-8B files (tools/quantize/README.md), and for
 # Q4_0 (absent there) the 4.34 GiB of the Llama 3 8B scoreboard over its 8.03B parameters.
 # Used to size a type that the catalog has no published download for.
 FILE_BITS_PER_WEIGHT = {
-    "F16": 16.0005, "Q8_0": 8.5008, "Q6_K": 6.5633, "Q5_K_M": 5.7036, "Q4_K_M": 4.8944,
-    "Q4_0": round(4.34 * 2**30 * 8 / 8.03e9, 4), "Q3_K_M": 3.9960, "Q2_K": 3.1593,
+    "F16": 16.0005,
+    "Q8_0": 8.5008,
+    "Q6_K": 6.5633,
+    "Q5_K_M": 5.7036,
+    "Q4_K_M": 4.8944,
+    "Q4_0": round(4.34 * 2**30 * 8 / 8.03e9, 4),
+    "Q3_K_M": 3.9960,
+    "Q2_K": 3.1593,
 }
 
 

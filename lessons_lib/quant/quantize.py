@@ -179,8 +179,9 @@ class _Progress:
             self.progress(self.pending[1], self.pending[1], self.pending[2])
 
 
-def _run_llama_quantize(source: Path, temp: Path, ftype: int, nthread: int, allow_requantize: bool,
-                        progress: _Progress) -> tuple[int, LogCapture]:
+def _run_llama_quantize(
+    source: Path, temp: Path, ftype: int, nthread: int, allow_requantize: bool, progress: _Progress
+) -> tuple[int, LogCapture]:
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype
     params.nthread = nthread
@@ -217,8 +218,9 @@ def quantize(
     tracker = _Progress(progress)
     started = time.perf_counter()
     try:
-        rc, capture = _run_llama_quantize(source, temp, KINDS[name], nthread or os.cpu_count() or 1,
-                                          allow_requantize, tracker)
+        rc, capture = _run_llama_quantize(
+            source, temp, KINDS[name], nthread or os.cpu_count() or 1, allow_requantize, tracker
+        )
         if capture.error is not None:  # the progress callback raised (e.g. KeyboardInterrupt)
             raise capture.error
         if rc != 0 or not temp.is_file():

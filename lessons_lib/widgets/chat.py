@@ -20,8 +20,7 @@ from .. import chat
 from ..connect import Connection, connect, model_names
 
 _WIDE_LABEL = {"description_width": "initial"}  # show "Temperature" in full, not "Temperat…"
-_TRANSCRIPT_LAYOUT = dict(width="100%", max_height="420px", overflow="auto", border="1px solid #ddd",
-                          padding="4px 8px")
+_TRANSCRIPT_LAYOUT = dict(width="100%", max_height="420px", overflow="auto", border="1px solid #ddd", padding="4px 8px")
 
 
 def error_html(message: str) -> str:
@@ -32,9 +31,17 @@ def error_html(message: str) -> str:
 class ChatWidget(widgets.VBox):
     """Model picker, system prompt, temperature, max tokens, Send/Stop/Clear, streamed Markdown answers."""
 
-    def __init__(self, connection: Connection | None = None, *, client: ollama.Client | None = None,
-                 model: str | None = None, system: str = "", temperature: float = 0.7,
-                 max_tokens: int = 256, lang: str = "en"):
+    def __init__(
+        self,
+        connection: Connection | None = None,
+        *,
+        client: ollama.Client | None = None,
+        model: str | None = None,
+        system: str = "",
+        temperature: float = 0.7,
+        max_tokens: int = 256,
+        lang: str = "en",
+    ):
         chat.text(lang, "send")  # rejects an unknown language before any widget is built
         self.lang = lang
         if client is None:
@@ -43,12 +50,25 @@ class ChatWidget(widgets.VBox):
         t = lambda key: chat.text(lang, key)  # noqa: E731 - a short local alias keeps the layout readable
 
         self.model = widgets.Dropdown(description=t("model"), layout=widgets.Layout(width="auto"))
-        self.temperature = widgets.FloatSlider(value=temperature, min=0.0, max=2.0, step=0.1,
-                                               description=t("temperature"), style=_WIDE_LABEL)
-        self.max_tokens = widgets.BoundedIntText(value=max_tokens, min=1, max=8192, description=t("max_tokens"),
-                                                 style=_WIDE_LABEL, layout=widgets.Layout(width="200px"))
-        self.system = widgets.Textarea(value=system, description=t("system"), placeholder=t("system_placeholder"),
-                                       rows=2, style=_WIDE_LABEL, layout=widgets.Layout(width="100%"))
+        self.temperature = widgets.FloatSlider(
+            value=temperature, min=0.0, max=2.0, step=0.1, description=t("temperature"), style=_WIDE_LABEL
+        )
+        self.max_tokens = widgets.BoundedIntText(
+            value=max_tokens,
+            min=1,
+            max=8192,
+            description=t("max_tokens"),
+            style=_WIDE_LABEL,
+            layout=widgets.Layout(width="200px"),
+        )
+        self.system = widgets.Textarea(
+            value=system,
+            description=t("system"),
+            placeholder=t("system_placeholder"),
+            rows=2,
+            style=_WIDE_LABEL,
+            layout=widgets.Layout(width="100%"),
+        )
         self.transcript = widgets.HTML(layout=widgets.Layout(**_TRANSCRIPT_LAYOUT))
         self.prompt = widgets.Textarea(placeholder=t("prompt_placeholder"), rows=3, layout=widgets.Layout(width="100%"))
         self.send_button = widgets.Button(description=t("send"), button_style="primary", icon="paper-plane")
@@ -56,9 +76,15 @@ class ChatWidget(widgets.VBox):
         self.clear_button = widgets.Button(description=t("clear"), icon="eraser")
         self.stats = widgets.HTML()
         self.error = widgets.HTML()
-        for w, name in [(self.transcript, "transcript"), (self.prompt, "prompt"), (self.send_button, "send"),
-                        (self.stop_button, "stop"), (self.clear_button, "clear"), (self.stats, "stats"),
-                        (self.error, "error")]:
+        for w, name in [
+            (self.transcript, "transcript"),
+            (self.prompt, "prompt"),
+            (self.send_button, "send"),
+            (self.stop_button, "stop"),
+            (self.clear_button, "clear"),
+            (self.stats, "stats"),
+            (self.error, "error"),
+        ]:
             w.add_class(f"workbook-chat-{name}")
 
         self.conversation = chat.Conversation(model=model or "", system=system)
@@ -71,15 +97,17 @@ class ChatWidget(widgets.VBox):
         self.send_button.on_click(lambda _: self.send())
         self.stop_button.on_click(lambda _: self.stop())
         self.clear_button.on_click(lambda _: self.clear())
-        super().__init__([
-            widgets.HBox([self.model, self.temperature, self.max_tokens]),
-            self.system,
-            self.transcript,
-            self.prompt,
-            widgets.HBox([self.send_button, self.stop_button, self.clear_button]),
-            self.stats,
-            self.error,
-        ])
+        super().__init__(
+            [
+                widgets.HBox([self.model, self.temperature, self.max_tokens]),
+                self.system,
+                self.transcript,
+                self.prompt,
+                widgets.HBox([self.send_button, self.stop_button, self.clear_button]),
+                self.stats,
+                self.error,
+            ]
+        )
         self.add_class("workbook-chat")
         self.refresh_models(model)
 
@@ -122,8 +150,7 @@ class ChatWidget(widgets.VBox):
         self._stop.clear()
         self.send_button.disabled = True
         self.stop_button.disabled = False
-        self._thread = threading.Thread(target=self._answer, args=(prompt, options), daemon=True,
-                                        name="workbook-chat")
+        self._thread = threading.Thread(target=self._answer, args=(prompt, options), daemon=True, name="workbook-chat")
         self._thread.start()
         return True
 
@@ -160,11 +187,19 @@ class ChatWidget(widgets.VBox):
     def _answer(self, prompt: str, options: dict[str, Any]) -> None:
         result: chat.ChatResult | None = None
         try:
-            result = chat.send(self.client, self.conversation, prompt, options, on_token=self._on_token,
-                               stop=self._stop, lang=self.lang)
+            result = chat.send(
+                self.client,
+                self.conversation,
+                prompt,
+                options,
+                on_token=self._on_token,
+                stop=self._stop,
+                lang=self.lang,
+            )
         except Exception as exc:  # a bug here must still reach the learner, not vanish in the thread
-            result = chat.ChatResult(model=self.conversation.model,
-                                     error=chat.explain_error(exc, self.conversation.model, lang=self.lang))
+            result = chat.ChatResult(
+                model=self.conversation.model, error=chat.explain_error(exc, self.conversation.model, lang=self.lang)
+            )
         finally:
             self._finish(prompt, result)
 
@@ -182,8 +217,9 @@ class ChatWidget(widgets.VBox):
         answered = result is not None and result.answered
         if not answered and not self.prompt.value:
             self.prompt.value = prompt  # a failed (or at once stopped) turn gives the learner's text back
-        self._past_html = "".join(self._bubble(self._speaker(m["role"]), m["content"])
-                                  for m in self.conversation.history)
+        self._past_html = "".join(
+            self._bubble(self._speaker(m["role"]), m["content"]) for m in self.conversation.history
+        )
         self._live = ""
         self._render()
         self.send_button.disabled = False
@@ -196,8 +232,7 @@ class ChatWidget(widgets.VBox):
 
     @staticmethod
     def _bubble(who: str, markdown: str) -> str:
-        return (f'<div class="workbook-chat-message"><b>{html.escape(who)}</b>'
-                f"{chat.render_markdown(markdown)}</div>")
+        return f'<div class="workbook-chat-message"><b>{html.escape(who)}</b>{chat.render_markdown(markdown)}</div>'
 
     def _render(self) -> None:
         live = self._bubble(self.conversation.model, self._live) if self._live else ""

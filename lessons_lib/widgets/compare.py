@@ -29,9 +29,16 @@ if TYPE_CHECKING:
 class CompareWidget(widgets.VBox):
     """Prompt, model list (or fixed runs), Run/Stop, and a side-by-side table filled as answers arrive."""
 
-    def __init__(self, connection: Connection | None = None, *, client: ollama.Client | None = None,
-                 runs: Sequence[chat.Run] | None = None, prompt: str = "", max_tokens: int = 64,
-                 lang: str = "en"):
+    def __init__(
+        self,
+        connection: Connection | None = None,
+        *,
+        client: ollama.Client | None = None,
+        runs: Sequence[chat.Run] | None = None,
+        prompt: str = "",
+        max_tokens: int = 64,
+        lang: str = "en",
+    ):
         chat.text(lang, "run")  # rejects an unknown language early
         self.lang = lang
         if client is None:
@@ -40,11 +47,13 @@ class CompareWidget(widgets.VBox):
         self.fixed_runs = list(runs) if runs else None
         t = lambda key: chat.text(lang, key)  # noqa: E731
 
-        self.prompt = widgets.Textarea(value=prompt, placeholder=t("prompt_placeholder"), rows=2,
-                                       layout=widgets.Layout(width="100%"))
+        self.prompt = widgets.Textarea(
+            value=prompt, placeholder=t("prompt_placeholder"), rows=2, layout=widgets.Layout(width="100%")
+        )
         self.models = widgets.SelectMultiple(description=t("models"), rows=4)
-        self.max_tokens = widgets.BoundedIntText(value=max_tokens, min=1, max=8192, description=t("max_tokens"),
-                                                 layout=widgets.Layout(width="200px"))
+        self.max_tokens = widgets.BoundedIntText(
+            value=max_tokens, min=1, max=8192, description=t("max_tokens"), layout=widgets.Layout(width="200px")
+        )
         self.run_button = widgets.Button(description=t("run"), button_style="primary", icon="play")
         self.stop_button = widgets.Button(description=t("stop"), button_style="warning", icon="stop", disabled=True)
         self.table = widgets.HTML()
@@ -56,8 +65,15 @@ class CompareWidget(widgets.VBox):
         self.run_button.on_click(lambda _: self.run())
         self.stop_button.on_click(lambda _: self.stop())
         picker = [] if self.fixed_runs else [self.models]
-        super().__init__([self.prompt, widgets.HBox(picker + [self.max_tokens]),
-                          widgets.HBox([self.run_button, self.stop_button]), self.table, self.error])
+        super().__init__(
+            [
+                self.prompt,
+                widgets.HBox(picker + [self.max_tokens]),
+                widgets.HBox([self.run_button, self.stop_button]),
+                self.table,
+                self.error,
+            ]
+        )
         self.add_class("workbook-compare")
         if not self.fixed_runs:
             try:
@@ -112,7 +128,7 @@ class CompareWidget(widgets.VBox):
     def _work(self, prompt: str, runs: list[chat.Run]) -> None:
         def arrived(run: chat.Run, result: chat.ChatResult) -> None:
             self.results.append((run, result))
-            self._render(pending=runs[len(self.results):])
+            self._render(pending=runs[len(self.results) :])
 
         try:
             chat.compare(self.client, prompt, runs, stop=self._stop, on_result=arrived, lang=self.lang)
@@ -125,18 +141,24 @@ class CompareWidget(widgets.VBox):
     def _render(self, pending: Sequence[chat.Run] = ()) -> None:
         cells = []
         for run, r in self.results:
-            body = (chat.render_markdown(r.content) if r.ok
-                    else f'<span style="color:#b00020">{html.escape(r.error or "")}</span>')
+            body = (
+                chat.render_markdown(r.content)
+                if r.ok
+                else f'<span style="color:#b00020">{html.escape(r.error or "")}</span>'
+            )
             stats = html.escape(chat.stats_line(r, self.lang)) if r.ok else ""
             cells.append((run, body, f"<small>{stats}</small>"))
         generating = html.escape(chat.text(self.lang, "generating"))
         cells += [(run, f"<i>{generating}</i>", "") for run in pending]
-        head = "".join(f"<th>{html.escape(run.model)}<br><small>{html.escape(run.settings)}</small></th>"
-                       for run, _, _ in cells)
+        head = "".join(
+            f"<th>{html.escape(run.model)}<br><small>{html.escape(run.settings)}</small></th>" for run, _, _ in cells
+        )
         answers = "".join(f'<td style="vertical-align:top">{body}</td>' for _, body, _ in cells)
         stats = "".join(f"<td>{s}</td>" for _, _, s in cells)
-        self.table.value = (f'<table class="workbook-compare-table" style="width:100%;table-layout:fixed">'
-                            f"<tr>{head}</tr><tr>{answers}</tr><tr>{stats}</tr></table>")
+        self.table.value = (
+            f'<table class="workbook-compare-table" style="width:100%;table-layout:fixed">'
+            f"<tr>{head}</tr><tr>{answers}</tr><tr>{stats}</tr></table>"
+        )
 
     def _show_error(self, message: str) -> None:
         self.error.value = error_html(message)

@@ -54,9 +54,14 @@ class PodPanel:
             self.info.value = ROW_NOT_STARTED
         else:
             color = STATE_COLORS.get(info.state, "#000")
-            text = ROW.format(name=html.escape(s.name), id=html.escape(info.id),
-                              state=f'<span style="color:{color}">{html.escape(info.label)}</span>',
-                              gpu=html.escape(info.gpu or "?"), count=info.gpu_count, rate=info.cost_per_hr)
+            text = ROW.format(
+                name=html.escape(s.name),
+                id=html.escape(info.id),
+                state=f'<span style="color:{color}">{html.escape(info.label)}</span>',
+                gpu=html.escape(info.gpu or "?"),
+                count=info.gpu_count,
+                rate=info.cost_per_hr,
+            )
             text += ROW_COST.format(uptime=_duration(s.billed_seconds(info)), cost=s.cost_so_far(info))
             if s.ended:
                 text += ROW_ENDED.format(action=s.ended, reason=html.escape(s.end_reason or ""))

@@ -54,13 +54,23 @@ KV_TYPES = ("f16", "q8_0", "q4_0")
 class WillItFit:
     """`WillItFit().show()`; `.estimate` and `.table` hold the last result."""
 
-    def __init__(self, machine: Machine | None = None, model: str = "llama3.1-8b", quant: str = "Q4_K_M",
-                 n_ctx: int = 4096, kv_type: str = "f16"):
+    def __init__(
+        self,
+        machine: Machine | None = None,
+        model: str = "llama3.1-8b",
+        quant: str = "Q4_K_M",
+        n_ctx: int = 4096,
+        kv_type: str = "f16",
+    ):
         self.machine = machine if machine is not None else detect()
         model, quant, n_ctx, kv_type = _checked(model, quant, n_ctx, kv_type)
         style = {"description_width": "initial"}
-        self.model = w.Dropdown(options=[(m.display_name, m.key) for m in catalog.CATALOG], value=model,
-                                description=LABELS["model"], style=style)
+        self.model = w.Dropdown(
+            options=[(m.display_name, m.key) for m in catalog.CATALOG],
+            value=model,
+            description=LABELS["model"],
+            style=style,
+        )
         self.quant = w.Dropdown(options=QUANTS, value=quant, description=LABELS["quant"], style=style)
         self.ctx = w.Dropdown(options=sorted({*CONTEXTS, n_ctx}), value=n_ctx, description=LABELS["ctx"], style=style)
         self.kv = w.Dropdown(options=KV_TYPES, value=kv_type, description=LABELS["kv"], style=style)
@@ -78,7 +88,8 @@ class WillItFit:
             v = model.variant(quant)
         except KeyError:  # no published download of this type
             return weights_from_bits(model.params_b * 1e9, quant), SOURCE_ESTIMATED.format(
-                params=model.params_b, bpw=FILE_BITS_PER_WEIGHT[quant], quant=quant)
+                params=model.params_b, bpw=FILE_BITS_PER_WEIGHT[quant], quant=quant
+            )
         return v.size_bytes, SOURCE_PUBLISHED.format(name=v.ollama_name)
 
     def update(self) -> None:
@@ -93,9 +104,14 @@ class WillItFit:
             self.output.value = html.escape(ERROR.format(error=exc))
             return
         verdict = est.verdict(self.machine)
-        rows = [(ROW_WEIGHTS, est.weights), (ROW_KV, est.kv_cache), (ROW_COMPUTE, est.compute),
-                (ROW_HEADROOM, est.headroom), (ROW_TOTAL, est.total_with_headroom),
-                (ROW_RAM, self.machine.memory_for_models)]
+        rows = [
+            (ROW_WEIGHTS, est.weights),
+            (ROW_KV, est.kv_cache),
+            (ROW_COMPUTE, est.compute),
+            (ROW_HEADROOM, est.headroom),
+            (ROW_TOTAL, est.total_with_headroom),
+            (ROW_RAM, self.machine.memory_for_models),
+        ]
         rows += [(ROW_GPU.format(gpu=g.name), g.memory_free) for g in self.machine.gpus]
         self.table = pd.DataFrame([{"": name, COL_SIZE: gib(b), COL_BYTES: b} for name, b in rows]).set_index("")
         self.estimate = est

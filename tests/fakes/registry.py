@@ -61,11 +61,13 @@ class FaultyHandler(MirrorHandler):
         for name, path in self.server.hub_files.items():
             size = path.stat().st_size
             sha256 = sha256_file(path).removeprefix("sha256:")
-            siblings.append({"rfilename": name, "size": size,
-                             "lfs": {"sha256": sha256, "size": size, "pointerSize": 134}})
+            siblings.append(
+                {"rfilename": name, "size": size, "lfs": {"sha256": sha256, "size": size, "pointerSize": 134}}
+            )
         siblings.append({"rfilename": "README.md", "size": 10})
-        self.send_bytes(json.dumps({"id": repo, "sha": HUB_REVISION, "siblings": siblings}).encode(),
-                        "application/json", True)
+        self.send_bytes(
+            json.dumps({"id": repo, "sha": HUB_REVISION, "siblings": siblings}).encode(), "application/json", True
+        )
 
     def write_body(self, data: bytes) -> None:
         server = self.server

@@ -13,9 +13,11 @@ import threading
 
 from .server import BASE_URL_ENV, PROXY_ENV, Sandbox
 
-MSG_HOWTO = ("In each notebook (or before starting Jupyter), set:\n"
-             "  {base}={url}\n  {proxy}={template}\n  RUNPOD_API_KEY={key}\n"
-             "Press Ctrl+C to stop; every sandbox pod is terminated.")
+MSG_HOWTO = (
+    "In each notebook (or before starting Jupyter), set:\n"
+    "  {base}={url}\n  {proxy}={template}\n  RUNPOD_API_KEY={key}\n"
+    "Press Ctrl+C to stop; every sandbox pod is terminated."
+)
 MSG_BYE = "Sandbox stopped; {n} pod(s) were terminated; they would have cost ${spent:.4f}."
 ERR_PORT = "Cannot listen on {host}:{port} ({error}). Is a sandbox already running? Pick another --port."
 
@@ -23,16 +25,26 @@ ERR_PORT = "Cannot listen on {host}:{port} ({error}). Is a sandbox already runni
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.cloud.sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 serves the whole room")
-    parser.add_argument("--public-host", default=None,
-                        help="the name or IP learners use (default with --host 0.0.0.0: this machine's name)")
+    parser.add_argument(
+        "--public-host",
+        default=None,
+        help="the name or IP learners use (default with --host 0.0.0.0: this machine's name)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--time-scale", type=float, default=60.0, help="simulated seconds per real second")
     parser.add_argument("--boot-seconds", type=float, default=20.0, help="simulated seconds until a pod is ready")
     parser.add_argument("--models", default=None, help="model store the pods serve (default: the course's)")
     args = parser.parse_args(argv)
     public = args.public_host or (socket.gethostname() if args.host in ("0.0.0.0", "") else None)
-    sandbox = Sandbox(args.models, time_scale=args.time_scale, boot_seconds=args.boot_seconds, host=args.host,
-                      port=args.port, activate=False, public_host=public)
+    sandbox = Sandbox(
+        args.models,
+        time_scale=args.time_scale,
+        boot_seconds=args.boot_seconds,
+        host=args.host,
+        port=args.port,
+        activate=False,
+        public_host=public,
+    )
     try:
         sandbox.start()
     except OSError as exc:
@@ -40,8 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(sandbox.describe())
     # The workshop key is printed on purpose: it is a made-up key that only this sandbox accepts.
-    print(MSG_HOWTO.format(base=BASE_URL_ENV, url=sandbox.url, proxy=PROXY_ENV, template=sandbox.proxy_template,
-                           key=sandbox.api_key.reveal()), flush=True)
+    print(
+        MSG_HOWTO.format(
+            base=BASE_URL_ENV,
+            url=sandbox.url,
+            proxy=PROXY_ENV,
+            template=sandbox.proxy_template,
+            key=sandbox.api_key.reveal(),
+        ),
+        flush=True,
+    )
+
     def _terminate(*_args):  # `kill` (SIGTERM) ends pods as cleanly as Ctrl+C
         raise KeyboardInterrupt
 

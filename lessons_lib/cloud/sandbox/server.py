@@ -34,8 +34,10 @@ __all__ = ["Sandbox", "running_pod_servers", "PROXY_ENV", "BASE_URL_ENV"]
 
 BASE_URL_ENV = "RUNPOD_API_BASE_URL"
 PROXY_ENV = PROXY_TEMPLATE_ENV  # where pods.proxy_url() looks
-MSG_STARTED = ("RunPod sandbox on {url}: a local emulator of RunPod's API whose pods are embedded Ollama "
-               "servers. No account, no money; 1 s here is {scale:g} s on the bill.")
+MSG_STARTED = (
+    "RunPod sandbox on {url}: a local emulator of RunPod's API whose pods are embedded Ollama "
+    "servers. No account, no money; 1 s here is {scale:g} s on the bill."
+)
 HTML_500 = "<html><head><title>500 Internal Server Error</title></head><body>cloudflare</body></html>"
 PROXY_502 = "<html><body><h1>502 Bad Gateway</h1><p>The pod is not running or its port is not ready.</p></body></html>"
 
@@ -44,7 +46,9 @@ _sandboxes: "weakref.WeakSet[Sandbox]" = weakref.WeakSet()
 
 def running_pod_servers() -> list[Any]:
     """Embedded servers of every sandbox pod still running in this process (for end-of-run checks)."""
-    return [server for sandbox in list(_sandboxes) for server in [*sandbox.cloud.servers(), *sandbox.serverless.servers()]]
+    return [
+        server for sandbox in list(_sandboxes) for server in [*sandbox.cloud.servers(), *sandbox.serverless.servers()]
+    ]
 
 
 def _input(info_args: dict[str, Any]) -> dict[str, Any]:
@@ -66,26 +70,36 @@ def _wire(cloud: Cloud, serverless: Serverless):
                 return fn(_input(args))
             except ApiError as exc:
                 raise GraphQLError(str(exc), extensions={"code": "RUNPOD"}) from None
+
         return resolve
 
     query, mutation = schema.query_type.fields, schema.mutation_type.fields
     query["gpuTypes"].resolve = guard("gpuTypes", lambda a: cloud.gpu_types(a.get("id")))
     query["pod"].resolve = guard("pod", lambda a: (lambda p: cloud.pod_view(p) if p else None)(cloud.get(a["podId"])))
-    query["myself"].resolve = guard("myself", lambda a: {
-        "id": cloud.user_id, "pubKey": "", "networkVolumes": [],
-        "pods": [cloud.pod_view(p) for p in cloud.live_pods()],
-        "currentSpendPerHr": round(sum(p.cost_per_hr for p in cloud.live_pods() if p.status == "RUNNING"), 4),
-        "clientBalance": None, "spendLimit": 80,
-    })
-    mutation["podFindAndDeployOnDemand"].resolve = guard("podFindAndDeployOnDemand",
-                                                         lambda a: cloud.pod_view(cloud.deploy(a)))
+    query["myself"].resolve = guard(
+        "myself",
+        lambda a: {
+            "id": cloud.user_id,
+            "pubKey": "",
+            "networkVolumes": [],
+            "pods": [cloud.pod_view(p) for p in cloud.live_pods()],
+            "currentSpendPerHr": round(sum(p.cost_per_hr for p in cloud.live_pods() if p.status == "RUNNING"), 4),
+            "clientBalance": None,
+            "spendLimit": 80,
+        },
+    )
+    mutation["podFindAndDeployOnDemand"].resolve = guard(
+        "podFindAndDeployOnDemand", lambda a: cloud.pod_view(cloud.deploy(a))
+    )
 
     def cpu(_a):
         raise ApiError(ERR_CPU_PODS)
+
     mutation["deployCpuPod"].resolve = guard("deployCpuPod", cpu)
     mutation["podStop"].resolve = guard("podStop", lambda a: cloud.pod_view(cloud.stop(a["podId"])))
     mutation["podResume"].resolve = guard(
-        "podResume", lambda a: cloud.pod_view(cloud.resume(a["podId"], int(a.get("gpuCount") or 1))))
+        "podResume", lambda a: cloud.pod_view(cloud.resume(a["podId"], int(a.get("gpuCount") or 1)))
+    )
     mutation["podTerminate"].resolve = guard("podTerminate", lambda a: cloud.terminate(a["podId"]))
     wire_graphql(schema, serverless, guard)
     return schema
@@ -133,22 +147,35 @@ def create_app(cloud: Cloud, api_key: ApiKey, serverless: Serverless):
         if server is None or not port.isdigit() or int(port) != OLLAMA_PORT or f"{port}/http" not in pod.ports:
             return HTMLResponse(PROXY_502, status_code=502)
         upstream = proxy_client.build_request(
-            request.method, f"{server.url}/{path}", params=request.query_params,
-            content=await request.body(), headers={"content-type": request.headers.get("content-type", "")})
+            request.method,
+            f"{server.url}/{path}",
+            params=request.query_params,
+            content=await request.body(),
+            headers={"content-type": request.headers.get("content-type", "")},
+        )
         try:
             answer = await proxy_client.send(upstream, stream=True)
         except httpx.HTTPError:
             return HTMLResponse(PROXY_502, status_code=502)
         headers = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type",)}
-        return StreamingResponse(answer.aiter_raw(), status_code=answer.status_code, headers=headers,
-                                 background=BackgroundTask(answer.aclose))
+        return StreamingResponse(
+            answer.aiter_raw(),
+            status_code=answer.status_code,
+            headers=headers,
+            background=BackgroundTask(answer.aclose),
+        )
 
     add_serverless_routes(app, serverless, authorized)
 
     @app.get("/")
     def home() -> dict[str, Any]:
-        return {"sandbox": "RunPod API emulator", "graphql": "/graphql", "proxy": "/proxy/{podId}-{port}/",
-                "pods": len(cloud.live_pods()), "time_scale": cloud.clock.scale}
+        return {
+            "sandbox": "RunPod API emulator",
+            "graphql": "/graphql",
+            "proxy": "/proxy/{podId}-{port}/",
+            "pods": len(cloud.live_pods()),
+            "time_scale": cloud.clock.scale,
+        }
 
     return app
 
@@ -156,9 +183,18 @@ def create_app(cloud: Cloud, api_key: ApiKey, serverless: Serverless):
 class Sandbox:
     """The emulator on a free loopback port, started and stopped by the notebook or test that needs it."""
 
-    def __init__(self, models: str | os.PathLike[str] | None = None, *, time_scale: float = 60.0,
-                 boot_seconds: float = 20.0, host: str = "127.0.0.1", port: int = 0, activate: bool = True,
-                 api_key: str | None = None, public_host: str | None = None):
+    def __init__(
+        self,
+        models: str | os.PathLike[str] | None = None,
+        *,
+        time_scale: float = 60.0,
+        boot_seconds: float = 20.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        activate: bool = True,
+        api_key: str | None = None,
+        public_host: str | None = None,
+    ):
         self.clock = SimClock(time_scale)
         self.faults = Faults()
         self.cloud = Cloud(Path(models) if models else default_models(), self.clock, boot_seconds, self.faults)
@@ -192,11 +228,16 @@ class Sandbox:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(create_app(self.cloud, self.api_key, self.serverless), log_level="warning", access_log=False,
-                                timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            create_app(self.cloud, self.api_key, self.serverless),
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                        name="runpod-sandbox")
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="runpod-sandbox"
+        )
         self._thread.start()
         while not self._server.started and self._thread.is_alive():
             threading.Event().wait(0.02)
@@ -209,8 +250,11 @@ class Sandbox:
     def _point_sdk_here(self) -> None:
         import runpod
 
-        self._saved = {"env": {k: os.environ.get(k) for k in (BASE_URL_ENV, PROXY_ENV, "NO_PROXY", "no_proxy")},
-                       "key": runpod.api_key, "endpoint_url_base": runpod.endpoint_url_base}
+        self._saved = {
+            "env": {k: os.environ.get(k) for k in (BASE_URL_ENV, PROXY_ENV, "NO_PROXY", "no_proxy")},
+            "key": runpod.api_key,
+            "endpoint_url_base": runpod.endpoint_url_base,
+        }
         os.environ[BASE_URL_ENV] = self.url
         os.environ[PROXY_ENV] = self.proxy_template
         for name in ("NO_PROXY", "no_proxy"):  # requests would send 127.0.0.1 to an HTTP proxy otherwise

@@ -59,9 +59,18 @@ class Template:
     docker_args: str = ""
 
     def view(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "imageName": self.image, "dockerArgs": self.docker_args,
-                "containerDiskInGb": self.container_disk_gb, "volumeInGb": 0, "volumeMountPath": None, "ports": "",
-                "env": [{"key": k, "value": v} for k, v in self.env.items()], "isServerless": self.is_serverless}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "imageName": self.image,
+            "dockerArgs": self.docker_args,
+            "containerDiskInGb": self.container_disk_gb,
+            "volumeInGb": 0,
+            "volumeMountPath": None,
+            "ports": "",
+            "env": [{"key": k, "value": v} for k, v in self.env.items()],
+            "isServerless": self.is_serverless,
+        }
 
 
 @dataclass
@@ -114,7 +123,9 @@ class ServerlessEndpoint:
         self.template = template
         self.gpu_ids = str(spec.get("gpuIds") or "AMPERE_16")
         self.workers_min = int(spec.get("workersMin") or 0)
-        self.workers_max = max(self.workers_min, int(spec.get("workersMax") if spec.get("workersMax") is not None else 3))
+        self.workers_max = max(
+            self.workers_min, int(spec.get("workersMax") if spec.get("workersMax") is not None else 3)
+        )
         self.idle_timeout = float(spec.get("idleTimeout") if spec.get("idleTimeout") is not None else 5)
         self.scaler_type = str(spec.get("scalerType") or "QUEUE_DELAY")
         self.scaler_value = int(spec.get("scalerValue") or 4)
@@ -132,23 +143,50 @@ class ServerlessEndpoint:
         self.retired: list[Worker] = []
 
     def view(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "templateId": self.template.id, "gpuIds": self.gpu_ids,
-                "networkVolumeId": None, "locations": None, "idleTimeout": int(self.idle_timeout),
-                "scalerType": self.scaler_type, "scalerValue": self.scaler_value, "workersMin": self.workers_min,
-                "workersMax": self.workers_max, "allowedCudaVersions": None, "gpuCount": self.gpu_count,
-                "flashBootType": None, "aiKey": None, "type": "QB", "userId": self.owner.user_id, "version": 0,
-                "workersStandby": 0, "env": [{"key": k, "value": v} for k, v in self.template.env.items()],
-                "createdAt": None, "networkVolume": None}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "templateId": self.template.id,
+            "gpuIds": self.gpu_ids,
+            "networkVolumeId": None,
+            "locations": None,
+            "idleTimeout": int(self.idle_timeout),
+            "scalerType": self.scaler_type,
+            "scalerValue": self.scaler_value,
+            "workersMin": self.workers_min,
+            "workersMax": self.workers_max,
+            "allowedCudaVersions": None,
+            "gpuCount": self.gpu_count,
+            "flashBootType": None,
+            "aiKey": None,
+            "type": "QB",
+            "userId": self.owner.user_id,
+            "version": 0,
+            "workersStandby": 0,
+            "env": [{"key": k, "value": v} for k, v in self.template.env.items()],
+            "createdAt": None,
+            "networkVolume": None,
+        }
 
     def health(self) -> dict[str, Any]:
         live = [w for w in self.workers.values() if w.state != "stopped"]
-        return {"jobs": {"completed": self.counts["completed"], "failed": self.counts["failed"],
-                         "inProgress": sum(j.status == "IN_PROGRESS" for j in self.jobs.values()),
-                         "inQueue": len(self.queue), "retried": self.counts["retried"]},
-                "workers": {"idle": sum(w.state == "idle" for w in live),
-                            "initializing": sum(w.state == "initializing" for w in live),
-                            "ready": sum(w.state in ("idle", "running") for w in live),
-                            "running": sum(w.state == "running" for w in live), "throttled": 0, "unhealthy": 0}}
+        return {
+            "jobs": {
+                "completed": self.counts["completed"],
+                "failed": self.counts["failed"],
+                "inProgress": sum(j.status == "IN_PROGRESS" for j in self.jobs.values()),
+                "inQueue": len(self.queue),
+                "retried": self.counts["retried"],
+            },
+            "workers": {
+                "idle": sum(w.state == "idle" for w in live),
+                "initializing": sum(w.state == "initializing" for w in live),
+                "ready": sum(w.state in ("idle", "running") for w in live),
+                "running": sum(w.state == "running" for w in live),
+                "throttled": 0,
+                "unhealthy": 0,
+            },
+        }
 
     def allow(self, route: str, per_10s: int) -> bool:
         """Sliding 10-second window of wall-clock time: a limit is what the client feels, not the bill."""
@@ -183,9 +221,15 @@ class Serverless:
     # --- GraphQL side ------------------------------------------------------------------------------
     def save_template(self, spec: dict[str, Any]) -> dict[str, Any]:
         env = {str(e["key"]): str(e.get("value") or "") for e in spec.get("env") or []}
-        template = Template(_id(10), str(spec.get("name") or ""), str(spec.get("imageName") or ""), env,
-                            bool(spec.get("isServerless")), int(spec.get("containerDiskInGb") or 10),
-                            str(spec.get("dockerArgs") or ""))
+        template = Template(
+            _id(10),
+            str(spec.get("name") or ""),
+            str(spec.get("imageName") or ""),
+            env,
+            bool(spec.get("isServerless")),
+            int(spec.get("containerDiskInGb") or 10),
+            str(spec.get("dockerArgs") or ""),
+        )
         with self.lock:
             self.templates[template.id] = template
         return template.view()
@@ -260,14 +304,18 @@ class Serverless:
         for _ in range(wanted - len(live)):
             worker = Worker(_id(14), now)
             endpoint.workers[worker.id] = worker
-            thread = threading.Thread(target=self._boot, args=(endpoint, worker), daemon=True,
-                                      name=f"sandbox-worker-{worker.id}")
+            thread = threading.Thread(
+                target=self._boot, args=(endpoint, worker), daemon=True, name=f"sandbox-worker-{worker.id}"
+            )
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
             thread.start()
         for worker in live:
             dead = worker.server is not None and not worker.server.running
-            idle_long = (worker.state == "idle" and now - worker.idle_since >= endpoint.idle_timeout
-                         and len([w for w in endpoint.workers.values() if w.state != "stopped"]) > endpoint.workers_min)
+            idle_long = (
+                worker.state == "idle"
+                and now - worker.idle_since >= endpoint.idle_timeout
+                and len([w for w in endpoint.workers.values() if w.state != "stopped"]) > endpoint.workers_min
+            )
             if dead or idle_long:
                 self._retire(endpoint, worker)
 
@@ -304,8 +352,11 @@ class Serverless:
 
     def _dispatch(self, endpoint: ServerlessEndpoint) -> None:
         while endpoint.queue:
-            ready = [w for w in endpoint.workers.values()
-                     if w.state in ("idle", "running") and w.busy < endpoint.concurrency and w.server is not None]
+            ready = [
+                w
+                for w in endpoint.workers.values()
+                if w.state in ("idle", "running") and w.busy < endpoint.concurrency and w.server is not None
+            ]
             if not ready:
                 return
             worker = min(ready, key=lambda w: w.busy)
@@ -356,8 +407,9 @@ class Serverless:
             self.changed.notify_all()
             try:
                 while time.monotonic() < deadline:
-                    ready = [w for w in endpoint.workers.values()
-                             if w.state in ("idle", "running") and w.server is not None]
+                    ready = [
+                        w for w in endpoint.workers.values() if w.state in ("idle", "running") and w.server is not None
+                    ]
                     if ready:
                         worker = min(ready, key=lambda w: w.busy)
                         worker.busy, worker.state = worker.busy + 1, "running"
@@ -375,8 +427,12 @@ class Serverless:
 
     def servers(self) -> list[Any]:
         with self.lock:
-            return [w.server for e in self.endpoints.values() for w in e.workers.values()
-                    if w.server is not None and w.server.running]
+            return [
+                w.server
+                for e in self.endpoints.values()
+                for w in e.workers.values()
+                if w.server is not None and w.server.running
+            ]
 
     def stop(self) -> None:
         """Stop every worker (no server outlives the sandbox)."""

@@ -18,8 +18,14 @@ __all__ = ["handle"]
 
 def _options(params: dict[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    for theirs, ours in (("max_tokens", "num_predict"), ("temperature", "temperature"), ("seed", "seed"),
-                         ("top_p", "top_p"), ("top_k", "top_k"), ("stop", "stop")):
+    for theirs, ours in (
+        ("max_tokens", "num_predict"),
+        ("temperature", "temperature"),
+        ("seed", "seed"),
+        ("top_p", "top_p"),
+        ("top_k", "top_k"),
+        ("stop", "stop"),
+    ):
         if params.get(theirs) is not None:
             options[ours] = params[theirs]
     return options
@@ -49,5 +55,9 @@ def handle(http: httpx.Client, server_url: str, model: str, job_input: Any) -> A
         text = data.get("response", "")
     else:
         raise ValueError("no messages, prompt or openai_route")
-    return [{"choices": [{"tokens": [text]}],
-             "usage": {"input": data.get("prompt_eval_count", 0), "output": data.get("eval_count", 0)}}]
+    return [
+        {
+            "choices": [{"tokens": [text]}],
+            "usage": {"input": data.get("prompt_eval_count", 0), "output": data.get("eval_count", 0)},
+        }
+    ]

@@ -156,22 +156,34 @@ def add_serverless_routes(app: FastAPI, serverless: Serverless, authorized: Call
         if error:
             return error
         limits = serverless.limits
-        if (endpoint.openai_active >= limits.openai_concurrent
-                or not endpoint.allow("openai", limits.openai_per_10s)):
-            return JSONResponse({"error": {"message": ERR_429.format(limit=f"{limits.openai_per_10s}/10s, "
-                                                                     f"{limits.openai_concurrent} at once"),
-                                           "type": "rate_limit_error"}}, status_code=429)
+        if endpoint.openai_active >= limits.openai_concurrent or not endpoint.allow("openai", limits.openai_per_10s):
+            return JSONResponse(
+                {
+                    "error": {
+                        "message": ERR_429.format(
+                            limit=f"{limits.openai_per_10s}/10s, {limits.openai_concurrent} at once"
+                        ),
+                        "type": "rate_limit_error",
+                    }
+                },
+                status_code=429,
+            )
         if path == "models" and request.method == "GET":
-            return JSONResponse({"object": "list", "data": [{"id": endpoint.model, "object": "model",
-                                                             "owned_by": "runpod-sandbox"}]})
+            return JSONResponse(
+                {"object": "list", "data": [{"id": endpoint.model, "object": "model", "owned_by": "runpod-sandbox"}]}
+            )
         endpoint.openai_active += 1  # counted for the concurrency limit until the answer is sent
         worker = await asyncio.to_thread(serverless.acquire_worker, endpoint)
         if worker is None:
             endpoint.openai_active -= 1
             return JSONResponse({"error": {"message": ERR_NO_WORKER, "type": "api_error"}}, status_code=503)
         content = await request.body()
-        upstream = proxy.build_request(request.method, f"{worker.server.url}/v1/{path}", content=content,
-                                       headers={"content-type": request.headers.get("content-type", "")})
+        upstream = proxy.build_request(
+            request.method,
+            f"{worker.server.url}/v1/{path}",
+            content=content,
+            headers={"content-type": request.headers.get("content-type", "")},
+        )
 
         async def done() -> None:
             endpoint.openai_active -= 1
@@ -189,5 +201,6 @@ def add_serverless_routes(app: FastAPI, serverless: Serverless, authorized: Call
             await done()
 
         headers = {k: v for k, v in answer.headers.items() if k.lower() == "content-type"}
-        return StreamingResponse(answer.aiter_raw(), status_code=answer.status_code, headers=headers,
-                                 background=BackgroundTask(finish))
+        return StreamingResponse(
+            answer.aiter_raw(), status_code=answer.status_code, headers=headers, background=BackgroundTask(finish)
+        )

@@ -19,8 +19,9 @@ from typing import Any
 from ..prices import GPU_PRICES, STORAGE, HOURS_PER_MONTH
 
 # --- messages the real API sends (reference/runpod.md section 2) --------------------------------
-ERR_NO_CAPACITY = ("There are no longer any instances available with the requested specifications. "
-                   "Please refresh and try again.")
+ERR_NO_CAPACITY = (
+    "There are no longer any instances available with the requested specifications. Please refresh and try again."
+)
 ERR_NO_GPUS_ON_RESUME = "There are not enough free GPUs on the host machine to start this pod."
 ERR_SOMETHING = "Something went wrong. Please try again later or contact support."
 ERR_POD_NOT_FOUND = "Pod not found"  # what podStop/podResume/podTerminate say for an unknown id
@@ -30,15 +31,25 @@ ERR_ALREADY_RUNNING = "Pod is already running."
 
 # GPU types as RunPod's docs list them (references/gpu-types.mdx, generated 2026-02-12).
 GPU_TYPES: tuple[tuple[str, str, int], ...] = (
-    ("NVIDIA H100 80GB HBM3", "H100 SXM", 80), ("NVIDIA H100 PCIe", "H100 PCIe", 80),
-    ("NVIDIA H100 NVL", "H100 NVL", 94), ("NVIDIA H200", "H200 SXM", 141),
-    ("NVIDIA A100 80GB PCIe", "A100 PCIe", 80), ("NVIDIA A100-SXM4-80GB", "A100 SXM", 80),
-    ("NVIDIA L40S", "L40S", 48), ("NVIDIA L40", "L40", 48), ("NVIDIA A40", "A40", 48),
-    ("NVIDIA RTX A6000", "RTX A6000", 48), ("NVIDIA RTX 6000 Ada Generation", "RTX 6000 Ada", 48),
-    ("NVIDIA GeForce RTX 4090", "RTX 4090", 24), ("NVIDIA GeForce RTX 5090", "RTX 5090", 32),
-    ("NVIDIA GeForce RTX 3090", "RTX 3090", 24), ("NVIDIA RTX A5000", "RTX A5000", 24),
-    ("NVIDIA L4", "L4", 24), ("NVIDIA RTX A4000", "RTX A4000", 16),
-    ("NVIDIA RTX 2000 Ada Generation", "RTX 2000 Ada", 16), ("NVIDIA B200", "B200", 180),
+    ("NVIDIA H100 80GB HBM3", "H100 SXM", 80),
+    ("NVIDIA H100 PCIe", "H100 PCIe", 80),
+    ("NVIDIA H100 NVL", "H100 NVL", 94),
+    ("NVIDIA H200", "H200 SXM", 141),
+    ("NVIDIA A100 80GB PCIe", "A100 PCIe", 80),
+    ("NVIDIA A100-SXM4-80GB", "A100 SXM", 80),
+    ("NVIDIA L40S", "L40S", 48),
+    ("NVIDIA L40", "L40", 48),
+    ("NVIDIA A40", "A40", 48),
+    ("NVIDIA RTX A6000", "RTX A6000", 48),
+    ("NVIDIA RTX 6000 Ada Generation", "RTX 6000 Ada", 48),
+    ("NVIDIA GeForce RTX 4090", "RTX 4090", 24),
+    ("NVIDIA GeForce RTX 5090", "RTX 5090", 32),
+    ("NVIDIA GeForce RTX 3090", "RTX 3090", 24),
+    ("NVIDIA RTX A5000", "RTX A5000", 24),
+    ("NVIDIA L4", "L4", 24),
+    ("NVIDIA RTX A4000", "RTX A4000", 16),
+    ("NVIDIA RTX 2000 Ada Generation", "RTX 2000 Ada", 16),
+    ("NVIDIA B200", "B200", 180),
 )
 POD_ID_CHARS = string.ascii_lowercase + string.digits
 
@@ -113,8 +124,12 @@ class Pod:
 
     def running_storage(self, seconds: float) -> float:
         """Dollars for container disk and volume over `seconds` of running."""
-        return ((self.container_disk_gb * STORAGE["container_running"]
-                 + self.volume_gb * STORAGE["volume_running"]) * seconds / 3600 / HOURS_PER_MONTH)
+        return (
+            (self.container_disk_gb * STORAGE["container_running"] + self.volume_gb * STORAGE["volume_running"])
+            * seconds
+            / 3600
+            / HOURS_PER_MONTH
+        )
 
     def stopped_storage(self, seconds: float) -> float:
         """Dollars for the volume over `seconds` stopped (the container disk is gone)."""
@@ -142,16 +157,30 @@ def gpu_type(gpu_id: str, display: str, memory: int, gpu_count: int, faults: Fau
     sold_out = "*" in faults.no_capacity or gpu_id in faults.no_capacity
     offered = [p for p in (community, secure) if p]
     return {
-        "id": gpu_id, "displayName": display, "manufacturer": "Nvidia", "memoryInGb": memory, "cudaCores": 0,
-        "maxGpuCount": 8, "secureCloud": bool(secure), "communityCloud": bool(community),
-        "securePrice": secure, "communityPrice": community,
+        "id": gpu_id,
+        "displayName": display,
+        "manufacturer": "Nvidia",
+        "memoryInGb": memory,
+        "cudaCores": 0,
+        "maxGpuCount": 8,
+        "secureCloud": bool(secure),
+        "communityCloud": bool(community),
+        "securePrice": secure,
+        "communityPrice": community,
         "secureSpotPrice": row.secure_spot if row else None,
         "communitySpotPrice": row.community_spot if row else None,
-        "oneWeekPrice": None, "oneMonthPrice": None, "threeMonthPrice": None, "sixMonthPrice": None,
+        "oneWeekPrice": None,
+        "oneMonthPrice": None,
+        "threeMonthPrice": None,
+        "sixMonthPrice": None,
         "lowestPrice": {
-            "minimumBidPrice": min([p for p in (row.community_spot, row.secure_spot) if p], default=None) if row else None,
+            "minimumBidPrice": min([p for p in (row.community_spot, row.secure_spot) if p], default=None)
+            if row
+            else None,
             "uninterruptablePrice": min(offered) * gpu_count if offered else None,
-            "minVcpu": 8, "minMemory": 30, "compliance": [],
+            "minVcpu": 8,
+            "minMemory": 30,
+            "compliance": [],
             "stockStatus": None if sold_out or not offered else "High",
             "maxUnreservedGpuCount": 0 if sold_out else 8,
             "availableGpuCounts": [] if sold_out or not offered else [1, 2, 4, 8],
@@ -195,22 +224,44 @@ class Cloud:
         now = self.clock.now()
         runtime = None
         if pod.status == "RUNNING" and pod.ready:
-            runtime = {"uptimeInSeconds": int(pod.running_seconds(now)), "ports": [
-                {"ip": "100.65.0.%d" % (int(pod.host_id[-2:], 36) % 250 + 2), "isIpPublic": False,
-                 "privatePort": private, "publicPort": public, "type": kind}
-                for private, public, kind in self._port_list(pod)]}
+            runtime = {
+                "uptimeInSeconds": int(pod.running_seconds(now)),
+                "ports": [
+                    {
+                        "ip": "100.65.0.%d" % (int(pod.host_id[-2:], 36) % 250 + 2),
+                        "isIpPublic": False,
+                        "privatePort": private,
+                        "publicPort": public,
+                        "type": kind,
+                    }
+                    for private, public, kind in self._port_list(pod)
+                ],
+            }
         changed = pod.changed_at or self.clock.datetime()
         return {
-            "id": pod.id, "name": pod.name, "imageName": pod.image, "env": pod.env, "machineId": pod.machine_id,
+            "id": pod.id,
+            "name": pod.name,
+            "imageName": pod.image,
+            "env": pod.env,
+            "machineId": pod.machine_id,
             "machine": {"podHostId": pod.host_id, "gpuDisplayName": pod.gpu_display},
-            "desiredStatus": pod.status, "containerDiskInGb": pod.container_disk_gb,
-            "costPerHr": round(pod.cost_per_hr, 4), "dockerArgs": pod.docker_args,
-            "dockerId": None, "gpuCount": pod.gpu_count,
+            "desiredStatus": pod.status,
+            "containerDiskInGb": pod.container_disk_gb,
+            "costPerHr": round(pod.cost_per_hr, 4),
+            "dockerArgs": pod.docker_args,
+            "dockerId": None,
+            "gpuCount": pod.gpu_count,
             "lastStatusChange": ("Rented by User: " if pod.status == "RUNNING" else "Exited by User: ")
             + changed.strftime("%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)"),
-            "memoryInGb": pod.memory_gb, "podType": "RESERVED", "port": None, "ports": pod.ports,
-            "uptimeSeconds": int(pod.running_seconds(now)), "vcpuCount": pod.vcpus,
-            "volumeInGb": pod.volume_gb, "volumeMountPath": pod.volume_mount_path, "runtime": runtime,
+            "memoryInGb": pod.memory_gb,
+            "podType": "RESERVED",
+            "port": None,
+            "ports": pod.ports,
+            "uptimeSeconds": int(pod.running_seconds(now)),
+            "vcpuCount": pod.vcpus,
+            "volumeInGb": pod.volume_gb,
+            "volumeMountPath": pod.volume_mount_path,
+            "runtime": runtime,
         }
 
     def _port_list(self, pod: Pod) -> list[tuple[int, int, str]]:
@@ -234,20 +285,31 @@ class Cloud:
         cloud = str(spec.get("cloudType") or "ALL")
         row = _price_row(gpu_id)
         offers = {"COMMUNITY": row.community if row else None, "SECURE": row.secure if row else None}
-        choices = [(p, c) for c, p in offers.items() if p and cloud in ("ALL", c)
-                   and c not in self.faults.no_capacity_clouds]
+        choices = [
+            (p, c) for c, p in offers.items() if p and cloud in ("ALL", c) and c not in self.faults.no_capacity_clouds
+        ]
         if not choices or "*" in self.faults.no_capacity or gpu_id in self.faults.no_capacity:
             raise ApiError(ERR_NO_CAPACITY)
         price, chosen_cloud = min(choices)
         pod = Pod(
-            id="".join(secrets.choice(POD_ID_CHARS) for _ in range(14)), name=str(spec.get("name") or ""),
-            image=str(spec.get("imageName") or ""), gpu_type_id=gpu_id, gpu_display=known[gpu_id][0],
-            gpu_count=count, cloud=chosen_cloud, cost_per_hr=price * count,
-            container_disk_gb=int(spec.get("containerDiskInGb") or 0), volume_gb=float(spec.get("volumeInGb") or 0),
-            volume_mount_path=str(spec.get("volumeMountPath") or "/runpod-volume"), ports=str(spec.get("ports") or ""),
+            id="".join(secrets.choice(POD_ID_CHARS) for _ in range(14)),
+            name=str(spec.get("name") or ""),
+            image=str(spec.get("imageName") or ""),
+            gpu_type_id=gpu_id,
+            gpu_display=known[gpu_id][0],
+            gpu_count=count,
+            cloud=chosen_cloud,
+            cost_per_hr=price * count,
+            container_disk_gb=int(spec.get("containerDiskInGb") or 0),
+            volume_gb=float(spec.get("volumeInGb") or 0),
+            volume_mount_path=str(spec.get("volumeMountPath") or "/runpod-volume"),
+            ports=str(spec.get("ports") or ""),
             env=[f"{e['key']}={e.get('value') or ''}" for e in spec.get("env") or []],
-            docker_args=str(spec.get("dockerArgs") or ""), machine_id=secrets.token_hex(6),
-            host_id=secrets.token_hex(8), memory_gb=31.0 * count, vcpus=8.0 * count,
+            docker_args=str(spec.get("dockerArgs") or ""),
+            machine_id=secrets.token_hex(6),
+            host_id=secrets.token_hex(8),
+            memory_gb=31.0 * count,
+            vcpus=8.0 * count,
         )
         with self.lock:
             self.pods[pod.id] = pod
@@ -310,8 +372,9 @@ class Cloud:
         pod.started_at = self.clock.now()
         pod.changed_at = self.clock.datetime()
         pod.generation += 1
-        boot = threading.Thread(target=self._boot, args=(pod, pod.generation), daemon=True,
-                                name=f"sandbox-boot-{pod.id}")
+        boot = threading.Thread(
+            target=self._boot, args=(pod, pod.generation), daemon=True, name=f"sandbox-boot-{pod.id}"
+        )
         self.boots = [t for t in self.boots if t.is_alive()] + [boot]
         boot.start()
 
