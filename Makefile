@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: setup rebuild-llama lock browser lab test test-unit test-notebooks execute-notebooks bench serve mirror sandbox check clean
+.PHONY: setup rebuild-llama lock browser lab test test-unit test-notebooks execute-notebooks bench serve mirror sandbox check clean lint
 
 setup: $(STAMP)
 
@@ -35,12 +35,9 @@ rebuild-llama:
 
 # Refresh requirements.lock from pyproject.toml (every platform and Python the course supports),
 # after changing a dependency. llama-cpp-python is left out: lessons_lib.install builds it.
-UV_VERSION := 0.13.9
 lock:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q uv==$(UV_VERSION)
-	$(PY) -m uv pip compile pyproject.toml --extra test --universal --python-version 3.10 \
-	  --no-emit-package llama-cpp-python --custom-compile-command "make lock" -o requirements.lock
+	$(PY) -m lessons_lib.install --refresh-lock
 
 # The browser test drives JupyterLab in Debian's Chromium (Playwright's own browser download
 # cannot work offline). Installed with apt when we are root; otherwise the command is printed.
@@ -61,8 +58,15 @@ lab: setup
 test: setup browser
 	WORKBOOK_BACKEND=embedded $(PY) -m pytest
 
+# The quick loop: no browser, notebook or slow tests (see the markers in pyproject.toml).
 test-unit: setup
-	WORKBOOK_BACKEND=embedded $(PY) -m pytest tests
+	WORKBOOK_BACKEND=embedded $(PY) -m pytest tests -m "not slow and not browser and not notebook"
+
+# Lint (ruff: rules and formatting) and types (mypy); .ci/run runs it before the tests.
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test-notebooks: setup
 	WORKBOOK_BACKEND=embedded $(PY) -m pytest notebooks

@@ -15,9 +15,9 @@ import time
 import ollama
 import runpod
 
-from lessons_lib.cloud import pods
+from lessons_lib.bundled import BUNDLED_MODEL
+from lessons_lib.cloud import pod_ollama, pods, sizing
 from lessons_lib.cloud.sandbox import Sandbox
-from lessons_lib.ollama_server.store import BUNDLED_MODEL
 
 PROMPT = "Write a long, detailed story about a dragon who learns to bake bread."
 OPTIONS = {"num_predict": 64, "temperature": 0.0, "seed": 1}
@@ -39,14 +39,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as models, Sandbox(models, time_scale=600, boot_seconds=1) as sandbox:
         calls = []
-        pod = pods.deploy(pods.PodSpec(), say=lambda _: None)
+        pod = pods.deploy(sizing.PodSpec(), say=lambda _: None)
         for _ in range(20):
             t = time.perf_counter()
             runpod.get_pod(pod.id)
             calls.append(time.perf_counter() - t)
         pods.wait_ready(pod.id, poll=0.05, progress=False)
         direct = ollama.Client(host=sandbox.cloud.get(pod.id).server.url)
-        proxied = pods.client_for(pod.id)
+        proxied = pod_ollama.client_for(pod.id)
         streamed(direct)  # load the model once before measuring
         results: dict[str, list[tuple[float, float]]] = {"direct": [], "proxy": []}
         for _ in range(args.rounds):

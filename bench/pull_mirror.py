@@ -16,9 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from lessons_lib.bundled import bundled_gguf_path
 from lessons_lib.ollama_server.mirror import RegistryMirror
 from lessons_lib.ollama_server.registry import pull_model
-from lessons_lib.ollama_server.store import Store, bundled_gguf_path
+from lessons_lib.ollama_server.store import Store
 
 ROUNDS = 5
 

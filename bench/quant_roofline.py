@@ -26,12 +26,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lessons_lib import gguf_file  # noqa: E402
+from lessons_lib.bundled import bundled_gguf_path  # noqa: E402
 from lessons_lib.hardware import generation_threads, memory_bandwidth  # noqa: E402
-from lessons_lib.ollama_server.store import bundled_gguf_path  # noqa: E402
+from lessons_lib.llama import gguf_file  # noqa: E402
 from lessons_lib.quant import quantize  # noqa: E402
 from lessons_lib.quant.measure import measure_speed  # noqa: E402
 

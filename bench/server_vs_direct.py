@@ -21,10 +21,11 @@ import time
 import llama_cpp
 import ollama
 
-from lessons_lib import gguf_file, hardware
+from lessons_lib import hardware
+from lessons_lib.bundled import BUNDLED_MODEL, bundled_gguf_path
+from lessons_lib.llama import gguf_file
 from lessons_lib.ollama_server import EmbeddedServer
-from lessons_lib.ollama_server.engine import chat_formatter
-from lessons_lib.ollama_server.store import BUNDLED_MODEL, bundled_gguf_path
+from lessons_lib.ollama_server.prompts import chat_formatter
 
 PROMPT = "Write a long, detailed story about a dragon who learns to bake bread."
 # Ollama's defaults (not llama-cpp-python's), greedy so both paths do the same work.

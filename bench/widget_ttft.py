@@ -18,8 +18,8 @@ import time
 
 import ollama
 
+from lessons_lib.bundled import BUNDLED_MODEL
 from lessons_lib.ollama_server import EmbeddedServer
-from lessons_lib.ollama_server.store import BUNDLED_MODEL
 from lessons_lib.widgets.chat import ChatWidget
 
 PROMPT = "What is a hamburger?"
@@ -78,9 +78,11 @@ def main() -> None:
         # Each round measured both paths back to back: the median of those paired differences is
         # the steadier estimate on a busy machine.
         paired_ms = statistics.median((b - a) * 1000 for a, b in zip(direct, through_widget))
-        spread = lambda xs: (
-            f"(quartiles {statistics.quantiles(xs, n=4)[0] * 1000:.0f}-{statistics.quantiles(xs, n=4)[2] * 1000:.0f} ms)"
-        )  # noqa: E731
+
+        def spread(xs: list[float]) -> str:
+            low, _, high = statistics.quantiles(xs, n=4)
+            return f"(quartiles {low * 1000:.0f}-{high * 1000:.0f} ms)"
+
         print(f"time to first token, median of {args.rounds} alternating rounds ({BUNDLED_MODEL}, embedded server)")
         print(f"  direct client : {d * 1000:8.1f} ms {spread(direct)}")
         print(f"  chat widget   : {w * 1000:8.1f} ms {spread(through_widget)}")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 # Learner-facing strings, kept together for the Polish edition.
 FIX_PYTHON = "Install Python 3.10 or newer (python.org or conda) and run `make lab` again."
 FIX_PACKAGE = "Run `make setup` (or `pip install -e .`) in the course folder."
-FIX_REBUILD = "Rebuild llama.cpp for this machine: `make rebuild-llama`."
-MSG_FIX_SMOKE = "Rebuild llama.cpp for this machine: `{fix}`."
+MSG_FIX_REBUILD = "Rebuild llama.cpp for this machine: `{fix}`."
+FIX_REBUILD = MSG_FIX_REBUILD.format(fix="make rebuild-llama")
 MSG_AMX_UNPROVEN = (
     "{count} AMX tile instructions in libggml-cpu, but no AMX probe passed here: it can crash on the first token"
 )
@@ -94,18 +94,19 @@ def smoke_check(command: list[str] | None = None) -> Check:
     from .llama.smoke import run_smoke
 
     result = run_smoke(command)
-    fix = MSG_FIX_SMOKE.format(fix=result.fix) if result.fix else ""
+    fix = MSG_FIX_REBUILD.format(fix=result.fix) if result.fix else ""
     # Slow is said, with the fix, but not failed: a machine busy with other work is slow too.
     return Check("first tokens", result.ok, result.message, fix)
 
 
 def bundled_model_check() -> Check:
-    from .ollama_server.store import BUNDLED_MODEL, bundled_gguf_path
+    from .bundled import BUNDLED_MODEL, bundled_gguf_path
+    from .paths import shown
     from .units import human_bytes
 
     try:
         path = bundled_gguf_path()
-        return Check(f"bundled model {BUNDLED_MODEL}", True, f"{human_bytes(path.stat().st_size)} at {path}")
+        return Check(f"bundled model {BUNDLED_MODEL}", True, f"{human_bytes(path.stat().st_size)} at {shown(path)}")
     except Exception:
         return Check(f"bundled model {BUNDLED_MODEL}", False, "missing", FIX_MODEL)
 

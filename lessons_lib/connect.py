@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import ollama
 
-from .ollama_server.app import SERVER_HEADER
+from .ollama_server.protocol import SERVER_HEADER
 from .ollama_server.server import EmbeddedServer, ollama_address
+from .paths import shown
 
 # Learner-facing lines, kept together for the Polish edition.
 MSG_REAL = "Using Ollama {version} at {url} (a real Ollama server is running)."
@@ -36,6 +36,23 @@ MSG_NO_SERVER = (
 BACKEND_ENV = "WORKBOOK_BACKEND"
 
 
+# The `ollama` package's module-level functions, each bound to its default client (ollama/__init__.py).
+MODULE_FUNCTIONS = (
+    "generate",
+    "chat",
+    "embed",
+    "embeddings",
+    "pull",
+    "push",
+    "create",
+    "delete",
+    "list",
+    "copy",
+    "show",
+    "ps",
+)
+
+
 def model_names(client: ollama.Client) -> list[str]:
     """Names of the models the client's server has, as `ollama list` shows them."""
     return [m.model for m in client.list().models if m.model]
@@ -53,6 +70,17 @@ class Connection:
     def model_names(self) -> list[str]:
         """Names of the models this server has, as `ollama list` shows them."""
         return model_names(self.client)
+
+    def use_for_module_functions(self) -> None:
+        """Point `ollama.chat(...)`, `ollama.generate(...)` and the other module-level functions here.
+
+        They use a client the `ollama` package makes when it is first imported, from OLLAMA_HOST as it was
+        then (see ollama/__init__.py). A server started later (the embedded one) needs this, so code
+        written for a default Ollama, like the source article's, runs unchanged."""
+        os.environ["OLLAMA_HOST"] = self.url
+        default = ollama.Client(host=self.url)
+        for name in MODULE_FUNCTIONS:
+            setattr(ollama, name, getattr(default, name))
 
     def close(self) -> None:
         """Stop the embedded server if this connection started it."""
@@ -108,7 +136,7 @@ def connect(
         server = EmbeddedServer(models=models).start()
         version = (probe(server.url) or ("?", True))[0]
         template = MSG_FORCED if mode == "embedded" else MSG_EMBEDDED
-        message = template.format(tried=tried, url=server.url, models=Path(server.models))
+        message = template.format(tried=tried, url=server.url, models=shown(server.models))
         connection = Connection(ollama.Client(host=server.url), server.url, "embedded", version, message, server)
     if not quiet:
         print(connection.message)

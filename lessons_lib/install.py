@@ -4,7 +4,8 @@
    course's own wheel cache under a key of version + build flags + Python + platform. pip's wheel
    cache keys a built wheel by version alone, so a wheel compiled for another CPU or other flags
    (or one that crashes here) would be served again; the course never lets pip build or pick it.
-2. Every other dependency at the versions CI tested (requirements.lock; `make lock` refreshes it).
+2. Every other dependency at the versions CI tested (requirements.lock, installed by uv; `make lock`
+   refreshes it).
 3. The course package itself, editable, without dependencies (they came from the lock).
 4. A smoke inference in a child process: setup fails with one clear line if llama.cpp crashes,
    hangs or cannot generate.
@@ -28,6 +29,10 @@ from .llama.build import GPU_CHOICES, LLAMA_CPP_PYTHON, LLAMA_CPP_VERSION, Build
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK_FILE = ROOT / "requirements.lock"
+# uv installs the ~250 locked wheels in seconds where pip takes minutes, and writes the universal
+# lock (every platform and Python from 3.10): https://docs.astral.sh/uv/pip/compile/
+UV_VERSION = "0.13.9"
+OLDEST_PYTHON = "3.10"
 # Where this environment records how its llama.cpp was built (read by `make check`).
 BUILD_RECORD = Path(sys.prefix) / "share" / "local-llm-workbook" / "llama-build.json"
 
@@ -146,19 +151,61 @@ def lock_pins(lock: Path = LOCK_FILE) -> list[str]:
     ]
 
 
+def uv() -> list[str] | None:
+    """The pinned uv, installed into this environment by pip; None where it cannot be had."""
+    try:
+        pip("install", "-q", f"uv=={UV_VERSION}")
+    except subprocess.CalledProcessError:
+        return None
+    return [sys.executable, "-m", "uv"]
+
+
 def install_dependencies(extras: str) -> None:
-    if LOCK_FILE.is_file():
-        started = time.monotonic()
-        print(MSG_LOCK.format(count=len(lock_pins()), lock=LOCK_FILE.name), flush=True)
-        # The lock is complete (every transitive dependency, for every platform), so pip has nothing
-        # to resolve; --no-deps also keeps pip from ever building llama-cpp-python itself.
-        pip("install", "-q", "--no-deps", "-r", str(LOCK_FILE))
-        pip("install", "-q", "--no-deps", "-e", f"{ROOT}{extras}")
-        pip("check")
-        print(MSG_LOCKED.format(seconds=time.monotonic() - started), flush=True)
-    else:
+    if not LOCK_FILE.is_file():
         print(MSG_NO_LOCK.format(lock=LOCK_FILE.name), flush=True)
         pip("install", "-e", f"{ROOT}{extras}")
+        return
+    started = time.monotonic()
+    print(MSG_LOCK.format(count=len(lock_pins()), lock=LOCK_FILE.name), flush=True)
+    # The lock is complete (every transitive dependency, for every platform), so there is nothing to
+    # resolve; --no-deps also keeps the installer from ever building llama-cpp-python itself.
+    args = ["--no-deps", "-r", str(LOCK_FILE), "-e", f"{ROOT}{extras}"]
+    tool = uv()
+    try:
+        if tool is None:
+            raise subprocess.CalledProcessError(1, "uv")
+        subprocess.run([*tool, "pip", "install", "--quiet", "--python", sys.executable, *args], check=True)
+    except subprocess.CalledProcessError:
+        pip("install", "-q", *args)  # a private index uv does not know of: plain pip, slower
+    pip("check")
+    print(MSG_LOCKED.format(seconds=time.monotonic() - started), flush=True)
+
+
+def refresh_lock() -> int:
+    """`make lock`: write requirements.lock from pyproject.toml's ranges (llama-cpp-python left out)."""
+    tool = uv()
+    if tool is None:
+        return 1
+    return subprocess.run(
+        [
+            *tool,
+            "pip",
+            "compile",
+            str(ROOT / "pyproject.toml"),
+            "--extra",
+            "test",
+            "--universal",
+            "--python-version",
+            OLDEST_PYTHON,
+            "--no-emit-package",
+            LLAMA_CPP_PYTHON,
+            "--custom-compile-command",
+            "make lock",
+            "-o",
+            str(LOCK_FILE),
+        ],
+        cwd=ROOT,
+    ).returncode
 
 
 def smoke() -> int:
@@ -178,7 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild-llama", action="store_true", help="compile llama.cpp again, ignoring the cache")
     parser.add_argument("--no-test-extras", action="store_true", help="skip the test tools (pytest, playwright...)")
     parser.add_argument("--skip-smoke", action="store_true", help="do not run the smoke inference")
+    parser.add_argument("--refresh-lock", action="store_true", help="rewrite requirements.lock (`make lock`)")
     args = parser.parse_args(argv)
+    if args.refresh_lock:
+        return refresh_lock()
     build = plan(args.gpu)
     print(MSG_PLAN.format(machine=build.machine, gpu=build.gpu, features=" ".join(build.features) or "-"), flush=True)
     for note in build.notes:

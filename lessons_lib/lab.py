@@ -2,6 +2,8 @@
 
 If a real Ollama answers, the lessons use it. Otherwise the embedded server starts here, once,
 and every notebook kernel finds it through OLLAMA_HOST; it stops when JupyterLab stops.
+JupyterLab's terminals get an `ollama` command too: the real one when it is installed, otherwise the
+course's own CLI (lessons_lib.ollama_cli) talking to that same server.
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ import sys
 from pathlib import Path
 
 from .connect import connect
+from .ollama_cli.launcher import Launcher, real_ollama, terminal_env
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 # Learner-facing line, kept together for the Polish edition.
 MSG_ROOT = "Running as root (a container, cloud VM or RunPod pod): starting JupyterLab with --allow-root."
+MSG_REAL_OLLAMA = "Terminals in JupyterLab run your Ollama's `ollama` command ({path})."
+MSG_COURSE_OLLAMA = (
+    "Ollama is not installed here: `ollama` in JupyterLab's terminals is the course's own command, "
+    "talking to the server at {url}."
+)
 
 
 def jupyter_command(notebook_dir: Path = NOTEBOOKS, *, is_root: bool | None = None) -> list[str]:
@@ -33,6 +41,10 @@ def main() -> int:
     connection = connect()
     env = {**os.environ, "OLLAMA_HOST": connection.url}
     env.pop("WORKBOOK_BACKEND", None)  # kernels should use the server chosen here
+    real = real_ollama(env.get("PATH", ""))
+    launcher = None if real else Launcher()
+    env = terminal_env(env, launcher)
+    print(MSG_REAL_OLLAMA.format(path=real) if real else MSG_COURSE_OLLAMA.format(url=connection.url), flush=True)
     command = jupyter_command()
     if "--allow-root" in command:
         print(MSG_ROOT, flush=True)
@@ -42,6 +54,8 @@ def main() -> int:
         return 0
     finally:
         connection.close()
+        if launcher is not None:
+            launcher.close()
 
 
 if __name__ == "__main__":

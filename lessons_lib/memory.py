@@ -1,6 +1,7 @@
 """Will it fit? Weights + KV cache + compute buffer + headroom, against this machine.
 
-The formulas are the ones llama.cpp and Ollama use (see reference/quantization.md section 5):
+The formulas are the ones llama.cpp and Ollama use (https://github.com/ggml-org/llama.cpp/blob/master/src/llama-context.cpp,
+https://github.com/ollama/ollama/blob/main/fs/ggml/ggml.go):
 
 - KV cache: 2 * n_layer * n_ctx * n_head_kv * head_dim * bytes_per_element, with n_ctx padded
   up to a multiple of 256 as llama.cpp does (src/llama-context.cpp, GGML_PAD(n_ctx, 256)).
@@ -31,15 +32,37 @@ __all__ = [
     "compute_buffer_bytes",
     "estimate",
     "insufficient_memory_message",
+    "fix_hint",
 ]
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
 # Ollama's own text (llm/server.go); kept verbatim because learners search for it.
 MSG_INSUFFICIENT = "model requires more system memory ({required}) than is available ({available})"
 MSG_FIX = (
-    "Try a smaller quantization (for example Q4_K_M instead of Q8_0), a smaller model, "
-    "a smaller num_ctx, or close other programs to free memory."
+    "Try a lower-bit quantization (each step of F16, Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q3_K_M, Q2_K is smaller "
+    "and less accurate), a smaller model, a smaller num_ctx, or close other programs to free memory."
 )
+MSG_FIX_FROM = (
+    "This file is {quant} already; lower-bit choices are {lower} (smaller, and less accurate). Or use a smaller "
+    "model, a smaller num_ctx, or close other programs to free memory."
+)
+MSG_FIX_SMALLEST = (
+    "This file is {quant}, already the smallest common quantization: use a smaller model, a smaller num_ctx, "
+    "or a machine with more memory."
+)
+QUANT_LADDER = ("F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K")
+
+
+def fix_hint(quant: str | None = None) -> str:
+    """What to try when a model does not fit; a step down from `quant` when the file's type is known."""
+    if quant is None or quant.upper() not in QUANT_LADDER:
+        return MSG_FIX
+    lower = QUANT_LADDER[QUANT_LADDER.index(quant.upper()) + 1 :]
+    if not lower:
+        return MSG_FIX_SMALLEST.format(quant=quant)
+    return MSG_FIX_FROM.format(quant=quant, lower=" or ".join(lower[:2]))
+
+
 MSG_FITS_GPU = "fits on the GPU: needs {required}, {gpu} has {free} free"
 MSG_FITS_CPU_GPU = (
     "fits split between GPU and CPU: needs {required}, {gpu} has {free} free and RAM + swap "
@@ -107,7 +130,7 @@ class ModelShape:
         return 2 * self.n_layer * self.n_head_kv * int(self.head_dim or 0) * 2
 
     @classmethod
-    def from_gguf_metadata(cls, meta: Mapping[str, Any]) -> "ModelShape":
+    def from_gguf_metadata(cls, meta: Mapping[str, Any]) -> ModelShape:
         """Read the shape from GGUF key/values (as gguf_file or /api/show model_info give them)."""
         arch = meta.get("general.architecture")
         if not arch:
@@ -206,7 +229,7 @@ class MemoryEstimate:
 
     @property
     def total(self) -> int:
-        """Weights + KV cache + compute buffer (the "total" column of quantization.md 5.3)."""
+        """Weights + KV cache + compute buffer: what llama.cpp allocates, before headroom."""
         return self.weights + self.kv_cache + self.compute
 
     @property
@@ -216,8 +239,11 @@ class MemoryEstimate:
     def fits(self, available: int) -> bool:
         return self.total_with_headroom <= available
 
-    def verdict(self, machine: "Machine") -> Verdict:
-        """Where this model would run on `machine`, and a sentence saying so."""
+    def verdict(self, machine: Machine, quant: str | None = None) -> Verdict:
+        """Where this model would run on `machine`, and a sentence saying so.
+
+        `quant` (the file's type, e.g. "Q4_K_M") makes the advice for a model that does not fit name
+        the next smaller types, not one it already is."""
         need = self.total_with_headroom
         required = gib(need)
         # Apple's GPU shares RAM with the CPU, so its memory must not be counted twice.
@@ -245,7 +271,7 @@ class MemoryEstimate:
             return Verdict(True, "CPU", message)
 
         available = ram + (max(g.memory_free for g in discrete) if discrete else 0)
-        return Verdict(False, "no", f"{insufficient_memory_message(need, available)}. {MSG_FIX}")
+        return Verdict(False, "no", f"{insufficient_memory_message(need, available)}. {fix_hint(quant)}")
 
     def as_dict(self) -> dict[str, int]:
         return {

@@ -15,17 +15,21 @@ import json
 import os
 import platform
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import httpx
 import ollama
 
 from . import memory
+from .chat import server_url
+from .names import ModelName
 from .ollama_server.mirror import RegistryMirror
-from .ollama_server.store import ModelName, Store, default_models_dir
+from .ollama_server.store import Store, default_models_dir
+from .paths import shown
 from .units import gib, human_bytes, relative_time
 
 __all__ = [
@@ -185,7 +189,7 @@ class PullPlan:
             self.mirror.stop()
             self.mirror = None
 
-    def __enter__(self) -> "PullPlan":
+    def __enter__(self) -> PullPlan:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -217,7 +221,9 @@ def plan_pull(name: str, *, models_dir: str | os.PathLike[str] | None = None, of
     mirror = RegistryMirror(root).start()
     short = name if "/" in name else f"library/{name}"
     mirrored = f"{mirror.host}/{short}"
-    return PullPlan(mirrored, True, PLAN_MIRROR.format(why=why, name=mirrored, url=mirror.url, root=root), mirror)
+    return PullPlan(
+        mirrored, True, PLAN_MIRROR.format(why=why, name=mirrored, url=mirror.url, root=shown(root)), mirror
+    )
 
 
 # --- SIZE as a memory hint ---------------------------------------------------------------------
@@ -239,7 +245,12 @@ def memory_hint(client: ollama.Client, name: str, n_ctx: int = 4096, machine: An
     try:
         shape = memory.ModelShape.from_gguf_metadata(info)
     except ValueError:  # the short form leaves token lists out; the verbose one has them
-        shape = memory.ModelShape.from_gguf_metadata(dict(client.show(name, verbose=True).modelinfo or {}))
+        # The ollama client has no `verbose` flag for show, so ask the REST API directly.
+        answer = httpx.post(
+            server_url(client).rstrip("/") + "/api/show", json={"model": name, "verbose": True}, timeout=60
+        )
+        answer.raise_for_status()
+        shape = memory.ModelShape.from_gguf_metadata(answer.json().get("model_info") or {})
     estimate = memory.estimate(size, shape, n_ctx=n_ctx)
     verdict = estimate.verdict(machine or detect())
     message = HINT.format(

@@ -37,12 +37,10 @@ _BINARY_UNITS = (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))
 def human_bytes(n: int) -> str:
     """Ollama's `format.HumanBytes`: "98 MB", "4.7 GB", "43 GB", "999 B"."""
     n = int(n)
-    for unit, size in _DECIMAL_UNITS:
-        if n >= size:
-            value = n / size
-            break
-    else:
+    unit, size = next(((u, s) for u, s in _DECIMAL_UNITS if n >= s), ("B", 0))
+    if not size:
         return f"{n} B"
+    value = n / size
     # Go's int(value) truncates; at 10 and above Ollama drops the decimal entirely.
     if value >= 10:
         return f"{int(value)} {unit}"

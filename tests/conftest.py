@@ -8,8 +8,8 @@ from pathlib import Path
 import ollama
 import pytest
 
+from lessons_lib.bundled import BUNDLED_MODEL
 from lessons_lib.ollama_server import EmbeddedServer
-from lessons_lib.ollama_server.store import BUNDLED_MODEL
 
 MODEL = BUNDLED_MODEL
 # Short, reproducible answers keep the suite fast on two cores.
@@ -64,3 +64,19 @@ def no_emulated_pod_left():
     if module is not None:
         left = module.running_pod_servers()
         assert not left, f"{len(left)} emulated RunPod pod(s) still running at the end of the test session"
+
+
+# Fixtures that start a real server process (with a model), a RunPod sandbox, a registry serving the
+# 98 MB model, or llama.cpp's quantizer: a test that needs one is `slow`, so `make test-unit`
+# (-m "not slow ...") stays a quick loop.
+SLOW_FIXTURES = {"server", "client", "runpod_sandbox", "fake_runpod", "f16", "f16_gguf", "lab", "registry"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers from what a test is: nbval's notebook cells (notebooks/ is collected with tests/) are
+    `notebook` tests; tests that use a SLOW_FIXTURES fixture are `slow`."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

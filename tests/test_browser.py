@@ -22,6 +22,8 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
 
+pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "02_run_llama_and_bielik.ipynb"
 CHROMIUM = os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium")

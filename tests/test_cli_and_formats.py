@@ -10,9 +10,10 @@ import time
 
 import gguf
 import httpx
+import pytest
 
-from lessons_lib import gguf_file
-from lessons_lib.ollama_server.store import bundled_gguf_path
+from lessons_lib.bundled import bundled_gguf_path
+from lessons_lib.llama import gguf_file
 
 
 def free_port() -> int:
@@ -21,6 +22,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow  # starts its own server process
 def test_serve_honours_ollama_host_and_ollama_models(tmp_path):
     port = free_port()
     env = {**os.environ, "OLLAMA_HOST": f"127.0.0.1:{port}", "WORKBOOK_MODELS": str(tmp_path / "models")}
@@ -49,6 +51,7 @@ def test_serve_honours_ollama_host_and_ollama_models(tmp_path):
     assert f"Listening on 127.0.0.1:{port}" in out
 
 
+@pytest.mark.slow  # starts its own server process
 def test_serve_reports_a_busy_port_plainly(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -67,6 +70,7 @@ def test_serve_reports_a_busy_port_plainly(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # reads every tensor of the 98 MB model with the gguf package
 def test_fast_header_reader_agrees_with_gguf_reader():
     path = bundled_gguf_path()
     mine = gguf_file.read(path)
@@ -81,6 +85,7 @@ def test_fast_header_reader_agrees_with_gguf_reader():
     ]
 
 
+@pytest.mark.slow  # starts its own server process
 def test_a_killed_embedded_server_leaves_no_log_behind(tmp_path):
     # Jupyter kills a kernel's whole process group, so neither stop() nor atexit runs: the log
     # must already be gone from the temp folder once the server is up, yet still readable.

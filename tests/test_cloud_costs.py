@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lessons_lib.cloud import costs, pods, prices
+from lessons_lib.cloud import costs, pods, prices, sizing
 
 
 def test_every_price_has_a_source_and_date_and_nulls_where_unknown():
@@ -22,7 +22,7 @@ def test_every_price_has_a_source_and_date_and_nulls_where_unknown():
 
 
 def test_cost_per_million_tokens_matches_the_reference_example():
-    # reference/runpod.md s.6: $0.69/h at 100 tok/s is $1.92 per 1M tokens
+    # $0.69/h at 100 tok/s: 0.69 / (100 * 3600 / 1e6) = $1.92 per 1M tokens
     assert costs.cost_per_million_tokens(0.69, 100) == pytest.approx(1.9167, abs=1e-3)
 
 
@@ -63,13 +63,13 @@ def test_token_cost_and_the_100_million_keywords_preset():
 
 
 def test_spec_for_model_sizes_disk_and_gpu_from_the_catalog():
-    spec = pods.spec_for_model("llama3.1:8b")
+    spec = sizing.spec_for_model("llama3.1:8b")
     assert spec.container_disk_gb >= 15 and spec.volume_gb == 0
     assert prices.gpu_price(spec.gpu_type_id).memory_gb >= 16
-    kept = pods.spec_for_model("llama3.1:70b", keep_models=True)
+    kept = sizing.spec_for_model("llama3.1:70b", keep_models=True)
     assert kept.volume_gb >= 48 and prices.gpu_price(kept.gpu_type_id).memory_gb >= 48
     with pytest.raises(KeyError, match="not in the course catalog"):
-        pods.spec_for_model("no-such-model:1b")
+        sizing.spec_for_model("no-such-model:1b")
     name = pods.unique_name("Llama 3.1!")
     assert name.startswith(pods.COURSE_PREFIX + "llama-3-1-") and name != pods.unique_name("Llama 3.1!")
 
@@ -84,7 +84,7 @@ def test_live_prices_from_the_api(runpod_sandbox):
 def test_estimate_before_deploying_prefers_the_api_price(runpod_sandbox):
     from lessons_lib.cloud.guard import estimate_text
 
-    spec = pods.PodSpec("NVIDIA GeForce RTX 4090", "SECURE", gpu_count=2)
+    spec = sizing.PodSpec("NVIDIA GeForce RTX 4090", "SECURE", gpu_count=2)
     assert estimate_text(spec) == (
         "RTX 4090 x2 in the secure cloud costs about $1.38/h (price from the API right now)."
     )
@@ -96,7 +96,7 @@ def test_estimate_without_a_key_uses_the_table(monkeypatch):
     from lessons_lib.cloud.guard import estimate_text
 
     monkeypatch.setattr(runpod, "api_key", None)
-    text = estimate_text(pods.PodSpec("RTX 3090"))
+    text = estimate_text(sizing.PodSpec("RTX 3090"))
     assert "$0.39/h" in text and "price table: deploybase.ai" in text
 
 
@@ -110,7 +110,19 @@ def test_bad_inputs_fail_early_with_a_clear_message():
     with pytest.raises(ValueError, match="max_dollars must be a positive number or None"):
         Budget(max_hours=1, max_dollars=-5)
     with pytest.raises(ValueError, match="cloud_type must be 'COMMUNITY'"):
-        pods.PodSpec(cloud_type="secure")
+        sizing.PodSpec(cloud_type="secure")
     with pytest.raises(ValueError, match="gpu_count must be a whole number"):
-        pods.PodSpec(gpu_count=0)
-    assert pods.spec_for_model("llama3.1:8b", cloud_type="secure").cloud_type == "SECURE"
+        sizing.PodSpec(gpu_count=0)
+    assert sizing.spec_for_model("llama3.1:8b", cloud_type="secure").cloud_type == "SECURE"
+
+
+def test_every_price_row_says_its_cloud_source_and_date() -> None:
+    import re
+
+    table = prices.gpu_table()
+    assert set(table["cloud"]) <= {"community", "secure", prices.CLOUD_NOT_STATED}
+    assert all(re.search(r"20\d\d-\d\d|undated", source) for source in table["source and date"])
+    # A source that does not say which cloud it quotes is never shown as "community".
+    assert not ((table["cloud"] == "community") & table["source and date"].str.contains("deploybase")).any()
+    h100 = table[(table["GPU"] == "H100 SXM") & (table["pricing"] == "on-demand")]
+    assert set(h100["cloud"]) == {"secure", prices.CLOUD_NOT_STATED}

@@ -10,19 +10,19 @@ import time
 
 import pytest
 import runpod
+from conftest import MODEL
 from runpod.error import QueryError
 
-from conftest import MODEL
 from lessons_lib import cloud
-from lessons_lib.cloud import pods
+from lessons_lib.cloud import pod_ollama, pods, sizing
 from lessons_lib.cloud.guard import Budget, PodSession
 
 FAST = {"poll": 0.05, "progress": False, "watch_every": 0.05}
 ROOMY = Budget(max_hours=1000, max_dollars=1000)  # at 600x the default 1 h cap is 6 s of test time
 
 
-def _spec(**kwargs) -> pods.PodSpec:
-    return pods.PodSpec(gpu_type_id="NVIDIA GeForce RTX 4090", cloud_type="COMMUNITY", **kwargs)
+def _spec(**kwargs) -> sizing.PodSpec:
+    return sizing.PodSpec(gpu_type_id="NVIDIA GeForce RTX 4090", cloud_type="COMMUNITY", **kwargs)
 
 
 def _no_pod_left(sandbox) -> None:
@@ -33,8 +33,8 @@ def _no_pod_left(sandbox) -> None:
 def test_happy_path_chat_speed_and_terminate(runpod_sandbox):
     lines: list[str] = []
     with PodSession(_spec(), budget=ROOMY, say=lines.append, **FAST) as session:
-        assert pods.pull_model(session.client, MODEL, progress=False).endswith("nothing to pull.")
-        measured, _ = pods.measure_speed(session.client, MODEL, options={"num_predict": 8, "seed": 1})
+        assert pod_ollama.pull_model(session.client, MODEL, progress=False).endswith("nothing to pull.")
+        measured, _ = pod_ollama.measure_speed(session.client, MODEL, options={"num_predict": 8, "seed": 1})
         assert measured.generated_tokens > 0 and measured.generated_tokens_per_s > 0
         assert session.status().state == "running" and session.cost_so_far(session.status()) > 0
     assert session.ended == "terminated" and session.end_reason == "end of the block"
@@ -52,7 +52,8 @@ def test_no_capacity_leaves_nothing_and_says_so(runpod_sandbox):
 def test_capacity_fallback_to_another_gpu_and_cloud(runpod_sandbox):
     runpod_sandbox.faults.no_capacity = {"NVIDIA GeForce RTX 4090"}
     spec = _spec(fallbacks=(("NVIDIA GeForce RTX 4090", "SECURE"), ("RTX 3090", "COMMUNITY")))
-    with PodSession(spec, allow_fallback=True, say=lambda _: None, **FAST) as session:
+    # ROOMY: the default 1 h budget is 6 s at 600x, less than a pod takes to boot on a busy machine.
+    with PodSession(spec, allow_fallback=True, budget=ROOMY, say=lambda _: None, **FAST) as session:
         assert session.status().gpu == "RTX 3090" and session.status().cost_per_hr == 0.39
     _no_pod_left(runpod_sandbox)
 
@@ -110,7 +111,7 @@ def test_budget_cap_ends_the_pod(runpod_sandbox):
     assert session.ended == "terminated" and session.end_reason.startswith("budget: $")
     _no_pod_left(runpod_sandbox)
     with pytest.raises(RuntimeError, match="not running"):
-        session.client
+        _ = session.client
 
 
 def test_stop_on_exit_keeps_a_stopped_pod_and_cleanup_ends_it(runpod_sandbox):
@@ -139,6 +140,7 @@ def test_cleanup_only_touches_course_pods(runpod_sandbox):
     runpod.terminate_pod(other["id"])
 
 
+@pytest.mark.slow  # starts its own server process
 def test_kernel_exit_terminates_via_atexit(models_dir, tmp_path):
     """A child Python deploys through the workshop sandbox (its own process) and exits without
     ending the pod; its atexit hook must terminate it."""

@@ -6,7 +6,7 @@ import pytest
 
 from lessons_lib.cloud import costs, projection
 from lessons_lib.cloud.guard import Budget, PodSession
-from lessons_lib.cloud.pods import PodSpec
+from lessons_lib.cloud.sizing import PodSpec
 from lessons_lib.widgets.cost import CostEstimator
 from lessons_lib.widgets.pod import PodPanel
 

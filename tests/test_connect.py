@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 import httpx
 import ollama
 import pytest
+from conftest import MODEL
 from ollama._client import _parse_host as ollama_parse_host
 
-from conftest import MODEL
 from lessons_lib.connect import connect, disconnect, probe
 from lessons_lib.ollama_server.server import HostPort, parse_host
+from lessons_lib.paths import shown
 
 # the module itself (lessons_lib re-exports a `connect` function under the same name)
 connect_module = importlib.import_module("lessons_lib.connect")
@@ -51,12 +52,13 @@ def one_line(capsys) -> str:
 
 
 # -- starting the embedded server -------------------------------------------------------------------
+@pytest.mark.slow  # starts its own server process
 def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("WORKBOOK_BACKEND", "embedded")
     monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
     conn = connect()
     assert one_line(capsys) == conn.message == str(conn)
-    assert conn.message == connect_module.MSG_FORCED.format(url=conn.url, models=tmp_path)
+    assert conn.message == connect_module.MSG_FORCED.format(url=conn.url, models=shown(tmp_path))
     assert conn.backend == "embedded" and conn.server is not None and conn.server.running
     assert conn.url == conn.server.url and conn.url.startswith("http://127.0.0.1:")
     assert conn.version == httpx.get(conn.url + "/api/version").json()["version"]
@@ -77,6 +79,7 @@ def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, 
     disconnect()  # a second disconnect is harmless
 
 
+@pytest.mark.slow  # starts its own server process
 def test_auto_starts_the_embedded_server_when_nothing_answers(monkeypatch, tmp_path, capsys, closed_port):
     monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{closed_port}")
     monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
@@ -188,6 +191,7 @@ def test_parse_host_rejects_a_bad_port(value):
         parse_host(value)
 
 
+@pytest.mark.slow  # starts its own server process
 def test_models_dir_in_message_is_the_one_used(monkeypatch, tmp_path, capsys):
     # WORKBOOK_MODELS with ~ is expanded the way the store expands it
     monkeypatch.setenv("WORKBOOK_BACKEND", "embedded")
@@ -195,9 +199,10 @@ def test_models_dir_in_message_is_the_one_used(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("WORKBOOK_MODELS", "~/models")
     conn = connect(quiet=True)
     assert (tmp_path / "models" / "manifests").is_dir()
-    assert f"models in {tmp_path / 'models'})" in conn.message
+    assert f"models in {shown(tmp_path / 'models')})" in conn.message  # shown as the learner writes it
 
 
+@pytest.mark.slow  # starts its own server process
 def test_the_embedded_server_never_writes_into_the_learners_ollama_store(monkeypatch, tmp_path):
     # Ollama advises setting OLLAMA_MODELS user-wide; the course only ever reads that folder.
     learner_store = tmp_path / "ollama-models"
@@ -209,3 +214,16 @@ def test_the_embedded_server_never_writes_into_the_learners_ollama_store(monkeyp
     assert conn.model_names()  # the bundled model is served from the course's folder
     assert list(learner_store.iterdir()) == []
     assert (tmp_path / "course-models" / "manifests").is_dir()
+
+
+def test_paths_are_shown_the_same_on_every_machine(tmp_path, monkeypatch):
+    import tempfile
+    from pathlib import Path
+
+    from lessons_lib.paths import COURSE_ROOT
+
+    assert shown(COURSE_ROOT / "notebooks") == "notebooks"
+    assert shown(Path(tempfile.gettempdir()) / "x" / "y") == "$TMPDIR/x/y"
+    monkeypatch.setenv("HOME", "/nonexistent-home-for-test")
+    assert shown("/nonexistent-home-for-test/.ollama/models") == "~/.ollama/models"
+    assert shown("/usr/share/ollama/.ollama/models") == "/usr/share/ollama/.ollama/models"

@@ -7,11 +7,10 @@ from pathlib import Path
 import httpx
 import ollama
 import pytest
-
-from lessons_lib.ollama_server.store import bundled_gguf_path
-from lessons_lib.quant import quantize
-
 from conftest import MODEL, QUICK
+
+from lessons_lib.bundled import bundled_gguf_path
+from lessons_lib.quant import quantize
 
 
 def _blobs(models_dir: Path) -> set[str]:

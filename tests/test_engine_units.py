@@ -1,21 +1,14 @@
-"""engine.py without a model: keep_alive, options, stop strings, think tags, load parameters."""
+"""The engine's parts without a model: keep_alive, options, stop strings, think tags, load parameters."""
 
 from __future__ import annotations
 
 import pytest
 
 from lessons_lib import hardware
-from lessons_lib.ollama_server.engine import (
-    DEFAULT_OPTIONS,
-    EngineError,
-    LoadParams,
-    Piece,
-    _StopFilter,
-    _ThinkSplitter,
-    capabilities,
-    merge_options,
-    parse_keep_alive,
-)
+from lessons_lib.ollama_server.options import DEFAULT_OPTIONS, LoadParams, merge_options, parse_keep_alive
+from lessons_lib.ollama_server.prompts import capabilities
+from lessons_lib.ollama_server.protocol import ApiError
+from lessons_lib.ollama_server.text import Piece, StopFilter, ThinkSplitter
 
 
 # -- keep_alive --------------------------------------------------------------------------------------
@@ -57,14 +50,14 @@ def test_negative_keep_alive_means_forever(value):
     ],
 )
 def test_bad_keep_alive_is_a_400_with_go_wording(value, message):
-    with pytest.raises(EngineError) as err:
+    with pytest.raises(ApiError) as err:
         parse_keep_alive(value, 300.0)
     assert err.value.status == 400 and err.value.message == message
 
 
 @pytest.mark.parametrize("value", [True, [5], {"m": 5}])
 def test_keep_alive_of_another_type_is_refused(value):
-    with pytest.raises(EngineError) as err:
+    with pytest.raises(ApiError) as err:
         parse_keep_alive(value, 300.0)
     assert err.value.status == 400
 
@@ -125,13 +118,13 @@ def test_numbers_are_converted_like_go_json():
     ],
 )
 def test_wrong_types_are_a_500_with_ollamas_message(options, message):
-    with pytest.raises(EngineError) as err:
+    with pytest.raises(ApiError) as err:
         merge_options(options)
     assert err.value.status == 500 and err.value.message == message
 
 
 def test_a_wrong_type_in_a_lower_layer_is_an_error_too():
-    with pytest.raises(EngineError):
+    with pytest.raises(ApiError):
         merge_options({"temperature": "hot"}, {"temperature": 0.1})
 
 
@@ -173,7 +166,7 @@ def test_use_mmap_accepts_booleans():
 
 # -- stop strings ------------------------------------------------------------------------------------
 def run_stop(stops: list[str], chunks: list[str]) -> tuple[list[str], bool, str]:
-    f = _StopFilter(stops)
+    f = StopFilter(stops)
     out = [f.feed(c) for c in chunks]
     return out, f.hit, f.flush()
 
@@ -195,18 +188,18 @@ def test_stop_split_across_chunks_is_caught_and_never_shown():
 
 
 def test_a_partial_prefix_is_held_back_then_released():
-    f = _StopFilter(["<|im_end|>"])
+    f = StopFilter(["<|im_end|>"])
     assert f.feed("Paris <|im") == "Paris "
     assert f.feed("age") == "<|image"
     assert not f.hit and f.flush() == ""
-    f = _StopFilter(["###"])
+    f = StopFilter(["###"])
     assert f.feed("a #") == "a "
     assert f.feed("#") == ""
     assert f.flush() == "##"  # the end of the answer releases what was held
 
 
 def test_the_longest_matching_prefix_of_any_stop_is_held():
-    f = _StopFilter(["abc", "xyz"])
+    f = StopFilter(["abc", "xyz"])
     assert f.feed("123ab") == "123"
     assert f.feed("x") == "ab"  # "x" may start "xyz"
     assert f.feed("yq") == "xyq"
@@ -217,8 +210,8 @@ def test_the_longest_matching_prefix_of_any_stop_is_held():
 def test_streamed_and_whole_text_agree():
     text = "The answer is 42.\nUser: next question"
     stops = ["\nUser:"]
-    whole = _StopFilter(stops).feed(text)
-    f = _StopFilter(stops)
+    whole = StopFilter(stops).feed(text)
+    f = StopFilter(stops)
     streamed = ""
     for ch in text:  # the engine stops generating at the first hit
         streamed += f.feed(ch)
@@ -229,13 +222,13 @@ def test_streamed_and_whole_text_agree():
 
 # -- think tags ----------------------------------------------------------------------------------------
 def split(chunks: list[str], enabled: bool = True, starts_inside: bool = False) -> tuple[str, str]:
-    s = _ThinkSplitter(enabled, starts_inside)
+    s = ThinkSplitter(enabled, starts_inside)
     pieces = [s.feed(c) for c in chunks]
     return "".join(p.thinking for p in pieces), "".join(p.content for p in pieces)
 
 
 def test_disabled_splitter_leaves_tags_in_the_content():
-    s = _ThinkSplitter(False, False)
+    s = ThinkSplitter(False, False)
     assert s.feed("<think>x</think>y") == Piece(content="<think>x</think>y")
 
 
@@ -252,7 +245,7 @@ def test_think_tags_split_across_chunks():
 
 
 def test_partial_tags_are_held_back_until_they_are_decided():
-    s = _ThinkSplitter(True, False)
+    s = ThinkSplitter(True, False)
     assert s.feed("<thi") == Piece()
     assert s.feed("nk>reasoning </th") == Piece(thinking="reasoning ")
     assert s.feed("ink>") == Piece()
@@ -313,11 +306,9 @@ def test_capabilities_come_from_the_chat_template():
 
 
 def test_held_back_text_is_flushed_at_the_end():
-    from lessons_lib.ollama_server.engine import _ThinkSplitter
-
-    splitter = _ThinkSplitter(enabled=True, starts_inside=False)
+    splitter = ThinkSplitter(enabled=True, starts_inside=False)
     assert splitter.feed("<thi") == Piece()
     assert splitter.flush() == Piece(content="<thi")
-    inside = _ThinkSplitter(enabled=True, starts_inside=False)
+    inside = ThinkSplitter(enabled=True, starts_inside=False)
     inside.feed("<think>pondering</th")
     assert inside.flush() == Piece(thinking="</th")

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from lessons_lib import gguf_file
-from lessons_lib.ollama_server.store import bundled_gguf_path
+from lessons_lib.bundled import bundled_gguf_path
+from lessons_lib.llama import gguf_file
 
 
 @pytest.fixture(scope="module")

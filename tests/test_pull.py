@@ -7,11 +7,12 @@ from pathlib import Path
 
 import ollama
 import pytest
-
 from fakes.registry import FaultyRegistry
-from lessons_lib.ollama_server.progress import ProgressError
+
+from lessons_lib.bundled import bundled_gguf_path
+from lessons_lib.ollama_server.protocol import ApiError
 from lessons_lib.ollama_server.registry import choose_gguf, partial_files, pull_model
-from lessons_lib.ollama_server.store import Store, bundled_gguf_path
+from lessons_lib.ollama_server.store import Store
 
 SOURCE = "library/tiny:1"
 
@@ -79,7 +80,7 @@ def test_pull_through_the_client_reports_present_layers_complete(registry, fault
 
 
 def test_unknown_name_fails_like_ollama(registry, faults, client: ollama.Client, tmp_path: Path) -> None:
-    with pytest.raises(ProgressError, match="^pull model manifest: file does not exist$"):
+    with pytest.raises(ApiError, match="^pull model manifest: file does not exist$"):
         _pull(Store(tmp_path), f"{registry.host}/library/no-such-model:7b")
     with pytest.raises(ollama.ResponseError) as caught:
         client.pull(f"{registry.host}/library/no-such-model:7b", insecure=True)
@@ -106,7 +107,7 @@ def test_interrupted_pull_leaves_no_model_and_resumes_next_time(registry, faults
     digest, size = _gguf_digest(registry)
     store = Store(tmp_path)
     faults.drop_after, faults.drops = 2_000_000, 99  # every attempt is cut
-    with pytest.raises(ProgressError, match="connection lost at .* run the same pull again to resume"):
+    with pytest.raises(ApiError, match="connection lost at .* run the same pull again to resume"):
         _pull(store, f"{registry.host}/{SOURCE}")
     assert store.list() == []
     [partial] = partial_files(store)
@@ -123,7 +124,7 @@ def test_interrupted_pull_leaves_no_model_and_resumes_next_time(registry, faults
 def test_corrupted_blob_is_refused_and_nothing_registered(registry, faults, tmp_path: Path) -> None:
     store = Store(tmp_path)
     faults.corrupt = True
-    with pytest.raises(ProgressError, match="^digest mismatch, file must be downloaded again: want sha256:"):
+    with pytest.raises(ApiError, match="^digest mismatch, file must be downloaded again: want sha256:"):
         _pull(store, f"{registry.host}/{SOURCE}")
     assert store.list() == [] and partial_files(store) == []
     assert not any(store.has_blob(d) for d in (_gguf_digest(registry)[0],))
@@ -138,7 +139,7 @@ def test_default_registry_comes_from_the_environment(registry, faults, tmp_path:
 
 
 def test_plain_http_needs_insecure(registry, faults, tmp_path: Path) -> None:
-    with pytest.raises(ProgressError, match="insecure"):
+    with pytest.raises(ApiError, match="insecure"):
         _pull(Store(tmp_path), f"http://{registry.host}/{SOURCE}", insecure=False)
 
 
@@ -158,9 +159,9 @@ def test_hugging_face_pull_picks_the_file_by_quant(registry, faults, tmp_path: P
     _pull(store, "hf.co/testuser/SmolLM2-GGUF", insecure=False)  # latest = Q4_K_M, same bytes: nothing to fetch
     assert not [r for r in faults.requests if "/resolve/" in r[1]]
     assert store.find("hf.co/testuser/SmolLM2-GGUF:latest") is not None
-    with pytest.raises(ProgressError, match="no Q2_K GGUF file; available: Q4_K_M, Q8_0"):
+    with pytest.raises(ApiError, match="no Q2_K GGUF file; available: Q4_K_M, Q8_0"):
         _pull(store, "hf.co/testuser/SmolLM2-GGUF:Q2_K")
-    with pytest.raises(ProgressError, match="^pull model manifest: file does not exist$"):
+    with pytest.raises(ApiError, match="^pull model manifest: file does not exist$"):
         _pull(store, "hf.co/testuser/missing-GGUF")
 
 
@@ -168,7 +169,7 @@ def test_gated_hugging_face_repo_says_how_to_get_access(registry, faults, tmp_pa
     monkeypatch.setenv("HF_ENDPOINT", registry.url)
     faults.hub_gated = True
     store = Store(tmp_path)
-    with pytest.raises(ProgressError, match=r"testuser/SmolLM2-GGUF is gated or private .* HF_TOKEN"):
+    with pytest.raises(ApiError, match=r"testuser/SmolLM2-GGUF is gated or private .* HF_TOKEN"):
         _pull(store, "hf.co/testuser/SmolLM2-GGUF:Q8_0")
     assert store.list() == [] and partial_files(store) == []
 
@@ -179,9 +180,9 @@ def test_choose_gguf_like_ollama() -> None:
     assert choose_gguf(files, "Q8_0", "r") == "m-q8_0.gguf"
     assert choose_gguf(files, "q2_k", "r") == "m-Q2_K.gguf"
     assert choose_gguf(["a-Q5_K_M.gguf", "a-Q6_K.gguf"], "latest", "r") == "a-Q5_K_M.gguf"
-    with pytest.raises(ProgressError, match="split"):
+    with pytest.raises(ApiError, match="split"):
         choose_gguf(["b-Q4_K_M-00001-of-00002.gguf"], "Q4_K_M", "r")
-    with pytest.raises(ProgressError, match="has no GGUF files"):
+    with pytest.raises(ApiError, match="has no GGUF files"):
         choose_gguf(["model.safetensors"], "latest", "r")
 
 
@@ -212,6 +213,7 @@ def test_prune_keeps_partial_downloads(tmp_path: Path) -> None:
     assert not unused.exists()
 
 
+@pytest.mark.slow  # starts its own server process
 def test_mirror_command_serves_a_store(tmp_path: Path) -> None:
     import subprocess
     import sys

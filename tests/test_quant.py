@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lessons_lib import gguf_file
+from lessons_lib.bundled import bundled_gguf_path
+from lessons_lib.llama import gguf_file
 from lessons_lib.memory import ModelShape, kv_cache_bytes
-from lessons_lib.ollama_server.store import bundled_gguf_path
 from lessons_lib.quant import QuantizeError, UnknownQuantization, normalize_kind, quantize
 from lessons_lib.quant.dequantize import to_f16
 from lessons_lib.quant.evaluate import (

@@ -1,4 +1,4 @@
-"""The sandbox driven by the real runpod SDK, for every call the course makes (reference/runpod.md s.2)."""
+"""The sandbox driven by the real runpod SDK, for every call the course makes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import ollama
 import pytest
 import requests
 import runpod
+from conftest import MODEL, QUICK
 from runpod.error import AuthenticationError, QueryError
 
-from conftest import MODEL, QUICK
-from lessons_lib.cloud import pods
+from lessons_lib.cloud import pod_ollama, pods, sizing
 from lessons_lib.cloud.sandbox.state import ERR_NO_CAPACITY, ERR_NO_GPUS_ON_RESUME
 
 GPU = "NVIDIA GeForce RTX 4090"
@@ -69,7 +69,7 @@ def test_pod_lifecycle_states_proxy_and_billing(runpod_sandbox):
     assert pod["costPerHr"] == 0.60 and pod["name"] == "llmwb-test"
     assert [p["id"] for p in runpod.get_pods()] == [created["id"]]
 
-    client = ollama.Client(host=pods.proxy_url(created["id"]))
+    client = ollama.Client(host=pod_ollama.proxy_url(created["id"]))
     assert MODEL in [m.model for m in client.list().models]
     reply = client.chat(MODEL, [{"role": "user", "content": "Say hi."}], options=QUICK)
     assert reply.message.content and reply.eval_count > 0  # a real model answered through the proxy
@@ -77,7 +77,7 @@ def test_pod_lifecycle_states_proxy_and_billing(runpod_sandbox):
     assert runpod.stop_pod(created["id"]) == {"id": created["id"], "desiredStatus": "EXITED"}
     stopped = runpod.get_pod(created["id"])
     assert stopped["runtime"] is None and stopped["uptimeSeconds"] == 0
-    assert requests.get(pods.proxy_url(created["id"]) + "/api/tags", timeout=5).status_code == 502
+    assert requests.get(pod_ollama.proxy_url(created["id"]) + "/api/tags", timeout=5).status_code == 502
 
     resumed = runpod.resume_pod(created["id"], 1)
     assert resumed["desiredStatus"] == "RUNNING"
@@ -148,6 +148,7 @@ def test_error_body_matches_runpod(runpod_sandbox):
     assert ERR_NO_GPUS_ON_RESUME.startswith("There are not enough free GPUs")
 
 
+@pytest.mark.slow  # starts its own server process
 def test_sandbox_stop_restores_the_sdk_settings(models_dir, monkeypatch):
     from lessons_lib.cloud.sandbox import BASE_URL_ENV, Sandbox
 
@@ -160,6 +161,7 @@ def test_sandbox_stop_restores_the_sdk_settings(models_dir, monkeypatch):
     assert not sandbox.cloud.servers() and sandbox.cloud.live_pods() == []
 
 
+@pytest.mark.slow  # starts its own server process
 def test_pull_through_the_proxy_streams_progress(models_dir, tmp_path):
     """A pod pulls from a local registry mirror (a workshop without internet), through the proxy.
     The pod has its own store, so the shared test store gains no model."""
@@ -169,13 +171,13 @@ def test_pull_through_the_proxy_streams_progress(models_dir, tmp_path):
 
     assert ensure_bundled_model(Store(models_dir)) is not None  # what the mirror serves
     with RegistryMirror(models_dir) as mirror, Sandbox(tmp_path / "pod-store", time_scale=600, boot_seconds=3):
-        pod = pods.deploy(pods.PodSpec(), say=lambda _: None)
+        pod = pods.deploy(sizing.PodSpec(), say=lambda _: None)
         pods.wait_ready(pod.id, poll=0.05, progress=False)
-        client = pods.client_for(pod.id)
+        client = pod_ollama.client_for(pod.id)
         name = f"{mirror.host}/library/{MODEL}"
-        assert pods.pull_model(client, name, progress=False, insecure=True) == "success"
+        assert pod_ollama.pull_model(client, name, progress=False, insecure=True) == "success"
         assert name in [m.model for m in client.list().models]
-        assert pods.pull_model(client, name, progress=False).endswith("nothing to pull.")
+        assert pod_ollama.pull_model(client, name, progress=False).endswith("nothing to pull.")
         pods.terminate(pod.id, say=lambda _: None)
 
 

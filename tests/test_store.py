@@ -10,22 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from lessons_lib.bundled import BUNDLED_MODEL, bundled_gguf_path
+from lessons_lib.names import InvalidDigest, InvalidName, ModelName, normalize_digest
 from lessons_lib.ollama_server import store as store_module
 from lessons_lib.ollama_server.store import (
-    BUNDLED_MODEL,
     CONFIG_MEDIA_TYPE,
     LAYER_LICENSE,
     LAYER_MODEL,
     LAYER_PARAMS,
     LAYER_SYSTEM,
     MANIFEST_MEDIA_TYPE,
-    InvalidDigest,
-    InvalidName,
-    ModelName,
     Store,
-    bundled_gguf_path,
     ensure_bundled_model,
-    normalize_digest,
 )
 
 

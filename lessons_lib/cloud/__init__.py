@@ -1,10 +1,11 @@
-"""RunPod pods for the course: lifecycle (pods), safety (guard), keys, prices, cost model, sandbox.
+"""RunPod pods for the course: sizing, lifecycle (pods), the pod's Ollama, safety (guard), keys, prices,
+cost model, sandbox.
 
-from lessons_lib import cloud
-mode = cloud.open_cloud()                       # sandbox unless real=True
-spec = cloud.spec_for_model("llama3.1:8b")
-with cloud.PodSession(spec, budget=cloud.Budget(0.5, 1.0)) as pod:
-    pod.client.chat(...)
+    from lessons_lib import cloud
+    mode = cloud.open_cloud()                       # sandbox unless real=True
+    spec = cloud.spec_for_model("llama3.1:8b")
+    with cloud.PodSession(spec, budget=cloud.Budget(0.5, 1.0)) as pod:
+        pod.client.chat(...)
 """
 
 import logging
@@ -13,24 +14,19 @@ from .costs import KEYWORDS_100M, PodPlan, Workload, compare, cost_per_million_t
 from .guard import Budget, PodSession, estimate_text
 from .keys import ApiKey, get_api_key, redact
 from .mode import CloudMode, open_cloud
+from .pod_ollama import client_for, measure_speed, proxy_url, pull_model
 from .pods import (
     COURSE_PREFIX,
     CapacityError,
     PodInfo,
     PodNotReady,
-    PodSpec,
     cleanup,
-    client_for,
     course_pods,
     deploy,
-    gpu_for_model,
-    measure_speed,
-    proxy_url,
-    pull_model,
-    spec_for_model,
     unique_name,
     wait_ready,
 )
+from .sizing import PodSpec, gpu_for_model, spec_for_model
 
 # runpod configures the root logger at import; httpx would then log every proxied request.
 logging.getLogger("httpx").setLevel(logging.WARNING)

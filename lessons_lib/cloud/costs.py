@@ -10,8 +10,12 @@ pod runs and, for the volume, after it stops, until it is terminated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .prices import HOURS_PER_MONTH, STORAGE, TokenPrice, hourly_price, token_price
+
+if TYPE_CHECKING:
+    import pandas
 
 __all__ = [
     "Workload",
@@ -139,17 +143,17 @@ def cost_per_million_tokens(price_per_hour: float, tokens_per_s: float) -> float
     return price_per_hour / (tokens_per_s * 3600) * 1e6
 
 
-def compare(workload: Workload, plans: list[PodPlan], api_models: list[str]):
+def compare(workload: Workload, plans: list[PodPlan], api_models: list[str]) -> pandas.DataFrame:
     """One row per option: hours, compute, storage, total and cost per 1000 items, cheapest first."""
     import pandas as pd
 
-    rows = []
+    rows: list[tuple[str, float | None, float, float, float]] = []
     for plan in plans:
-        cost = pod_cost(workload, plan)
-        rows.append((cost.label, cost.hours, cost.compute, cost.storage, cost.total))
+        pod = pod_cost(workload, plan)
+        rows.append((pod.label, pod.hours, pod.compute, pod.storage, pod.total))
     for model in api_models:
-        cost = token_cost(workload, model)
-        rows.append((cost.label, None, cost.total, 0.0, cost.total))
+        api = token_cost(workload, model)
+        rows.append((api.label, None, api.total, 0.0, api.total))
     table = pd.DataFrame(rows, columns=[COL_OPTION, COL_HOURS, COL_COMPUTE, COL_STORAGE, COL_TOTAL])
     table[COL_PER_ITEM] = table[COL_TOTAL] / workload.items * 1000
     return table.sort_values(COL_TOTAL, ignore_index=True)

@@ -17,6 +17,8 @@ from typing import Any
 
 from . import pods
 from .keys import redact
+from .pod_ollama import client_for
+from .sizing import PodSpec
 
 __all__ = ["Budget", "PodSession"]
 
@@ -81,7 +83,7 @@ class PodSession:
 
     def __init__(
         self,
-        spec: pods.PodSpec,
+        spec: PodSpec,
         *,
         name: str | None = None,
         on_exit: str = "terminate",
@@ -113,7 +115,7 @@ class PodSession:
         self._paid_s = 0  # their billed seconds
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> "PodSession":
+    def start(self) -> PodSession:
         if self.pod_id is not None and self.ended != "terminated":
             raise RuntimeError(ERR_ALREADY_STARTED.format(id=self.pod_id))
         self.pod_id = self.last = self.ended = self.end_reason = self.url = self._client = None  # may start anew
@@ -221,7 +223,9 @@ class PodSession:
         except BaseException as exc:
             self._fail(exc)
             raise
-        return self.status()
+        info = self.status()
+        assert info is not None  # the pod this session holds
+        return info
 
     def _require(self) -> str:
         if self.pod_id is None or self.ended == "terminated":
@@ -240,7 +244,7 @@ class PodSession:
         if self.pod_id is None or self.url is None or self.ended:
             raise RuntimeError(ERR_NOT_STARTED)
         if self._client is None:
-            self._client = pods.client_for(self.pod_id)
+            self._client = client_for(self.pod_id)
         return self._client
 
     def status(self, quiet: bool = False) -> pods.PodInfo | None:
@@ -267,7 +271,7 @@ class PodSession:
     def estimate_text(self) -> str:
         return estimate_text(self.spec)
 
-    def __enter__(self) -> "PodSession":
+    def __enter__(self) -> PodSession:
         return self.start()
 
     def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> None:
@@ -285,7 +289,7 @@ class PodSession:
         return f"PodSession(name={self.name!r}, pod_id={self.pod_id!r}, state={state!r})"
 
 
-def estimate_text(spec: pods.PodSpec, live: bool = True) -> str:
+def estimate_text(spec: PodSpec, live: bool = True) -> str:
     """The sentence shown before deploying: what this will cost per hour. With `live`, the API's
     own price (runpod.get_gpu) when it gives one, else the course's price table."""
     from . import prices

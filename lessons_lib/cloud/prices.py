@@ -1,6 +1,6 @@
 """Prices, each with its source and date: RunPod GPUs (per GPU-hour), storage, and per-token APIs.
 
-These are sample figures from dated public pages (see reference/runpod.md sections 5 and 6), not
+These are sample figures from dated public pages (each row names its page and date), not
 live quotes: RunPod no longer publishes per-GPU prices in its docs and they change with stock and
 region. `live_gpu_prices()` asks the API for today's numbers when a key is present. `None` means
 no source gave that number (RunPod prices can also be null or 0 when a cloud does not offer it).
@@ -9,7 +9,7 @@ no source gave that number (RunPod prices can also be null or 0 when a cloud doe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 __all__ = [
     "GpuPrice",
@@ -23,6 +23,7 @@ __all__ = [
     "live_gpu_prices",
     "live_hourly_price",
     "gpu_table",
+    "price_rows",
     "token_table",
     "ServerlessPrice",
     "SERVERLESS_PRICES",
@@ -35,16 +36,9 @@ ERR_UNKNOWN_MODEL = "Unknown API model {model!r}. Known: {known}"
 ERR_NO_PRICE = "No {what} price is known for {gpu} ({source}). Pick another cloud or pricing, or type a price."
 ERR_CLOUD = "cloud must be 'community' or 'secure', not {cloud!r}"
 ERR_PRICING = "pricing must be 'on-demand' or 'spot', not {pricing!r}"
-COLS_GPU = (
-    "GPU",
-    "gpuTypeId",
-    "VRAM (GB)",
-    "community $/h",
-    "secure $/h",
-    "community spot $/h",
-    "secure spot $/h",
-    "source",
-)
+COLS_GPU = ("GPU", "gpuTypeId", "VRAM (GB)", "cloud", "pricing", "$/h", "source and date")
+CLOUD_NOT_STATED = "not stated by the source (filed as community)"
+
 COLS_TOKEN = ("model", "input $/1M", "cached input $/1M", "output $/1M", "source")
 
 SRC_DEPLOYBASE = "deploybase.ai/articles/runpod-gpu-pricing, as of 2026-03 (third party)"
@@ -152,8 +146,16 @@ GPU_PRICES: tuple[GpuPrice, ...] = (
     ),
 )
 
+
+class StoragePrices(TypedDict):
+    container_running: float
+    volume_running: float
+    volume_stopped: float
+    source: str
+
+
 # USD per GB-month (RunPod bills these per second).
-STORAGE = {
+STORAGE: StoragePrices = {
     "container_running": 0.10,  # container disk, erased on stop, not billed while stopped
     "volume_running": 0.10,
     "volume_stopped": 0.20,  # a stopped pod's volume costs twice as much
@@ -242,16 +244,38 @@ def live_hourly_price(gpu_id: str, cloud: str = "community", gpu_count: int = 1)
     return value * gpu_count if value else None
 
 
+def _source_of(row: GpuPrice, cloud: str) -> str:
+    """The source of one price: rows from two sources say "community: A; secure: B"."""
+    for part in row.source.split("; "):
+        label, sep, rest = part.partition(": ")
+        if sep and label == cloud:
+            return rest
+    return row.source
+
+
+def price_rows(table: tuple[GpuPrice, ...] = GPU_PRICES) -> list[tuple[Any, ...]]:
+    """One row per price: GPU, id, VRAM, which cloud, on-demand or spot, $/h, and that price's source.
+
+    A source that does not say which cloud it quotes (deploybase) is shown as such, not as community."""
+    rows = []
+    for r in table:
+        for cloud, pricing, value in (
+            ("community", "on-demand", r.community),
+            ("secure", "on-demand", r.secure),
+            ("community", "spot", r.community_spot),
+            ("secure", "spot", r.secure_spot),
+        ):
+            if value:
+                source = _source_of(r, cloud)
+                shown = CLOUD_NOT_STATED if source == SRC_DEPLOYBASE else cloud
+                rows.append((r.display_name, r.gpu_id, r.memory_gb, shown, pricing, value, source))
+    return rows
+
+
 def gpu_table(table: tuple[GpuPrice, ...] = GPU_PRICES):
     import pandas as pd
 
-    return pd.DataFrame(
-        [
-            (r.display_name, r.gpu_id, r.memory_gb, r.community, r.secure, r.community_spot, r.secure_spot, r.source)
-            for r in table
-        ],
-        columns=COLS_GPU,
-    )
+    return pd.DataFrame(price_rows(table), columns=COLS_GPU)
 
 
 def token_table():

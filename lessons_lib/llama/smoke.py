@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .build import signal_name
 
@@ -78,19 +78,9 @@ def run_smoke(command: list[str] | None = None, timeout: float = SMOKE_TIMEOUT_S
     result = SmokeResult(True, "", "", int(report["tokens"]), rate, limit, str(report.get("system_info", "")))
     share = rate / limit if limit else 0.0
     if result.slow:
-        return SmokeResult(
-            True,
-            MSG_SLOW.format(rate=rate, share=share, limit=limit),
-            FIX_REBUILD,
-            result.tokens,
-            rate,
-            limit,
-            result.system_info,
-        )
-    message = MSG_OK.format(
-        tokens=result.tokens, model=report.get("model", "the bundled model"), rate=rate, share=share
-    )
-    return SmokeResult(True, message, "", result.tokens, rate, limit, result.system_info)
+        return replace(result, message=MSG_SLOW.format(rate=rate, share=share, limit=limit), fix=FIX_REBUILD)
+    model = report.get("model", "the bundled model")
+    return replace(result, message=MSG_OK.format(tokens=result.tokens, model=model, rate=rate, share=share))
 
 
 def _last_json_line(text: str) -> dict | None:
@@ -108,14 +98,16 @@ def _child() -> int:
     """Generate SMOKE_TOKENS greedy tokens from the bundled model and print one JSON line."""
     import llama_cpp
 
+    from ..bundled import BUNDLED_MODEL, bundled_gguf_path
     from ..hardware import generation_threads, memory_bandwidth
-    from ..ollama_server.store import BUNDLED_MODEL, bundled_gguf_path
 
     path = bundled_gguf_path()
     threads = generation_threads()
     llm = llama_cpp.Llama(model_path=str(path), n_ctx=256, n_threads=threads, verbose=False)
     stamps = []
-    for chunk in llm.create_completion(SMOKE_PROMPT, max_tokens=SMOKE_TOKENS, temperature=0.0, stream=True):
+    chunks = llm.create_completion(SMOKE_PROMPT, max_tokens=SMOKE_TOKENS, temperature=0.0, stream=True)
+    assert not isinstance(chunks, dict)  # stream=True: an iterator of chunks
+    for chunk in chunks:
         if chunk["choices"][0]["text"]:
             stamps.append(time.perf_counter())
     decode = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
@@ -139,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         return _child()
     result = run_smoke()
-    print(("ok  " if result.ok else "NO  ") + result.message)
+    print(("NO  " if not result.ok else "SLOW" if result.slow else "ok  ") + " " + result.message)
     if result.fix:
         print("    -> " + MSG_FIX.format(fix=result.fix))
     return 0 if result.ok else 1

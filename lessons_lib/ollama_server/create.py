@@ -2,20 +2,21 @@
 
 Layers are blobs, the manifest is written last (atomically), so a create that fails part way
 leaves no model in the list; blobs it made that nothing uses are removed again. Quantizing goes
-through `lessons_lib.quant.quantize` (llama.cpp's quantizer), like Ollama only from F16/F32/BF16.
+through `lessons_lib.llama.quantize` (llama.cpp's quantizer), like Ollama only from F16/F32/BF16.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import gguf_file
-from .progress import Emit, ProgressError, line
+from ..llama import gguf_file
+from ..names import InvalidDigest, InvalidName, ModelName, normalize_digest, sha256_file
+from .progress import Emit, line
+from .protocol import ApiError
 from .store import (
     LAYER_LICENSE,
     LAYER_MESSAGES,
@@ -23,13 +24,8 @@ from .store import (
     LAYER_PARAMS,
     LAYER_SYSTEM,
     LAYER_TEMPLATE,
-    InvalidDigest,
-    InvalidName,
-    ModelName,
     Store,
     config_for,
-    normalize_digest,
-    sha256_file,
 )
 
 # Learner-facing messages (Ollama's wording where Ollama has one), kept together for translation.
@@ -72,38 +68,38 @@ def parse_request(body: dict[str, Any]) -> CreateRequest:
     try:
         name = ModelName.parse(raw_name if isinstance(raw_name, str) else "")
     except InvalidName:
-        raise ProgressError(400, ERR_NAME) from None
+        raise ApiError(400, ERR_NAME) from None
     source = body.get("from") or ""
     files = body.get("files") or {}
     if not isinstance(source, str):
-        raise ProgressError(400, ERR_FIELD.format(what=type(source).__name__, field="from of type string"))
+        raise ApiError(400, ERR_FIELD.format(what=type(source).__name__, field="from of type string"))
     if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
-        raise ProgressError(400, ERR_FIELD.format(what="files", field="files of type map[string]string"))
+        raise ApiError(400, ERR_FIELD.format(what="files", field="files of type map[string]string"))
     if body.get("adapters"):
-        raise ProgressError(400, ERR_ADAPTERS)
+        raise ApiError(400, ERR_ADAPTERS)
     if not source and not files:
-        raise ProgressError(400, ERR_NO_SOURCE)
+        raise ApiError(400, ERR_NO_SOURCE)
     for file_name, digest in files.items():
         path = Path(file_name)
         if path.is_absolute() or ".." in path.parts or not file_name:
-            raise ProgressError(400, ERR_FILE_PATH.format(name=file_name))
+            raise ApiError(400, ERR_FILE_PATH.format(name=file_name))
         try:
             files[file_name] = normalize_digest(digest)
         except InvalidDigest:
-            raise ProgressError(400, ERR_DIGEST) from None
+            raise ApiError(400, ERR_DIGEST) from None
     parameters = body.get("parameters")
     if parameters is not None and not isinstance(parameters, dict):
-        raise ProgressError(400, ERR_FIELD.format(what="parameters", field="parameters of type map[string]any"))
+        raise ApiError(400, ERR_FIELD.format(what="parameters", field="parameters of type map[string]any"))
     messages = body.get("messages")
     if messages is not None and (not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages)):
-        raise ProgressError(400, ERR_FIELD.format(what="messages", field="messages of type []api.Message"))
+        raise ApiError(400, ERR_FIELD.format(what="messages", field="messages of type []api.Message"))
     license_value = body.get("license")
     if isinstance(license_value, list):
         license_value = "\n\n".join(str(item) for item in license_value)
     texts = {key: body.get(key) for key in ("system", "template", "quantize")}
     for key, value in texts.items():
         if value is not None and not isinstance(value, str):
-            raise ProgressError(400, ERR_FIELD.format(what=type(value).__name__, field=f"{key} of type string"))
+            raise ApiError(400, ERR_FIELD.format(what=type(value).__name__, field=f"{key} of type string"))
     return CreateRequest(
         name=name,
         source=source,
@@ -140,25 +136,21 @@ class _Build:
             self.added.append(digest)
 
     def text_layer(self, text: str, media_type: str) -> dict[str, Any]:
-        data = text.encode("utf-8")
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        existed = self.store.has_blob(digest)
-        self.store.write_blob_bytes(data)
-        self.note(digest, existed)
-        return self.store.layer_for(digest, media_type)
+        return self.store.text_layer(text, media_type, added=self.added)
 
     def quantize(self, model_layer: dict[str, Any], kind: str, label: str) -> dict[str, Any]:
-        from ..quant import QuantizeError, UnknownQuantization, normalize_kind, quantize
+        # Imported here: it loads llama.cpp, which a server that never quantizes need not wait for.
+        from ..llama.quantize import QuantizeError, UnknownQuantization, normalize_kind, quantize
 
         try:
             target = normalize_kind(kind)
         except UnknownQuantization as exc:
-            raise ProgressError(400, str(exc)) from None
+            raise ApiError(400, str(exc)) from None
         source = self.store.blob_path(model_layer["digest"])
         header = gguf_file.read(source)
         source_type = header.file_type
         if source_type not in QUANT_SOURCES:
-            raise ProgressError(400, ERR_QUANT_SOURCE.format(name=label, type=source_type))
+            raise ApiError(400, ERR_QUANT_SOURCE.format(name=label, type=source_type))
         status = f"quantizing {source_type} model to {target}"
         temp = self.store.blobs / f".partial-quantize-{uuid.uuid4().hex}.gguf"
         # llama.cpp reports per tensor; like Ollama, total/completed count the source's bytes
@@ -178,7 +170,7 @@ class _Build:
             self.store.add_file_as_blob(temp, digest)
             self.note(digest, existed_before)
         except (QuantizeError, ValueError) as exc:
-            raise ProgressError(500, ERR_QUANTIZE.format(reason=exc)) from None
+            raise ApiError(500, ERR_QUANTIZE.format(reason=exc)) from None
         finally:
             temp.unlink(missing_ok=True)
         return self.store.layer_for(digest, LAYER_MODEL)
@@ -203,9 +195,9 @@ def _create(store: Store, request: CreateRequest, build: _Build) -> None:
         try:
             base = store.find(request.source)
         except InvalidName:
-            raise ProgressError(400, ERR_NAME) from None
+            raise ApiError(400, ERR_NAME) from None
         if base is None or base.model_path is None:
-            raise ProgressError(404, ERR_NOT_FOUND.format(name=request.source))
+            raise ApiError(404, ERR_NOT_FOUND.format(name=request.source))
         parent = base.name.display
         parameters = dict(base.parameters)
         kept = base.layers
@@ -251,15 +243,15 @@ def _layer_from_files(store: Store, files: dict[str, str], emit: Emit) -> dict[s
     ggufs = [name for name in files if name.lower().endswith(".gguf")]
     others = [name for name in files if name not in ggufs]
     if others:
-        raise ProgressError(400, ERR_ONLY_GGUF.format(names=", ".join(others)))
+        raise ApiError(400, ERR_ONLY_GGUF.format(names=", ".join(others)))
     if len(ggufs) != 1:
-        raise ProgressError(400, ERR_ONE_GGUF.format(count=len(ggufs), names=", ".join(ggufs)))
+        raise ApiError(400, ERR_ONE_GGUF.format(count=len(ggufs), names=", ".join(ggufs)))
     digest = files[ggufs[0]]
     if not store.has_blob(digest):
-        raise ProgressError(400, ERR_NO_BLOB.format(digest=digest))
+        raise ApiError(400, ERR_NO_BLOB.format(digest=digest))
     emit(line("parsing GGUF"))
     try:
         gguf_file.read(store.blob_path(digest))
     except (ValueError, OSError):
-        raise ProgressError(400, ERR_NOT_GGUF.format(name=ggufs[0])) from None
+        raise ApiError(400, ERR_NOT_GGUF.format(name=ggufs[0])) from None
     return store.layer_for(digest, LAYER_MODEL)

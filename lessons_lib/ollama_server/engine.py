@@ -1,6 +1,6 @@
-"""llama-cpp-python behind the server: load, keep alive, unload, generate, chat, embed.
+"""llama-cpp-python behind the server: load, keep alive, unload, generate, embed.
 
-Options map the way Ollama maps them, with Ollama's defaults (not llama-cpp-python's).
+Options are read in `options`, prompts built in `prompts`, streamed text cut and split in `text`.
 A model is checked against this machine's free memory before it is loaded, so an oversized
 request gets Ollama's "model requires more system memory" error instead of an OOM kill.
 Requests to one model take turns (one lock per loaded model), as with OLLAMA_NUM_PARALLEL=1.
@@ -10,195 +10,24 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import json
 import logging
 import os
 import random
-import re
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from .. import gguf_file, hardware, memory
-from .store import ModelEntry
+from .. import hardware, memory
+from ..llama import gguf_file
+from .options import LoadParams, parse_keep_alive
+from .prompts import chat_formatter, fit_context
+from .protocol import ApiError
+from .store import LAYER_MODEL, ModelEntry
+from .text import Piece, StopFilter, ThinkSplitter
 
 log = logging.getLogger("lessons_lib.ollama_server")
-
-# Ollama's api.DefaultOptions (api/types.go); llama-cpp-python's own defaults differ.
-DEFAULT_OPTIONS: dict[str, Any] = {
-    "num_keep": 4,
-    "seed": -1,
-    "num_predict": -1,
-    "top_k": 40,
-    "top_p": 0.9,
-    "min_p": 0.0,
-    "typical_p": 1.0,
-    "repeat_last_n": 64,
-    "temperature": 0.8,
-    "repeat_penalty": 1.0,
-    "presence_penalty": 0.0,
-    "frequency_penalty": 0.0,
-    "stop": [],
-    "num_batch": 512,
-    "num_gpu": -1,
-    "main_gpu": 0,
-    "use_mmap": None,
-    "num_thread": 0,
-}
-FLOAT_OPTIONS = {
-    "top_p",
-    "min_p",
-    "typical_p",
-    "temperature",
-    "repeat_penalty",
-    "presence_penalty",
-    "frequency_penalty",
-}
-INT_OPTIONS = {
-    "num_keep",
-    "seed",
-    "num_predict",
-    "top_k",
-    "repeat_last_n",
-    "num_batch",
-    "num_gpu",
-    "main_gpu",
-    "num_thread",
-    "num_ctx",
-}
-BOOL_OPTIONS = {"use_mmap"}
-# Accepted and ignored, as Ollama does since it dropped them (May 2025).
-IGNORED_OPTIONS = {
-    "numa",
-    "low_vram",
-    "f16_kv",
-    "logits_all",
-    "vocab_only",
-    "use_mlock",
-    "embedding_only",
-    "tfs_z",
-    "mirostat",
-    "mirostat_tau",
-    "mirostat_eta",
-    "penalize_newline",
-    "draft_num_predict",
-}
-
-THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
-
-
-class EngineError(Exception):
-    """An error the server turns into Ollama's {"error": ...} with this status."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def default_context_length() -> int:
-    # Ollama: OLLAMA_CONTEXT_LENGTH, else 4096 below 24 GiB of VRAM (always the case on CPU).
-    return int(os.environ.get("OLLAMA_CONTEXT_LENGTH") or 4096)
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_keep_alive(value: Any, default: float) -> float | None:
-    """Seconds to keep a model loaded; None means forever (a negative value), 0 unloads now.
-
-    Accepts what Ollama accepts: a number of seconds or a Go duration string ("5m", "1h30m").
-    """
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        raise EngineError(400, f"invalid keep_alive value: {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        sign = -1.0 if text.startswith("-") else 1.0
-        body = text.lstrip("+-")
-        if body == "0":
-            seconds = 0.0
-        else:
-            pos, seconds = 0, 0.0
-            for match in _DURATION.finditer(body):
-                if match.start() != pos:
-                    break
-                seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-                pos = match.end()
-            if pos != len(body) or not body:
-                reason = "missing unit in duration" if body.replace(".", "").isdigit() else "invalid duration"
-                raise EngineError(400, f'time: {reason} "{value}"')
-            seconds *= sign
-    else:
-        raise EngineError(400, f"invalid keep_alive value: {value!r}")
-    return None if seconds < 0 else seconds
-
-
-def merge_options(*layers: dict[str, Any] | None) -> dict[str, Any]:
-    """Defaults, then the model's Modelfile parameters, then the request's options."""
-    merged = dict(DEFAULT_OPTIONS)
-    merged["num_ctx"] = default_context_length()
-    for layer in layers:
-        for key, value in (layer or {}).items():
-            if value is None or key in IGNORED_OPTIONS:  # Go's FromMap skips nulls and keys it no longer has
-                continue
-            if key in FLOAT_OPTIONS:
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise EngineError(500, f'option "{key}" must be of type float32')
-                value = float(value)
-            elif key in INT_OPTIONS:
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise EngineError(500, f'option "{key}" must be of type integer')
-                value = int(value)
-            elif key in BOOL_OPTIONS:
-                if not isinstance(value, bool):
-                    raise EngineError(500, f'option "{key}" must be of type boolean')
-            elif key == "stop":
-                if isinstance(value, str):  # lenient: Ollama wants an array
-                    value = [value]
-                if not isinstance(value, (list, tuple)):
-                    raise EngineError(500, 'option "stop" must be of type array')
-                if not all(isinstance(s, str) for s in value):
-                    raise EngineError(500, 'option "stop" must be of an array of strings')
-                value = list(value)
-            elif key not in DEFAULT_OPTIONS:
-                log.warning("invalid option provided: %s", key)
-                continue
-            merged[key] = value
-    return merged
-
-
-@dataclass(frozen=True)
-class LoadParams:
-    """What needs a reload when it changes (Ollama reloads the runner in the same cases)."""
-
-    n_ctx: int
-    n_batch: int
-    n_gpu_layers: int
-    main_gpu: int
-    use_mmap: bool
-    n_threads: int
-    last_n_tokens_size: int
-    embedding: bool = False
-
-    @classmethod
-    def from_options(cls, opts: dict[str, Any], embedding: bool = False) -> "LoadParams":
-        threads = opts["num_thread"] if opts["num_thread"] > 0 else hardware.generation_threads()
-        return cls(
-            n_ctx=max(opts["num_ctx"], 1),
-            n_batch=max(min(opts["num_batch"], opts["num_ctx"]), 1),
-            n_gpu_layers=opts["num_gpu"],
-            main_gpu=opts["main_gpu"],
-            use_mmap=True if opts["use_mmap"] is None else bool(opts["use_mmap"]),
-            n_threads=threads,
-            last_n_tokens_size=opts["repeat_last_n"] if opts["repeat_last_n"] >= 0 else opts["num_ctx"],
-            embedding=embedding,
-        )
 
 
 @dataclass
@@ -232,137 +61,6 @@ class Done:
     load_duration: int
     total_duration: int = 0
     context: list[int] = field(default_factory=list)
-
-
-@dataclass
-class Piece:
-    """Text produced by the model: visible `content` and, for thinking models, `thinking`."""
-
-    content: str = ""
-    thinking: str = ""
-
-
-def capabilities(info: gguf_file.GGUFInfo) -> list[str]:
-    template = info.chat_template or ""
-    caps = ["completion"]
-    if "tools" in template:
-        caps.append("tools")
-    if THINK_OPEN in template or THINK_CLOSE in template:
-        caps.append("thinking")
-    return caps
-
-
-class _StopFilter:
-    """Holds back text that might be the start of a stop string; cuts at a full match."""
-
-    def __init__(self, stops: list[str]):
-        self.stops = [s for s in stops if s]
-        self.pending = ""
-        self.hit = False
-
-    def feed(self, text: str) -> str:
-        if not self.stops:
-            return text
-        self.pending += text
-        for stop in self.stops:
-            idx = self.pending.find(stop)
-            if idx >= 0:
-                self.hit = True
-                out, self.pending = self.pending[:idx], ""
-                return out
-        keep = 0
-        for stop in self.stops:
-            for n in range(min(len(stop) - 1, len(self.pending)), 0, -1):
-                if self.pending.endswith(stop[:n]):
-                    keep = max(keep, n)
-                    break
-        out = self.pending[: len(self.pending) - keep]
-        self.pending = self.pending[len(self.pending) - keep :]
-        return out
-
-    def flush(self) -> str:
-        out, self.pending = self.pending, ""
-        return out
-
-
-class _ThinkSplitter:
-    """Splits a thinking model's output into `thinking` and visible `content`.
-
-    Follows Ollama's thinking.Parser: one <think>...</think> block at the start of the answer,
-    whitespace right after either tag dropped (even when it arrives in a later chunk), partial
-    tags held back until they are decided, and everything after the block plain content.
-    """
-
-    _LOOKING, _EAT_AFTER_OPEN, _THINKING, _EAT_AFTER_CLOSE, _DONE = range(5)
-
-    def __init__(self, enabled: bool, starts_inside: bool):
-        self.enabled = enabled
-        self.state = self._EAT_AFTER_OPEN if starts_inside else self._LOOKING
-        self.buffer = ""
-
-    def feed(self, text: str) -> Piece:
-        if not self.enabled:
-            return Piece(content=text)
-        self.buffer += text
-        piece = Piece()
-        while True:
-            if self.state == self._LOOKING:
-                trimmed = self.buffer.lstrip()
-                if trimmed.startswith(THINK_OPEN):
-                    self.buffer, self.state = trimmed[len(THINK_OPEN) :], self._EAT_AFTER_OPEN
-                elif not trimmed or THINK_OPEN.startswith(trimmed):
-                    break  # only whitespace or part of the tag so far: wait
-                else:
-                    self.state = self._DONE  # no thinking; the content keeps its whitespace
-            elif self.state in (self._EAT_AFTER_OPEN, self._EAT_AFTER_CLOSE):
-                self.buffer = self.buffer.lstrip()
-                if not self.buffer:
-                    break
-                self.state = self._THINKING if self.state == self._EAT_AFTER_OPEN else self._DONE
-            elif self.state == self._THINKING:
-                idx = self.buffer.find(THINK_CLOSE)
-                if idx >= 0:
-                    piece.thinking += self.buffer[:idx]
-                    self.buffer, self.state = self.buffer[idx + len(THINK_CLOSE) :], self._EAT_AFTER_CLOSE
-                    continue
-                partial = next(
-                    (n for n in range(len(THINK_CLOSE) - 1, 0, -1) if self.buffer.endswith(THINK_CLOSE[:n])), 0
-                )
-                cut = len(self.buffer) - partial
-                piece.thinking += self.buffer[:cut]
-                self.buffer = self.buffer[cut:]
-                break
-            else:
-                piece.content += self.buffer
-                self.buffer = ""
-                break
-        return piece
-
-    def flush(self) -> Piece:
-        """At the end of the answer: whatever was held back waiting for a tag."""
-        held, self.buffer = self.buffer, ""
-        if not self.enabled or not held:
-            return Piece()
-        return Piece(thinking=held) if self.state in (self._THINKING, self._EAT_AFTER_OPEN) else Piece(content=held)
-
-
-def chat_formatter(info: gguf_file.GGUFInfo) -> Any:
-    """The model's own Jinja chat template as llama-cpp-python renders it; None without one."""
-    if not info.chat_template:
-        return None
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    vocab = info.metadata.get("tokenizer.ggml.tokens") or []
-
-    def token(key: str) -> str:
-        i = info.metadata.get(key)
-        return vocab[i] if isinstance(i, int) and 0 <= i < len(vocab) else ""
-
-    return Jinja2ChatFormatter(
-        info.chat_template,
-        eos_token=token("tokenizer.ggml.eos_token_id"),
-        bos_token=token("tokenizer.ggml.bos_token_id"),
-    )
 
 
 class Engine:
@@ -470,7 +168,7 @@ class Engine:
             return estimate, True
         available = machine.memory_for_models + (gpu_free if on_gpu else 0)
         if not estimate.fits(available):
-            raise EngineError(500, memory.insufficient_memory_message(estimate.total_with_headroom, available))
+            raise ApiError(500, memory.insufficient_memory_message(estimate.total_with_headroom, available))
         return estimate, False
 
     def _load(self, entry: ModelEntry, name: str, params: LoadParams) -> LoadedModel:
@@ -478,7 +176,7 @@ class Engine:
 
         path = entry.model_path
         if path is None or not path.exists():
-            raise EngineError(404, f'model "{name}" not found, try pulling it first')
+            raise ApiError(404, f'model "{name}" not found, try pulling it first')
         info = gguf_file.read(path)
         estimate, on_gpu = self.check_memory(info, params)
         log.info("loading %s (n_ctx=%d, threads=%d)", name, params.n_ctx, params.n_threads)
@@ -503,12 +201,14 @@ class Engine:
         try:
             llm = llama_cpp.Llama(**kwargs)
         except (ValueError, RuntimeError) as exc:
-            raise EngineError(500, f"llama runner process has terminated: {exc}") from exc
+            raise ApiError(500, f"llama runner process has terminated: {exc}") from exc
         formatter = chat_formatter(info)
+        model_layer = entry.layer(LAYER_MODEL)
+        assert model_layer is not None  # model_path above came from this layer
         return LoadedModel(
             name=name,
             entry_digest=entry.digest,
-            model_digest=entry.layer("application/vnd.ollama.image.model")["digest"],
+            model_digest=model_layer["digest"],
             info=info,
             params=params,
             estimate=estimate,
@@ -516,55 +216,6 @@ class Engine:
             on_gpu=on_gpu,
             formatter=formatter,
         )
-
-    # -- prompts --------------------------------------------------------------------------------
-    def chat_prompt(
-        self, lm: LoadedModel, messages: list[dict[str, Any]], tools: list[Any] | None = None, think: bool | None = None
-    ) -> list[int]:
-        """Messages -> prompt tokens, through the model's own chat template."""
-        clean = [{k: v for k, v in m.items() if v is not None} for m in messages]
-        for m in clean:
-            m.setdefault("content", "")
-        if lm.formatter is not None:
-            extra: dict[str, Any] = {}
-            if think is not None:
-                extra["enable_thinking"] = bool(think)
-            try:
-                text = lm.formatter(messages=clean, tools=tools or None, **extra).prompt
-            except Exception as exc:  # a template error is the model's problem, not the learner's
-                raise EngineError(500, f"chat template failed: {exc}") from exc
-        else:
-            # No template in the GGUF: plain turns, so a base model still gets something sensible.
-            text = "".join(f"{m['role']}: {m['content']}\n" for m in clean) + "assistant:"
-        return lm.llm.tokenize(text.encode("utf-8"), add_bos=lm.formatter is None, special=True)
-
-    def raw_prompt(self, lm: LoadedModel, prompt: str) -> list[int]:
-        return lm.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
-
-    def fit_context(self, lm: LoadedModel, tokens: list[int], opts: dict[str, Any]) -> list[int]:
-        """Ollama's truncate: keep the first num_keep tokens and the end, silently (it only logs)."""
-        n_ctx = lm.params.n_ctx
-        if len(tokens) < n_ctx:
-            return tokens
-        keep = max(0, min(opts["num_keep"], n_ctx // 2))
-        room = n_ctx - keep - max(1, n_ctx // 8)  # leave space to answer
-        log.warning("truncating input prompt: limit=%d prompt=%d keep=%d", n_ctx, len(tokens), keep)
-        return tokens[:keep] + tokens[len(tokens) - room :]
-
-    def grammar(self, fmt: Any) -> Any:
-        """Ollama's `format`: "json" or a JSON schema -> a llama.cpp grammar."""
-        if fmt in (None, "", "null"):
-            return None
-        from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
-
-        if fmt == "json":
-            return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
-        if isinstance(fmt, dict):
-            try:
-                return LlamaGrammar.from_json_schema(json.dumps(fmt), verbose=False)
-            except Exception as exc:
-                raise EngineError(400, f"invalid format: {exc}") from exc
-        raise EngineError(400, f'invalid format: {json.dumps(fmt)}; expected "json" or a valid JSON Schema object')
 
     # -- generation ------------------------------------------------------------------------------
     def stream(
@@ -584,7 +235,7 @@ class Engine:
 
         llm = lm.llm
         started = time.perf_counter_ns()
-        prompt_tokens = self.fit_context(lm, prompt_tokens, opts)
+        prompt_tokens = fit_context(prompt_tokens, lm.params.n_ctx, opts["num_keep"])
         seed = opts["seed"] if opts["seed"] >= 0 else random.getrandbits(31)
         llm.set_seed(seed)
         limit = opts["num_predict"]
@@ -592,8 +243,8 @@ class Engine:
         if limit is not None and limit >= 0:
             max_new = min(max_new, limit)
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        stops = _StopFilter(opts["stop"])
-        thinker = _ThinkSplitter(think, starts_inside_think)
+        stops = StopFilter(opts["stop"])
+        thinker = ThinkSplitter(think, starts_inside_think)
         completion: list[int] = []
         done_reason = "length"
         first_ns = None
@@ -680,7 +331,7 @@ class Engine:
         for text in inputs:
             tokens = lm.llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
             if len(tokens) > lm.params.n_ctx and not truncate:
-                raise EngineError(400, "the input length exceeds the context length")
+                raise ApiError(400, "the input length exceeds the context length")
             count += min(len(tokens), lm.params.n_ctx)
             vector = lm.llm.embed(text, normalize=False, truncate=True)
             if vector and isinstance(vector[0], list):  # per-token output: pool it

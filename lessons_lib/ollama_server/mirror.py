@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .store import MANIFEST_MEDIA_TYPE, InvalidDigest, ModelEntry, Store
+from ..names import InvalidDigest
+from .store import MANIFEST_MEDIA_TYPE, ModelEntry, Store
 
 _MANIFEST = re.compile(r"^/v2/([^/]+)/([^/]+)/manifests/([^/]+)$")
 _BLOB = re.compile(r"^/v2/([^/]+)/([^/]+)/blobs/([^/]+)$")
@@ -22,7 +23,7 @@ _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
 class MirrorHandler(BaseHTTPRequestHandler):
-    server: "MirrorHTTPServer"
+    server: MirrorHTTPServer
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the mirror keeps its own record
@@ -62,7 +63,7 @@ class MirrorHandler(BaseHTTPRequestHandler):
             self.write_body(data)
 
     def send_error_json(self, status: int, code: str, message: str) -> None:
-        body = ('{"errors":[{"code":"%s","message":"%s"}]}' % (code, message)).encode()
+        body = f'{{"errors":[{{"code":"{code}","message":"{message}"}}]}}'.encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -150,7 +151,7 @@ class RegistryMirror:
         self.httpd: MirrorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "RegistryMirror":
+    def start(self) -> RegistryMirror:
         self.httpd = self.server_class(self.address, self.handler, self.store)
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="registry-mirror", daemon=True)
         self._thread.start()
@@ -161,7 +162,8 @@ class RegistryMirror:
         """`127.0.0.1:<port>`: the host part of a model name pulled from this mirror."""
         assert self.httpd is not None, "start() the mirror first"
         address, port = self.httpd.server_address[:2]
-        return f"{address}:{port}"
+        host = address.decode() if isinstance(address, bytes) else address
+        return f"{host}:{port}"
 
     @property
     def url(self) -> str:
@@ -177,7 +179,7 @@ class RegistryMirror:
             self.httpd.server_close()
             self.httpd = None
 
-    def __enter__(self) -> "RegistryMirror":
+    def __enter__(self) -> RegistryMirror:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

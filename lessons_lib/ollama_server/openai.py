@@ -11,13 +11,16 @@ import json
 import random
 import struct
 import time
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from .app import FLUSH, ApiError, OllamaService, read_json
-from .store import InvalidName
+from ..names import InvalidName
+from .protocol import ApiError
+from .service import OllamaService
+from .wire import FLUSH, collect, read_json
 
 
 def openai_error(status: int, message: str) -> JSONResponse:
@@ -117,11 +120,8 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
 
         envelope = {"id": ident, "created": created, "model": model, "system_fingerprint": "fp_ollama"}
         if not body.get("stream"):
-            collected = [first]
             try:
-                async for item in items:
-                    if item is not FLUSH:
-                        collected.append(item)
+                collected = await collect(first, items)
             except ApiError as exc:
                 return openai_error(exc.status, exc.message)
             final = collected[-1]

@@ -25,19 +25,11 @@ from pathlib import Path
 
 import httpx
 
-from .. import gguf_file
-from .progress import Emit, ProgressError, line
-from .store import (
-    DEFAULT_HOST,
-    LAYER_MODEL,
-    MANIFEST_MEDIA_TYPE,
-    InvalidDigest,
-    ModelName,
-    Store,
-    config_for,
-    normalize_digest,
-    sha256_file,
-)
+from ..llama import gguf_file
+from ..names import DEFAULT_HOST, InvalidDigest, ModelName, normalize_digest, sha256_file
+from .progress import Emit, line
+from .protocol import ApiError
+from .store import LAYER_MODEL, MANIFEST_MEDIA_TYPE, Store, config_for
 
 REGISTRY_ENV = "WORKBOOK_REGISTRY"
 DEFAULT_REGISTRY = "https://registry.ollama.ai"
@@ -76,7 +68,7 @@ def registry_url(name: ModelName, insecure: bool, scheme: str | None = None) -> 
     if name.host == DEFAULT_HOST:
         return os.environ.get(REGISTRY_ENV, DEFAULT_REGISTRY).rstrip("/")
     if scheme == "http" and not insecure:
-        raise ProgressError(400, ERR_INSECURE)
+        raise ApiError(400, ERR_INSECURE)
     return f"{'http' if insecure else 'https'}://{name.host}"
 
 
@@ -102,25 +94,25 @@ def _pull_registry(store: Store, name: ModelName, base: str, http: httpx.Client,
     try:
         answer = http.get(url, headers={"Accept": MANIFEST_MEDIA_TYPE})
     except httpx.TransportError as exc:
-        raise ProgressError(500, ERR_UNREACHABLE.format(url=url, reason=_reason(exc))) from None
+        raise ApiError(500, ERR_UNREACHABLE.format(url=url, reason=_reason(exc))) from None
     if answer.status_code == 404:
-        raise ProgressError(500, ERR_NO_MANIFEST)
+        raise ApiError(500, ERR_NO_MANIFEST)
     if answer.status_code != 200:
-        raise ProgressError(500, ERR_MANIFEST_STATUS.format(url=url, status=answer.status_code))
+        raise ApiError(500, ERR_MANIFEST_STATUS.format(url=url, status=answer.status_code))
     raw = answer.content
     try:
         manifest = json.loads(raw)
         layers = [*manifest["layers"], manifest["config"]]
         wanted = [(normalize_digest(layer["digest"]), int(layer["size"])) for layer in layers]
     except (ValueError, KeyError, TypeError, InvalidDigest):
-        raise ProgressError(500, ERR_BAD_MANIFEST.format(url=url)) from None
+        raise ApiError(500, ERR_BAD_MANIFEST.format(url=url)) from None
 
     blob_base = f"{base}/v2/{name.namespace}/{name.model}/blobs"
     fetched = [digest for digest, size in wanted if _download(store, f"{blob_base}/{digest}", digest, size, http, emit)]
     emit(line("verifying sha256 digest"))
     failures = [error for digest in fetched if (error := _verify_and_keep(store, digest))]
     if failures:
-        raise ProgressError(500, failures[0])
+        raise ApiError(500, failures[0])
     previous = store.find(name.full)
     emit(line("writing manifest"))
     store.write_manifest_bytes(name, raw)
@@ -168,9 +160,9 @@ def _download(
                 if done and answer.status_code == 200:  # the server ignored Range: take it from the start
                     done = 0
                 elif answer.status_code in (401, 403) and denied:
-                    raise ProgressError(500, denied)
+                    raise ApiError(500, denied)
                 elif answer.status_code not in (200, 206):
-                    raise ProgressError(500, ERR_BLOB_STATUS.format(short=short, url=url, status=answer.status_code))
+                    raise ApiError(500, ERR_BLOB_STATUS.format(short=short, url=url, status=answer.status_code))
                 with open(partial, "r+b" if done else "wb") as fh:
                     fh.seek(done)
                     fh.truncate()
@@ -186,7 +178,7 @@ def _download(
         except httpx.TransportError as exc:
             tries += 1
             if tries > RETRIES:
-                raise ProgressError(
+                raise ApiError(
                     500, ERR_CONNECTION.format(short=short, done=done, total=size, tries=tries, reason=_reason(exc))
                 ) from None
             time.sleep(0.2 * tries)
@@ -210,7 +202,7 @@ def choose_gguf(files: list[str], quant: str, repo: str) -> str:
     """The GGUF file a quant tag names, as Ollama's hf.co pulls choose it (case-insensitive)."""
     ggufs = [f for f in files if f.lower().endswith(".gguf") and "mmproj" not in f.lower()]
     if not ggufs:
-        raise ProgressError(500, ERR_HF_NO_GGUF.format(repo=repo))
+        raise ApiError(500, ERR_HF_NO_GGUF.format(repo=repo))
 
     def matches(tag: str) -> list[str]:
         pattern = re.compile(rf"(^|[-._/]){re.escape(tag)}([-._]|$)", re.IGNORECASE)
@@ -230,10 +222,10 @@ def choose_gguf(files: list[str], quant: str, repo: str) -> str:
                     }
                 )
             )
-            raise ProgressError(500, ERR_HF_NO_QUANT.format(repo=repo, quant=quant, available=available or "none"))
+            raise ApiError(500, ERR_HF_NO_QUANT.format(repo=repo, quant=quant, available=available or "none"))
         chosen = sorted(found)[0]
     if re.search(r"-\d{5}-of-\d{5}\.gguf$", chosen):
-        raise ProgressError(500, ERR_HF_SPLIT.format(file=chosen))
+        raise ApiError(500, ERR_HF_SPLIT.format(file=chosen))
     return chosen
 
 
@@ -248,18 +240,16 @@ def _pull_hf(store: Store, name: ModelName, http: httpx.Client, emit: Emit) -> N
     try:
         info = HfApi(endpoint=endpoint).model_info(repo, files_metadata=True)
     except GatedRepoError:
-        raise ProgressError(500, ERR_HF_DENIED.format(repo=repo)) from None
+        raise ApiError(500, ERR_HF_DENIED.format(repo=repo)) from None
     except RepositoryNotFoundError:
-        raise ProgressError(500, ERR_NO_MANIFEST) from None
+        raise ApiError(500, ERR_NO_MANIFEST) from None
     except (HfHubHTTPError, httpx.TransportError, OSError) as exc:
-        raise ProgressError(
-            500, ERR_UNREACHABLE.format(url=endpoint or "huggingface.co", reason=_reason(exc))
-        ) from None
+        raise ApiError(500, ERR_UNREACHABLE.format(url=endpoint or "huggingface.co", reason=_reason(exc))) from None
     siblings = {s.rfilename: s for s in info.siblings or []}
     filename = choose_gguf(list(siblings), name.tag, repo)
     sibling = siblings[filename]
     if sibling.lfs is None or not sibling.lfs.sha256:
-        raise ProgressError(500, ERR_BAD_MANIFEST.format(url=f"{repo}/{filename}"))
+        raise ApiError(500, ERR_BAD_MANIFEST.format(url=f"{repo}/{filename}"))
     digest, size = "sha256:" + sibling.lfs.sha256, int(sibling.lfs.size)
     url = hf_hub_url(repo, filename, revision=info.sha, endpoint=endpoint)
     fetched = _download(
@@ -267,7 +257,7 @@ def _pull_hf(store: Store, name: ModelName, http: httpx.Client, emit: Emit) -> N
     )
     emit(line("verifying sha256 digest"))
     if fetched and (error := _verify_and_keep(store, digest)):
-        raise ProgressError(500, error)
+        raise ApiError(500, error)
     model = gguf_file.read(store.blob_path(digest))
     layers = [store.layer_for(digest, LAYER_MODEL)]
     emit(line("writing manifest"))

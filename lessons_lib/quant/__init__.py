@@ -4,7 +4,7 @@ from lessons_lib.quant import quantize
 report = quantize(src, dst, "Q4_K_M", progress=lambda done, total, name: ...)
 """
 
-from .quantize import (
+from ..llama.quantize import (
     KINDS,
     Fallback,
     QuantizeError,

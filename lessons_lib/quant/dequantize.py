@@ -20,7 +20,7 @@ import numpy as np
 from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter, Keys, LlamaFileType
 from gguf.quants import dequantize
 
-from .. import gguf_file
+from ..llama import gguf_file
 
 __all__ = ["DequantizeReport", "FULL_PRECISION", "to_f16", "describe_source"]
 

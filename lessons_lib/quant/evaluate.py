@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -134,7 +135,7 @@ class Evaluation:
     top1_agreement: float | None = None  # share of positions whose most likely token matches the reference
     delta_ppl: float | None = None
 
-    def compare_to(self, ref: "Evaluation", logp: np.ndarray) -> None:
+    def compare_to(self, ref: Evaluation, logp: np.ndarray) -> None:
         if ref.logp is None or ref.logp.shape != logp.shape:
             raise ValueError(ERR_MISMATCH)
         # In blocks of rows: float64 copies of a 128k-token vocabulary add up quickly.
@@ -156,7 +157,7 @@ def evaluate_model(
     n_threads: int | None = None,
     reference: Evaluation | None = None,
     keep_logp: bool = False,
-    **llama_kwargs: object,
+    **llama_kwargs: Any,
 ) -> Evaluation:
     """Score one GGUF on pre-tokenized text parts (tokenize once, with any variant's tokenizer).
 
@@ -226,7 +227,7 @@ def tokenize_parts(model_path: Path | str, texts: Mapping[str, str]) -> dict[str
     """Tokenize each text part once with the model's own tokenizer (BOS as the model wants it)."""
     from llama_cpp import Llama
 
-    from .llama_log import capture_llama_log
+    from ..llama.log import capture_llama_log
 
     with capture_llama_log():  # a vocabulary-only load warns about a context it never allocates
         llm = Llama(str(model_path), vocab_only=True, verbose=False)

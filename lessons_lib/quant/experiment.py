@@ -19,12 +19,13 @@ import llama_cpp
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .. import gguf_file
+from ..bundled import BUNDLED_MODEL, bundled_gguf_path
+from ..llama import gguf_file
+from ..llama.quantize import QuantizeReport, normalize_kind, quantize
 from ..memory import ModelShape, kv_cache_bytes
 from .dequantize import FULL_PRECISION, describe_source, to_f16
 from .evaluate import Evaluation, evaluate_model, load_eval_texts, tokenize_parts
 from .measure import PROMPTS, SpeedResult, measure_speed
-from .quantize import QuantizeReport, normalize_kind, quantize
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -86,7 +87,7 @@ class Workspace:
     def cleanup(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def __enter__(self) -> "Workspace":
+    def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -108,7 +109,6 @@ def find_model_file(model: str | os.PathLike[str]) -> Path:
         if not path.is_file():
             raise FileNotFoundError(ERR_NO_MODEL.format(model=str(model)))
         return path
-    from ..ollama_server.store import BUNDLED_MODEL, bundled_gguf_path
 
     if str(model) in (BUNDLED_MODEL, BUNDLED_MODEL.split(":")[0]):
         return bundled_gguf_path()
@@ -147,11 +147,12 @@ def make_variants(source: Source, workdir: Path, kinds: Sequence[str] = DEFAULT_
         for kind in todo:
             bar.set_postfix_str(kind)
             start = bar.n
+
+            def advance(done: int, total: int, name: str, start: int = start) -> None:
+                bar.update(start + done - bar.n)
+
             reports[kind] = quantize(
-                source.f16,
-                workdir / f"{source.original.stem}.{kind}.gguf",
-                kind,
-                progress=lambda done, total, name, s=start: bar.update(s + done - bar.n),
+                source.f16, workdir / f"{source.original.stem}.{kind}.gguf", kind, progress=advance
             )
     return reports
 

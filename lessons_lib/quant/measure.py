@@ -16,11 +16,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import llama_cpp
 import psutil
 
-from .llama_log import buffer_sizes, capture_llama_log
+from ..llama.log import buffer_sizes, capture_llama_log
 
 __all__ = ["PROMPTS", "SpeedResult", "measure_speed"]
 
@@ -57,7 +58,7 @@ def measure_speed(
     n_gen: int = 32,
     n_threads: int | None = None,
     n_ctx: int = 512,
-    **llama_kwargs: object,
+    **llama_kwargs: Any,
 ) -> SpeedResult:
     """Load, warm up, then answer every prompt greedily with n_gen tokens; report the medians."""
     threads = n_threads or os.cpu_count() or 1
@@ -82,6 +83,7 @@ def measure_speed(
                 [{"role": "user", "content": prompt}], max_tokens=n_gen, temperature=0.0, top_k=1, seed=0
             )
             perf = llama_cpp.llama_perf_context(llm._ctx.ctx)
+            assert isinstance(out, dict)  # not streamed: one response
             answers.append((out["choices"][0]["message"]["content"] or "").strip())
             if perf.n_p_eval and perf.t_p_eval_ms:
                 pp.append(perf.n_p_eval / perf.t_p_eval_ms * 1e3)

@@ -57,7 +57,7 @@ def compare_answers(
                 COL_MODEL: name,
                 COL_SIZE: round((sizes.get(name) or 0) / 1e6, 1),
                 COL_TG: round(speed(response).generated_tokens_per_s, 1),
-                COL_ANSWER: response.message.content.strip(),
+                COL_ANSWER: (response.message.content or "").strip(),
             }
         )
     return pd.DataFrame(rows).set_index("type")

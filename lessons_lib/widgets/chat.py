@@ -3,14 +3,12 @@
     from lessons_lib.widgets.chat import ChatWidget
     ChatWidget(conn)            # or ChatWidget(conn, lang="pl")
 
-Generation runs in a background thread so that Stop is seen while tokens stream; the thread only
-assigns widget values (which ipywidgets sends to the browser at once).
+Generation runs in a background thread (`base.Worker`) so that Stop is seen while tokens stream.
 """
 
 from __future__ import annotations
 
 import html
-import threading
 from typing import Any
 
 import ipywidgets as widgets
@@ -18,14 +16,10 @@ import ollama
 
 from .. import chat
 from ..connect import Connection, connect, model_names
+from .base import Worker, error_html
 
 _WIDE_LABEL = {"description_width": "initial"}  # show "Temperature" in full, not "Temperat…"
 _TRANSCRIPT_LAYOUT = dict(width="100%", max_height="420px", overflow="auto", border="1px solid #ddd", padding="4px 8px")
-
-
-def error_html(message: str) -> str:
-    """A learner-facing error line for a widget ("" hides it)."""
-    return f'<div style="color:#b00020"><b>⚠</b> {html.escape(message)}</div>' if message else ""
 
 
 class ChatWidget(widgets.VBox):
@@ -89,8 +83,7 @@ class ChatWidget(widgets.VBox):
 
         self.conversation = chat.Conversation(model=model or "", system=system)
         self.last_result: chat.ChatResult | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker("workbook-chat")
         self._past_html = ""
         self._live = ""
 
@@ -147,16 +140,14 @@ class ChatWidget(widgets.VBox):
         self._live = ""
         self._render()
         self.stats.value = f"<i>{html.escape(chat.text(self.lang, 'generating'))}</i>"
-        self._stop.clear()
         self.send_button.disabled = True
         self.stop_button.disabled = False
-        self._thread = threading.Thread(target=self._answer, args=(prompt, options), daemon=True, name="workbook-chat")
-        self._thread.start()
+        self._worker.start(self._answer, prompt, options)
         return True
 
     def stop(self) -> None:
         """Ask the running answer to stop; the part already streamed is kept."""
-        self._stop.set()
+        self._worker.stop()
 
     def clear(self) -> None:
         """Forget the conversation (stops a running answer first)."""
@@ -170,8 +161,7 @@ class ChatWidget(widgets.VBox):
 
     def wait(self, timeout: float | None = None) -> chat.ChatResult | None:
         """Block until the current answer is finished (for cells and tests); the last result."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._worker.join(timeout)
         return self.last_result
 
     def export(self) -> list[dict[str, str]]:
@@ -180,7 +170,7 @@ class ChatWidget(widgets.VBox):
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._worker.busy
 
     # --- the background thread -------------------------------------------------------------------
 
@@ -193,7 +183,7 @@ class ChatWidget(widgets.VBox):
                 prompt,
                 options,
                 on_token=self._on_token,
-                stop=self._stop,
+                stop=self._worker.stop_event,
                 lang=self.lang,
             )
         except Exception as exc:  # a bug here must still reach the learner, not vanish in the thread

@@ -11,7 +11,6 @@ A thin view over `lessons_lib.chat.compare`, which a cell can call directly for 
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ import ollama
 
 from .. import chat
 from ..connect import Connection, connect, model_names
-from .chat import error_html
+from .base import Worker, error_html
 
 if TYPE_CHECKING:
     import pandas
@@ -59,8 +58,7 @@ class CompareWidget(widgets.VBox):
         self.table = widgets.HTML()
         self.error = widgets.HTML()
         self.results: list[tuple[chat.Run, chat.ChatResult]] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker("workbook-compare")
 
         self.run_button.on_click(lambda _: self.run())
         self.stop_button.on_click(lambda _: self.stop())
@@ -93,7 +91,7 @@ class CompareWidget(widgets.VBox):
 
     def run(self) -> bool:
         """Start the comparison in the background; False (with a message) if it cannot start."""
-        if self._thread is not None and self._thread.is_alive():
+        if self._worker.busy:
             self._show_error(chat.text(self.lang, "busy"))
             return False
         prompt, runs = self.prompt.value.strip(), self.planned_runs()
@@ -106,19 +104,16 @@ class CompareWidget(widgets.VBox):
         self._show_error("")
         self.results = []
         self._render(pending=runs)
-        self._stop.clear()
         self.run_button.disabled, self.stop_button.disabled = True, False
-        self._thread = threading.Thread(target=self._work, args=(prompt, runs), daemon=True, name="workbook-compare")
-        self._thread.start()
+        self._worker.start(self._work, prompt, runs)
         return True
 
     def stop(self) -> None:
         """Stop the answer being generated and skip the runs not started yet."""
-        self._stop.set()
+        self._worker.stop()
 
     def wait(self, timeout: float | None = None) -> list[tuple[chat.Run, chat.ChatResult]]:
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._worker.join(timeout)
         return self.results
 
     def dataframe(self) -> pandas.DataFrame:
@@ -131,7 +126,7 @@ class CompareWidget(widgets.VBox):
             self._render(pending=runs[len(self.results) :])
 
         try:
-            chat.compare(self.client, prompt, runs, stop=self._stop, on_result=arrived, lang=self.lang)
+            chat.compare(self.client, prompt, runs, stop=self._worker.stop_event, on_result=arrived, lang=self.lang)
         except Exception as exc:  # shown, never lost in the thread
             self._show_error(chat.explain_error(exc, "", chat.server_url(self.client), self.lang))
         finally:

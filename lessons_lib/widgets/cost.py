@@ -6,11 +6,17 @@ its table and a bar chart.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..cloud import costs, prices, projection
+from .base import Panel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CostEstimator"]
 
@@ -42,7 +48,7 @@ MSG_PRICE_NOTE = "Prices: {source}. Sample figures, not live quotes."
 MSG_ERROR = "Cannot estimate: {error}"
 
 
-class CostEstimator:
+class CostEstimator(Panel):
     """`CostEstimator().show()`; `.table` holds the last result (a pandas DataFrame)."""
 
     def __init__(
@@ -110,7 +116,7 @@ class CostEstimator:
         self.preset.on_click(lambda _: self.apply_preset(projection.keywords_workload(self.gpu.value)))
         self.note = w.HTML()
         self.output = w.Output()
-        self.table = None
+        self.table: pd.DataFrame | None = None
         self.error: str | None = None
         self._inputs = [
             self.gpu,
@@ -208,7 +214,7 @@ class CostEstimator:
         self.note.value = MSG_PRICE_NOTE.format(source=row.source)
         try:
             workload = self.workload()
-            self.table = costs.compare(workload, [self.plan()], list(self.api_models.value))
+            table = self.table = costs.compare(workload, [self.plan()], list(self.api_models.value))
             self.error = None
         except (ValueError, KeyError) as exc:
             self.table, self.error = None, str(exc).strip("'\"")
@@ -217,7 +223,7 @@ class CostEstimator:
             return
         with self.output:
             display(
-                self.table.style.format(
+                table.style.format(
                     {
                         costs.COL_HOURS: "{:,.1f}",
                         costs.COL_COMPUTE: "${:,.2f}",
@@ -229,18 +235,11 @@ class CostEstimator:
                 ).hide(axis="index")
             )
             if self.chart:
-                fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(self.table)))
-                ax.barh(self.table[costs.COL_OPTION], self.table[costs.COL_TOTAL], color="#4c72b0")
+                fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(table)))
+                ax.barh(table[costs.COL_OPTION], table[costs.COL_TOTAL], color="#4c72b0")
                 ax.invert_yaxis()
                 ax.set_xlabel(CHART_X)
                 ax.set_title(CHART_TITLE.format(items=workload.items))
                 fig.tight_layout()
                 display(fig)
                 plt.close(fig)
-
-    def show(self) -> "CostEstimator":
-        display(self.widget)
-        return self
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 
 import ipywidgets as w
-from IPython.display import display
 
 from ..cloud.guard import PodSession
+from .base import Panel
 
 __all__ = ["PodPanel"]
 
@@ -29,7 +29,7 @@ def _duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
-class PodPanel:
+class PodPanel(Panel):
     def __init__(self, session: PodSession):
         self.session = session
         self.info = w.HTML()
@@ -70,10 +70,3 @@ class PodPanel:
         self.stop_button.disabled = gone or bool(s.ended) or (info is not None and info.state == "exited")
         self.terminate_button.disabled = gone  # a stopped pod still bills for its volume
         return self.info.value
-
-    def show(self) -> "PodPanel":
-        display(self.widget)
-        return self
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

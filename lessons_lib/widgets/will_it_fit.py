@@ -94,6 +94,7 @@ class WillItFit:
 
     def update(self) -> None:
         model = catalog.find(self.model.value)
+        assert model is not None  # the dropdown offers catalog keys only
         quant, kv = self.quant.value, self.kv.value
         n_ctx = min(int(self.ctx.value), model.context_max)
         weights, source = self._weights(model, quant)

@@ -16,8 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from lessons_lib.names import sha256_file
 from lessons_lib.ollama_server.mirror import MirrorHandler, MirrorHTTPServer, RegistryMirror
-from lessons_lib.ollama_server.store import sha256_file
 
 _MODEL_INFO = re.compile(r"^/api/models/([^/]+)/([^/]+)(?:/revision/[^/]+)?$")
 _RESOLVE = re.compile(r"^/([^/]+)/([^/]+)/resolve/([^/]+)/(.+)$")
@@ -29,7 +29,7 @@ class _Cut(Exception):
 
 
 class FaultyHandler(MirrorHandler):
-    server: "FaultyServer"
+    server: FaultyServer
 
     def answer(self, send_body: bool) -> None:
         path = self.path.split("?", 1)[0]

@@ -1,6 +1,7 @@
 """The part of RunPod's GraphQL API that runpod-python 1.12 uses for pods and GPUs, as SDL.
 
-Field names follow graphql-spec.runpod.io and reference/runpod.md section 2. Kept as a Python
+Field names follow https://graphql-spec.runpod.io and the SDK's own queries
+(https://github.com/runpod/runpod-python/tree/main/runpod/api). Kept as a Python
 string so it ships with the package without package-data rules.
 """
 

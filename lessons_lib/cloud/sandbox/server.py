@@ -15,7 +15,7 @@ import socket
 import threading
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import FastAPI, Request
@@ -25,10 +25,13 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from ..keys import ApiKey
-from ..pods import OLLAMA_PORT, PROXY_TEMPLATE_ENV
+from ..pod_ollama import OLLAMA_PORT, PROXY_TEMPLATE_ENV
 from .serverless import Serverless
 from .serverless_routes import SDL_SERVERLESS, add_serverless_routes, wire_graphql
-from .state import ERR_CPU_PODS, ApiError, Cloud, Faults, SimClock, default_models
+from .state import ERR_CPU_PODS, Cloud, Faults, RunPodError, SimClock, default_models
+
+if TYPE_CHECKING:
+    import uvicorn
 
 __all__ = ["Sandbox", "running_pod_servers", "PROXY_ENV", "BASE_URL_ENV"]
 
@@ -41,7 +44,7 @@ MSG_STARTED = (
 HTML_500 = "<html><head><title>500 Internal Server Error</title></head><body>cloudflare</body></html>"
 PROXY_502 = "<html><body><h1>502 Bad Gateway</h1><p>The pod is not running or its port is not ready.</p></body></html>"
 
-_sandboxes: "weakref.WeakSet[Sandbox]" = weakref.WeakSet()
+_sandboxes: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 
 
 def running_pod_servers() -> list[Any]:
@@ -68,11 +71,12 @@ def _wire(cloud: Cloud, serverless: Serverless):
             try:
                 cloud.take_fault(name)
                 return fn(_input(args))
-            except ApiError as exc:
+            except RunPodError as exc:
                 raise GraphQLError(str(exc), extensions={"code": "RUNPOD"}) from None
 
         return resolve
 
+    assert schema.query_type is not None and schema.mutation_type is not None  # the SDL defines both
     query, mutation = schema.query_type.fields, schema.mutation_type.fields
     query["gpuTypes"].resolve = guard("gpuTypes", lambda a: cloud.gpu_types(a.get("id")))
     query["pod"].resolve = guard("pod", lambda a: (lambda p: cloud.pod_view(p) if p else None)(cloud.get(a["podId"])))
@@ -93,7 +97,7 @@ def _wire(cloud: Cloud, serverless: Serverless):
     )
 
     def cpu(_a):
-        raise ApiError(ERR_CPU_PODS)
+        raise RunPodError(ERR_CPU_PODS)
 
     mutation["deployCpuPod"].resolve = guard("deployCpuPod", cpu)
     mutation["podStop"].resolve = guard("podStop", lambda a: cloud.pod_view(cloud.stop(a["podId"])))
@@ -144,7 +148,13 @@ def create_app(cloud: Cloud, api_key: ApiKey, serverless: Serverless):
         pod_id, _, port = target.rpartition("-")
         pod = cloud.get(pod_id)
         server = pod.server if pod is not None and pod.ready else None
-        if server is None or not port.isdigit() or int(port) != OLLAMA_PORT or f"{port}/http" not in pod.ports:
+        if (
+            pod is None
+            or server is None
+            or not port.isdigit()
+            or int(port) != OLLAMA_PORT
+            or f"{port}/http" not in pod.ports
+        ):
             return HTMLResponse(PROXY_502, status_code=502)
         upstream = proxy_client.build_request(
             request.method,
@@ -164,8 +174,6 @@ def create_app(cloud: Cloud, api_key: ApiKey, serverless: Serverless):
             headers=headers,
             background=BackgroundTask(answer.aclose),
         )
-
-    add_serverless_routes(app, serverless, authorized)
 
     @app.get("/")
     def home() -> dict[str, Any]:
@@ -203,7 +211,7 @@ class Sandbox:
         self.host, self.port = host, port
         self.public_host = public_host  # the name learners use when it listens on 0.0.0.0 for a room
         self.activate = activate
-        self._server = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._saved: dict[str, Any] | None = None
 
@@ -219,7 +227,7 @@ class Sandbox:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         if self.running:
             return self
         import uvicorn
@@ -234,12 +242,12 @@ class Sandbox:
             access_log=False,
             timeout_graceful_shutdown=2,
         )
-        self._server = uvicorn.Server(config)
+        server = self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="runpod-sandbox"
+            target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="runpod-sandbox"
         )
         self._thread.start()
-        while not self._server.started and self._thread.is_alive():
+        while not server.started and self._thread.is_alive():
             threading.Event().wait(0.02)
         _sandboxes.add(self)
         atexit.register(self.stop)
@@ -292,7 +300,7 @@ class Sandbox:
         """Dollars all pods of this sandbox would have cost, so far."""
         return self.cloud.spent() + self.serverless.spent()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from ..prices import GPU_PRICES, STORAGE, HOURS_PER_MONTH
+from ..prices import GPU_PRICES, HOURS_PER_MONTH, STORAGE
 
-# --- messages the real API sends (reference/runpod.md section 2) --------------------------------
+# --- messages the real API sends (as the runpod SDK receives them in `errors`) ----------------
 ERR_NO_CAPACITY = (
     "There are no longer any instances available with the requested specifications. Please refresh and try again."
 )
@@ -54,7 +54,7 @@ GPU_TYPES: tuple[tuple[str, str, int], ...] = (
 POD_ID_CHARS = string.ascii_lowercase + string.digits
 
 
-class ApiError(Exception):
+class RunPodError(Exception):
     """An error the API reports in `errors` (the SDK turns it into runpod.error.QueryError)."""
 
 
@@ -206,7 +206,7 @@ class Cloud:
     def take_fault(self, root_field: str) -> None:
         message = self.faults.fail_next.pop(root_field, None)
         if message:
-            raise ApiError(message)
+            raise RunPodError(message)
 
     # --- queries ------------------------------------------------------------------------------
     def gpu_types(self, gpu_id: str | None = None, gpu_count: int = 1) -> list[dict[str, Any]]:
@@ -228,7 +228,7 @@ class Cloud:
                 "uptimeInSeconds": int(pod.running_seconds(now)),
                 "ports": [
                     {
-                        "ip": "100.65.0.%d" % (int(pod.host_id[-2:], 36) % 250 + 2),
+                        "ip": f"100.65.0.{int(pod.host_id[-2:], 36) % 250 + 2}",
                         "isIpPublic": False,
                         "privatePort": private,
                         "publicPort": public,
@@ -276,11 +276,11 @@ class Cloud:
     # --- mutations ----------------------------------------------------------------------------
     def deploy(self, spec: dict[str, Any]) -> Pod:
         if not spec.get("imageName") and not spec.get("templateId"):
-            raise ApiError(ERR_NEEDS_IMAGE)
+            raise RunPodError(ERR_NEEDS_IMAGE)
         gpu_id = spec.get("gpuTypeId")
         known = {i: (d, m) for i, d, m in GPU_TYPES}
         if gpu_id not in known:
-            raise ApiError(ERR_NO_CAPACITY)
+            raise RunPodError(ERR_NO_CAPACITY)
         count = int(spec.get("gpuCount") or 1)
         cloud = str(spec.get("cloudType") or "ALL")
         row = _price_row(gpu_id)
@@ -289,7 +289,7 @@ class Cloud:
             (p, c) for c, p in offers.items() if p and cloud in ("ALL", c) and c not in self.faults.no_capacity_clouds
         ]
         if not choices or "*" in self.faults.no_capacity or gpu_id in self.faults.no_capacity:
-            raise ApiError(ERR_NO_CAPACITY)
+            raise RunPodError(ERR_NO_CAPACITY)
         price, chosen_cloud = min(choices)
         pod = Pod(
             id="".join(secrets.choice(POD_ID_CHARS) for _ in range(14)),
@@ -316,13 +316,13 @@ class Cloud:
             self._start(pod)
         if self.faults.orphan_on_create:
             self.faults.orphan_on_create = False
-            raise ApiError(ERR_SOMETHING)
+            raise RunPodError(ERR_SOMETHING)
         return pod
 
     def _require(self, pod_id: str) -> Pod:
         pod = self.pods.get(pod_id)
         if pod is None or pod.status == "TERMINATED":
-            raise ApiError(ERR_POD_NOT_FOUND)
+            raise RunPodError(ERR_POD_NOT_FOUND)
         return pod
 
     def stop(self, pod_id: str) -> Pod:
@@ -338,9 +338,9 @@ class Cloud:
         with self.lock:
             pod = self._require(pod_id)
             if pod.status == "RUNNING":
-                raise ApiError(ERR_ALREADY_RUNNING)
+                raise RunPodError(ERR_ALREADY_RUNNING)
             if self.faults.resume_no_gpus:
-                raise ApiError(ERR_NO_GPUS_ON_RESUME)
+                raise RunPodError(ERR_NO_GPUS_ON_RESUME)
             self._settle_storage(pod)
             pod.cost_per_hr = pod.cost_per_hr / pod.gpu_count * gpu_count
             pod.gpu_count = gpu_count

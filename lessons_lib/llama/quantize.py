@@ -22,8 +22,8 @@ from pathlib import Path
 
 import llama_cpp
 
-from .. import gguf_file
-from .llama_log import LogCapture, capture_llama_log
+from . import gguf_file
+from .log import LogCapture, capture_llama_log
 
 __all__ = [
     "KINDS",

@@ -4,157 +4,21 @@ Every size carries a `source` string saying where the number comes from. Exact b
 are the GGUF layer of Ollama's manifest (what `ollama pull` downloads and what the memory
 estimate loads); a size given as "rounded" is a published figure such as "43GB" on
 ollama.com or "6.72 GB" on Hugging Face, kept as published rather than guessed more precisely.
-
-`choose_model` implements the course's stand-in rule: use the requested model when it is
-present, otherwise say so plainly, show the `ollama pull` command and use the best model the
-machine has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from .hardware import Machine, detect
-from .memory import ModelShape, estimate
-from .units import human_bytes
-
-if TYPE_CHECKING:
-    import pandas
-
-__all__ = [
-    "Variant",
-    "CatalogModel",
-    "CATALOG",
-    "Choice",
-    "parse_name",
-    "find",
-    "choose_model",
-    "fit_table",
-]
-
-# --- user-facing strings (kept together so a Polish edition can translate them) -------------
-ERR_INVALID_NAME = "invalid model name: {name!r}"
-ERR_UNKNOWN_QUANT = "{model} has no {quant!r} variant; known quantizations: {known}"
-PULL_COMMAND = "ollama pull {name}"
-MSG_PRESENT = "Using {name}: it is on this machine."
-MSG_ABSENT = "{requested} is not on this machine. To download it ({size}), run: {pull}"
-MSG_ABSENT_NO_SIZE = "{requested} is not on this machine. To download it, run: {pull}"
-MSG_STAND_IN = "Meanwhile this lesson uses {used} instead{why}."
-MSG_WHY_LANGUAGE = ", which also speaks {languages}"
-MSG_WHY_NO_LANGUAGE = "; no model here speaks {languages}, so expect answers of lower quality"
-MSG_WONT_FIT = " Note: {requested} needs about {need} here, more than this machine has ({have})."
-MSG_NOTHING = "No model is on this machine yet. Run: {pull}"
-MSG_NOTHING_SMALL = " (or `ollama pull smollm2:135m` for a 270 MB model that runs anywhere)"
-LANGUAGE_NAMES = {
-    "pl": "Polish",
-    "en": "English",
-    "de": "German",
-    "fr": "French",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "hi": "Hindi",
-    "es": "Spanish",
-    "th": "Thai",
-    "zh": "Chinese",
-}
-
-COL_MODEL = "Model"
-COL_NAME = "Ollama name"
-COL_QUANT = "Quant"
-COL_PARAMS = "Params"
-COL_DOWNLOAD = "Download"
-COL_CTX = "num_ctx"
-COL_WEIGHTS = "Weights (GiB)"
-COL_KV = "KV cache (GiB)"
-COL_COMPUTE = "Compute (GiB)"
-COL_TOTAL = "Total (GiB)"
-COL_NEEDS = "With headroom (GiB)"
-COL_VERDICT = "Verdict"
-VERDICT_LABELS = {"GPU": "GPU", "CPU+GPU": "CPU+GPU", "CPU": "CPU", "no": "too big"}
-
-STAND_IN_CTX = 4096  # context used to judge whether a stand-in fits (Ollama's default num_ctx)
-
-_GIB = 2**30
-
-
-@dataclass(frozen=True)
-class Variant:
-    quant: str
-    ollama_name: str
-    size_bytes: int
-    source: str
-
-
-@dataclass(frozen=True)
-class CatalogModel:
-    key: str
-    display_name: str
-    family: str
-    params_b: float
-    languages: tuple[str, ...]
-    shape: ModelShape
-    context_max: int
-    variants: tuple[Variant, ...]  # the first one is what the plain name pulls
-    license: str
-    thinking: bool = False
-    notes: str = ""
-    aliases: tuple[str, ...] = ()  # other Ollama names for the default variant, e.g. "llama3.1:latest"
-
-    @property
-    def default(self) -> Variant:
-        """The variant Ollama pulls for the plain name."""
-        return self.variants[0]
-
-    def variant(self, quant: str | None = None) -> Variant:
-        """The variant with this quantization (any case); the default one when quant is None."""
-        if quant is None:
-            return self.default
-        for v in self.variants:
-            if v.quant.lower() == quant.lower():
-                return v
-        known = ", ".join(dict.fromkeys(v.quant for v in self.variants))
-        raise KeyError(ERR_UNKNOWN_QUANT.format(model=self.key, quant=quant, known=known))
-
-
-@dataclass(frozen=True)
-class Choice:
-    requested: str
-    used: str | None
-    is_stand_in: bool
-    pull_command: str
-    message: str
-
-
-def parse_name(name: str) -> tuple[str, str, str, str]:
-    """Split an Ollama name into (host, namespace, model, tag) with Ollama's defaults, lowercased.
-
-    The rules live in the server's store (one home for Ollama's name grammar); lookups in
-    Ollama are case-insensitive, hence the lower case.
-    """
-    from .ollama_server.store import InvalidName, ModelName
-
-    try:
-        parsed = ModelName.parse(name)
-    except InvalidName:
-        raise ValueError(ERR_INVALID_NAME.format(name=name)) from None
-    return tuple(part.lower() for part in parsed.parts())  # type: ignore[return-value]
-
-
-def _try_parse(name: str) -> tuple[str, str, str, str] | None:
-    try:
-        return parse_name(name)
-    except ValueError:
-        return None
-
+from ..memory import ModelShape
+from .entries import CatalogModel, Variant
 
 # ---------------------------------------------------------------------------------------------
 # The catalog. Shapes: (n_layer, n_embd, n_head, n_head_kv, n_vocab, head_dim).
 # ---------------------------------------------------------------------------------------------
 
-_SRC_LLAMA31_8B_SHAPE = "quantization.md 5.3 (Llama 3.1 8B = 32/4096/32/8/128/128256)"
-_SRC_LLAMA31_70B_SHAPE = "quantization.md 5.3 (Llama 3.1 70B = 80/8192/64/8/128/128256)"
+_SRC_LLAMA31_8B_SHAPE = "https://huggingface.co/meta-llama/Llama-3.1-8B/blob/main/config.json (32/4096/32/8/128/128256)"
+_SRC_LLAMA31_70B_SHAPE = (
+    "https://huggingface.co/meta-llama/Llama-3.1-70B/blob/main/config.json (80/8192/64/8/128/128256)"
+)
 _LLAMA31_LANGS = ("en", "de", "fr", "it", "pt", "hi", "es", "th")  # Meta's supported list
 
 CATALOG: tuple[CatalogModel, ...] = (
@@ -228,7 +92,7 @@ CATALOG: tuple[CatalogModel, ...] = (
         ),
         license="Llama 3.2 Community License",
         aliases=("llama3.2", "llama3.2:latest"),
-        notes="Shape from quantization.md 5.3 (28/3072/24/8/128/128256).",
+        notes="Shape from https://huggingface.co/meta-llama/Llama-3.2-3B/blob/main/config.json (28/3072/24/8/128/128256).",
     ),
     CatalogModel(
         key="llama3-8b",
@@ -249,7 +113,10 @@ CATALOG: tuple[CatalogModel, ...] = (
         ),
         license="Meta Llama 3 Community License",
         aliases=("llama3", "llama3:latest"),
-        notes="Same shape as Llama 3.1 8B (ollama-api.md 5.1) but an 8192-token context.",
+        notes=(
+            "Same shape as Llama 3.1 8B (https://huggingface.co/meta-llama/Meta-Llama-3-8B/blob/main/config.json) "
+            "but an 8192-token context."
+        ),
     ),
     CatalogModel(
         key="llama3.1-8b",
@@ -265,7 +132,7 @@ CATALOG: tuple[CatalogModel, ...] = (
                 "llama3.1:8b",
                 4_920_738_944,
                 "Ollama library blob sha256:667b0c1932bc (llama3.1:8b = llama3.1:latest), "
-                "4,920,738,944 bytes in its manifest (4.58 GiB, as in quantization.md 1.2); shown as 4.9 GB",
+                "4,920,738,944 bytes in its manifest (4.58 GiB, as in https://github.com/ggml-org/llama.cpp/blob/master/tools/quantize/README.md); shown as 4.9 GB",
             ),
         ),
         license="Llama 3.1 Community License",
@@ -285,7 +152,7 @@ CATALOG: tuple[CatalogModel, ...] = (
                 "Q4_K_M",
                 "llama3.1:70b",
                 42_500_000_000,
-                "rounded: 42.5 GB Q4_K_M file (bartowski Meta-Llama-3.1-70B) used in quantization.md 5.3; "
+                "rounded: 42.5 GB Q4_K_M file (https://huggingface.co/bartowski/Meta-Llama-3.1-70B-Instruct-GGUF); "
                 "ollama.com lists llama3.1:70b as 43GB; exact Ollama blob size not confirmed",
             ),
         ),
@@ -305,8 +172,8 @@ CATALOG: tuple[CatalogModel, ...] = (
                 "Q4_K_M",
                 "llama3.1:405b",
                 249_100_000_000,
-                "rounded: 249.1 GB at Q4_K_M from llama.cpp tools/quantize/README.md 'Memory/Disk "
-                "Requirements' (quantization.md 1.2); Ollama's README lists 231GB for an older (Q4_0) "
+                "rounded: 249.1 GB at Q4_K_M from 'Memory/Disk Requirements' in "
+                "https://github.com/ggml-org/llama.cpp/blob/master/tools/quantize/README.md; Ollama's README lists 231GB for an older (Q4_0) "
                 "tag; exact Ollama blob size not confirmed",
             ),
         ),
@@ -329,26 +196,27 @@ CATALOG: tuple[CatalogModel, ...] = (
                 "Q4_K_M",
                 "SpeakLeash/bielik-11b-v2.3-instruct:Q4_K_M",
                 6_720_000_000,
-                "rounded: 6.72 GB Bielik-11B-v2.3-Instruct Q4_K_M (course-patterns.md 5.1, "
-                "mradermacher/QuantFactory listings; speakleash's v2.2 file is also 6.72 GB)",
+                "rounded: 6.72 GB Bielik-11B-v2.3-Instruct Q4_K_M (Hugging Face listings: "
+                "https://huggingface.co/mradermacher/Bielik-11B-v2.3-Instruct-GGUF, QuantFactory; speakleash's v2.2 file is also 6.72 GB)",
             ),
             Variant(
                 "Q5_K_M",
                 "SpeakLeash/bielik-11b-v2.3-instruct:Q5_K_M",
                 7_910_000_000,
-                "rounded: 7.91 GB Q5_K_M (course-patterns.md 5.1; an `ollama list` of this tag also reads 7.91GB)",
+                "rounded: 7.91 GB Q5_K_M (https://huggingface.co/mradermacher/Bielik-11B-v2.3-Instruct-GGUF; an `ollama list` of this tag "
+                "also reads 7.91GB)",
             ),
             Variant(
                 "Q8_0",
                 "SpeakLeash/bielik-11b-v2.3-instruct:Q8_0",
                 11_900_000_000,
-                "rounded: 11.9 GB Q8_0 (course-patterns.md 5.1, Hugging Face listings)",
+                "rounded: 11.9 GB Q8_0 (https://huggingface.co/mradermacher/Bielik-11B-v2.3-Instruct-GGUF)",
             ),
         ),
         license="Apache-2.0",
         notes=(
-            "Mistral-7B depth-upscaled to 50 layers; shape from quantization.md 5.3 and "
-            "speakleash/Bielik-11B-v2.3-Instruct config.json (vocab 32128, 32768 positions). "
+            "Mistral-7B depth-upscaled to 50 layers; shape from "
+            "https://huggingface.co/speakleash/Bielik-11B-v2.3-Instruct/blob/main/config.json (vocab 32128, 32768 positions). "
             "Which quant the untagged name pulls is not confirmed: lessons always use a tag."
         ),
     ),
@@ -375,7 +243,8 @@ CATALOG: tuple[CatalogModel, ...] = (
         # name is taken to be the Q8_0 build.
         aliases=("SpeakLeash/bielik-4.5b-v3.0-instruct",),
         notes=(
-            "Ollama reports parameter_size 4.8B and an 8192 context (course-patterns.md 5.1); the "
+            "Ollama reports parameter_size 4.8B and an 8192 context "
+            "(https://ollama.com/SpeakLeash/bielik-4.5b-v3.0-instruct); the "
             "model card says 4.6B. UNCONFIRMED shape: only the 60 layers are confirmed (public "
             "code probing its last layer, 59); width 2048, 16 heads, 2 KV heads x 128 and vocab "
             "32000 (APT4 tokenizer) are assumed from the Qwen2.5-3B-style design described in the "
@@ -396,8 +265,8 @@ CATALOG: tuple[CatalogModel, ...] = (
                 "SpeakLeash/bielik-1.5b-v3.0-instruct:Q8_0",
                 1620 * 2**20,
                 "rounded: Bielik-1.5B-v3.0-Instruct Q8_0 GGUF from speakleash/Bielik-1.5B-v3.0-"
-                "Instruct-GGUF, 1620 MiB as listed in a public app manifest (course-patterns.md 5.1: "
-                "~1.7 GB); exact Ollama blob size not confirmed",
+                "Instruct-GGUF, 1620 MiB as listed in a public app manifest (about "
+                "1.7 GB); exact Ollama blob size not confirmed",
             ),
         ),
         license="Apache-2.0",
@@ -609,163 +478,31 @@ CATALOG: tuple[CatalogModel, ...] = (
         thinking=True,
         notes="Distilled into Llama-3.3-70B-Instruct: same shape as Llama 3.1 70B (" + _SRC_LLAMA31_70B_SHAPE + ").",
     ),
+    CatalogModel(
+        key="deepseek-r1-671b",
+        display_name="DeepSeek-R1 671B (the full model, not a distill)",
+        family="deepseek2",
+        params_b=671.0,
+        languages=("en", "zh"),
+        # MLA caches one compressed latent per layer and token (kv_lora_rank 512 + rope 64 = 576 values)
+        # instead of per-head keys and values: modelled as one KV "head" of 576.
+        shape=ModelShape(n_layer=61, n_embd=7168, n_head=128, n_head_kv=1, n_vocab=129280, head_dim=576),
+        context_max=163840,
+        variants=(
+            Variant(
+                "Q4_K_M",
+                "deepseek-r1:671b",
+                404_000_000_000,
+                "rounded: 404GB as listed for deepseek-r1:671b on ollama.com/library/deepseek-r1; "
+                "exact blob size not confirmed",
+            ),
+        ),
+        license="MIT",
+        thinking=True,
+        notes=(
+            "Mixture of experts: 671B parameters in memory, about 37B used per token. Shape from "
+            "deepseek-ai/DeepSeek-R1 config.json (61 layers, hidden 7168, 128 heads, kv_lora_rank 512, "
+            "qk_rope_head_dim 64). Shown so learners see what does not fit."
+        ),
+    ),
 )
-
-
-# ---------------------------------------------------------------------------------------------
-# Lookup
-# ---------------------------------------------------------------------------------------------
-
-
-def _resolve(name: str) -> tuple[CatalogModel, Variant] | None:
-    """The catalog model and variant a catalog key or an Ollama name refers to, or None."""
-    wanted = name.strip().lower()
-    for model in CATALOG:
-        if model.key == wanted:
-            return model, model.default
-    parsed = _try_parse(name)
-    if parsed is None:
-        return None
-    for model in CATALOG:
-        for v in model.variants:
-            if _try_parse(v.ollama_name) == parsed:
-                return model, v
-        if any(_try_parse(a) == parsed for a in model.aliases):
-            return model, model.default
-    # No guessing from the repository alone: "gemma2" is gemma2:9b, not our gemma2:2b.
-    return None
-
-
-def find(name: str) -> CatalogModel | None:
-    """A catalog model by key or by Ollama name (case-insensitive, ":latest" default, prefixes optional)."""
-    hit = _resolve(name)
-    return hit[0] if hit else None
-
-
-def _same_name(a: str, b: str) -> bool:
-    pa, pb = _try_parse(a), _try_parse(b)
-    if pa is not None and pa == pb:
-        return True
-    ra, rb = _resolve(a), _resolve(b)
-    # Two names for one download (llama3.1 and llama3.1:8b) count as the same model.
-    return ra is not None and rb is not None and ra[0].key == rb[0].key and ra[1] == rb[1]
-
-
-def _language_list(codes: Iterable[str]) -> str:
-    return " and ".join(LANGUAGE_NAMES.get(c, c) for c in codes)
-
-
-def _needs(model: CatalogModel, variant: Variant, n_ctx: int = STAND_IN_CTX) -> int:
-    return estimate(variant.size_bytes, model.shape, n_ctx=min(n_ctx, model.context_max)).total_with_headroom
-
-
-def _fits(model: CatalogModel, variant: Variant, machine: Machine) -> bool:
-    est = estimate(variant.size_bytes, model.shape, n_ctx=min(STAND_IN_CTX, model.context_max))
-    return est.verdict(machine).fits
-
-
-def choose_model(
-    requested: str,
-    present: Iterable[str],
-    machine: Machine | None = None,
-    languages: tuple[str, ...] | None = None,
-) -> Choice:
-    """Use `requested` if present; otherwise name the pull command and pick the best stand-in."""
-    present = [p for p in present if p and p.strip()]
-    wanted_hit = _resolve(requested)
-    # A catalog key ("bielik-11b-v2.3") is not something `ollama pull` understands.
-    pull_name = requested
-    if wanted_hit and requested.strip().lower() == wanted_hit[0].key:
-        pull_name = wanted_hit[1].ollama_name
-    pull = PULL_COMMAND.format(name=pull_name)
-
-    for name in present:
-        if _same_name(requested, name):
-            return Choice(requested, name, False, pull, MSG_PRESENT.format(name=name))
-
-    # What the stand-in must speak: the languages asked for, or else the requested model's main
-    # language (the first listed: Polish for Bielik, English for Llama).
-    if languages:
-        target = tuple(languages)
-    else:
-        target = (wanted_hit[0].languages[0],) if wanted_hit else ("en",)
-    target_set = {c.lower() for c in target}
-    non_english = [c for c in target if c.lower() != "en"]
-
-    if wanted_hit:
-        absent = MSG_ABSENT.format(requested=requested, size=human_bytes(wanted_hit[1].size_bytes), pull=pull)
-    else:
-        absent = MSG_ABSENT_NO_SIZE.format(requested=requested, pull=pull)
-
-    if not present:
-        message = MSG_NOTHING.format(pull=pull)
-        if not _same_name(requested, "smollm2:135m"):
-            message += MSG_NOTHING_SMALL
-        return Choice(requested, None, False, pull, message)
-
-    m = machine if machine is not None else detect()
-
-    def rank(name: str) -> tuple[bool, bool, bool, float]:
-        hit = _resolve(name)
-        if hit is None:  # unknown to the catalog: language and size unknown, so it ranks last
-            return (False, False, False, 0.0)
-        model, variant = hit
-        speaks = target_set <= {c.lower() for c in model.languages}
-        return (True, speaks, _fits(model, variant, m), model.params_b)
-
-    # sorted() is stable: among equals the order `ollama list` gave (newest first) wins.
-    best = sorted(present, key=rank, reverse=True)[0]
-    best_rank = rank(best)
-    if not non_english:
-        why = ""  # everything in the catalog speaks English; no need to say so
-    elif best_rank[1]:
-        why = MSG_WHY_LANGUAGE.format(languages=_language_list(non_english))
-    else:
-        why = MSG_WHY_NO_LANGUAGE.format(languages=_language_list(non_english))
-    message = f"{absent}. {MSG_STAND_IN.format(used=best, why=why)}"
-    if wanted_hit and not _fits(wanted_hit[0], wanted_hit[1], m):
-        need = _needs(wanted_hit[0], wanted_hit[1])
-        have = max([m.memory_for_models] + [g.memory_free for g in m.gpus])
-        message += MSG_WONT_FIT.format(
-            requested=requested, need=f"{need / _GIB:.1f} GiB", have=f"{have / _GIB:.1f} GiB"
-        )
-    return Choice(requested, best, True, pull, message)
-
-
-# ---------------------------------------------------------------------------------------------
-# The lesson-00 table
-# ---------------------------------------------------------------------------------------------
-
-
-def _params_label(params_b: float) -> str:
-    # Ollama's parameter_size style: "8.0B", "135M"
-    return f"{params_b:.1f}B" if params_b >= 1 else f"{params_b * 1000:.0f}M"
-
-
-def fit_table(machine: Machine, n_ctx: int = 4096) -> "pandas.DataFrame":
-    """One row per catalog model and variant: sizes, memory estimate and a verdict for `machine`."""
-    import pandas as pd  # imported here: the rest of the module works without pandas
-
-    rows = []
-    for model in CATALOG:
-        ctx = min(n_ctx, model.context_max)
-        for v in model.variants:
-            est = estimate(v.size_bytes, model.shape, n_ctx=ctx)
-            verdict = est.verdict(machine)
-            rows.append(
-                {
-                    COL_MODEL: model.display_name,
-                    COL_NAME: v.ollama_name,
-                    COL_QUANT: v.quant,
-                    COL_PARAMS: _params_label(model.params_b),
-                    COL_DOWNLOAD: human_bytes(v.size_bytes),
-                    COL_CTX: ctx,
-                    COL_WEIGHTS: round(est.weights / _GIB, 2),
-                    COL_KV: round(est.kv_cache / _GIB, 2),
-                    COL_COMPUTE: round(est.compute / _GIB, 2),
-                    COL_TOTAL: round(est.total / _GIB, 2),
-                    COL_NEEDS: round(est.total_with_headroom / _GIB, 2),
-                    COL_VERDICT: VERDICT_LABELS[verdict.where],
-                }
-            )
-    return pd.DataFrame(rows)

@@ -1,0 +1,141 @@
+"""The course's stand-in rule: use the requested model when it is present; otherwise say so plainly,
+show the `ollama pull` command and use the best model the machine has (one that speaks the
+lesson's language and fits in memory first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..hardware import Machine, detect
+from ..memory import estimate
+from ..units import human_bytes
+from .entries import CatalogModel, Variant
+from .lookup import resolve, same_name
+
+# --- user-facing strings (kept together so a Polish edition can translate them) -------------
+PULL_COMMAND = "ollama pull {name}"
+MSG_PRESENT = "Using {name}: it is on this machine."
+MSG_ABSENT = "{requested} is not on this machine. To download it ({size}), run: {pull}"
+MSG_ABSENT_NO_SIZE = "{requested} is not on this machine. To download it, run: {pull}"
+MSG_STAND_IN = "Meanwhile this lesson uses {used} instead{why}."
+MSG_WHY_LANGUAGE = ", which also speaks {languages}"
+MSG_WHY_NO_LANGUAGE = "; no model here speaks {languages}, so expect answers of lower quality"
+MSG_WONT_FIT = " Note: {requested} needs about {need} here, more than this machine has ({have})."
+MSG_NOTHING = "No model is on this machine yet. Run: {pull}"
+MSG_LABEL_STAND_IN = "{used}, standing in for {requested}"
+MSG_NOTHING_SMALL = " (or `ollama pull smollm2:135m` for a 270 MB model that runs anywhere)"
+LANGUAGE_NAMES = {
+    "pl": "Polish",
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "hi": "Hindi",
+    "es": "Spanish",
+    "th": "Thai",
+    "zh": "Chinese",
+}
+
+STAND_IN_CTX = 4096  # context used to judge whether a stand-in fits (Ollama's default num_ctx)
+
+_GIB = 2**30
+
+
+@dataclass(frozen=True)
+class Choice:
+    requested: str
+    used: str | None
+    is_stand_in: bool
+    pull_command: str
+    message: str
+
+    @property
+    def label(self) -> str:
+        """Who answered, to print next to an answer: the model, and what it stands in for."""
+        if self.is_stand_in:
+            return MSG_LABEL_STAND_IN.format(used=self.used, requested=self.requested)
+        return str(self.used)
+
+
+def _language_list(codes: Iterable[str]) -> str:
+    return " and ".join(LANGUAGE_NAMES.get(c, c) for c in codes)
+
+
+def _needs(model: CatalogModel, variant: Variant, n_ctx: int = STAND_IN_CTX) -> int:
+    return estimate(variant.size_bytes, model.shape, n_ctx=min(n_ctx, model.context_max)).total_with_headroom
+
+
+def _fits(model: CatalogModel, variant: Variant, machine: Machine) -> bool:
+    est = estimate(variant.size_bytes, model.shape, n_ctx=min(STAND_IN_CTX, model.context_max))
+    return est.verdict(machine).fits
+
+
+def choose_model(
+    requested: str,
+    present: Iterable[str],
+    machine: Machine | None = None,
+    languages: tuple[str, ...] | None = None,
+) -> Choice:
+    """Use `requested` if present; otherwise name the pull command and pick the best stand-in."""
+    present = [p for p in present if p and p.strip()]
+    wanted_hit = resolve(requested)
+    # A catalog key ("bielik-11b-v2.3") is not something `ollama pull` understands.
+    pull_name = requested
+    if wanted_hit and requested.strip().lower() == wanted_hit[0].key:
+        pull_name = wanted_hit[1].ollama_name
+    pull = PULL_COMMAND.format(name=pull_name)
+
+    for name in present:
+        if same_name(requested, name):
+            return Choice(requested, name, False, pull, MSG_PRESENT.format(name=name))
+
+    # What the stand-in must speak: the languages asked for, or else the requested model's main
+    # language (the first listed: Polish for Bielik, English for Llama).
+    if languages:
+        target = tuple(languages)
+    else:
+        target = (wanted_hit[0].languages[0],) if wanted_hit else ("en",)
+    target_set = {c.lower() for c in target}
+    non_english = [c for c in target if c.lower() != "en"]
+
+    if wanted_hit:
+        absent = MSG_ABSENT.format(requested=requested, size=human_bytes(wanted_hit[1].size_bytes), pull=pull)
+    else:
+        absent = MSG_ABSENT_NO_SIZE.format(requested=requested, pull=pull)
+
+    if not present:
+        message = MSG_NOTHING.format(pull=pull)
+        if not same_name(requested, "smollm2:135m"):
+            message += MSG_NOTHING_SMALL
+        return Choice(requested, None, False, pull, message)
+
+    m = machine if machine is not None else detect()
+
+    def rank(name: str) -> tuple[bool, bool, bool, float]:
+        hit = resolve(name)
+        if hit is None:  # unknown to the catalog: language and size unknown, so it ranks last
+            return (False, False, False, 0.0)
+        model, variant = hit
+        speaks = target_set <= {c.lower() for c in model.languages}
+        return (True, speaks, _fits(model, variant, m), model.params_b)
+
+    # sorted() is stable: among equals the order `ollama list` gave (newest first) wins.
+    best = sorted(present, key=rank, reverse=True)[0]
+    best_rank = rank(best)
+    if not non_english:
+        why = ""  # everything in the catalog speaks English; no need to say so
+    elif best_rank[1]:
+        why = MSG_WHY_LANGUAGE.format(languages=_language_list(non_english))
+    else:
+        why = MSG_WHY_NO_LANGUAGE.format(languages=_language_list(non_english))
+    message = f"{absent}. {MSG_STAND_IN.format(used=best, why=why)}"
+    if wanted_hit and not _fits(wanted_hit[0], wanted_hit[1], m):
+        need = _needs(wanted_hit[0], wanted_hit[1])
+        have = max([m.memory_for_models] + [g.memory_free for g in m.gpus])
+        message += MSG_WONT_FIT.format(
+            requested=requested, need=f"{need / _GIB:.1f} GiB", have=f"{have / _GIB:.1f} GiB"
+        )
+    return Choice(requested, best, True, pull, message)

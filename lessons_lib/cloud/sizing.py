@@ -1,0 +1,102 @@
+"""What to rent for a model: the pod spec, the cheapest GPU that holds the model, disk sized to it.
+
+Sizes come from the course catalog (download bytes) and `memory.estimate` (weights, KV cache,
+compute buffer and headroom at a context length); prices from `prices`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..catalog.lookup import resolve
+from ..memory import estimate
+from ..units import gib
+from . import prices
+from .pod_ollama import OLLAMA_PORT
+
+IMAGE = "ollama/ollama:latest"
+BASE_DISK_GB = 10  # the ollama/ollama image and its runtime (about 3.5 GB) with room to spare
+
+# --- learner-facing strings ---------------------------------------------------------------------
+ERR_UNKNOWN_MODEL = "{model} is not in the course catalog; give disk sizes and a GPU yourself."
+ERR_NO_GPU_FITS = "No GPU in the price table has the {need} this model needs."
+ERR_CLOUD_TYPE = "cloud_type must be 'COMMUNITY', 'SECURE' or 'ALL', not {value!r}"
+ERR_GPU_COUNT = "gpu_count must be a whole number from 1 up, not {value!r}"
+
+
+@dataclass(frozen=True)
+class PodSpec:
+    """What to rent. `fallbacks` are (gpu, cloud) pairs tried in order when the first has no capacity."""
+
+    gpu_type_id: str = "NVIDIA GeForce RTX 4090"
+    cloud_type: str = "COMMUNITY"
+    gpu_count: int = 1
+    image: str = IMAGE
+    container_disk_gb: int = 20
+    volume_gb: int = 0  # > 0 keeps pulled models across stop/resume (and bills while stopped)
+    volume_mount_path: str = "/root/.ollama"  # where ollama/ollama keeps its models
+    ports: str = f"{OLLAMA_PORT}/http"
+    env: dict[str, str] = field(default_factory=lambda: {"OLLAMA_HOST": "0.0.0.0"})
+    fallbacks: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:  # fail here, with the fix, not deep inside the SDK after a request
+        if self.cloud_type not in ("COMMUNITY", "SECURE", "ALL"):
+            raise ValueError(ERR_CLOUD_TYPE.format(value=self.cloud_type))
+        if not isinstance(self.gpu_count, int) or self.gpu_count < 1:
+            raise ValueError(ERR_GPU_COUNT.format(value=self.gpu_count))
+
+    def hourly_estimate(self) -> float:
+        """The price-table estimate for this spec: what the learner agrees to before deploying."""
+        cloud = "secure" if self.cloud_type == "SECURE" else "community"
+        row = prices.gpu_price(self.gpu_type_id)
+        try:
+            return row.price(cloud) * self.gpu_count
+        except ValueError:
+            other = "secure" if cloud == "community" else "community"
+            if self.cloud_type == "ALL":
+                return row.price(other) * self.gpu_count
+            raise
+
+
+def _model_needs(model: str, n_ctx: int) -> tuple[int, int]:
+    """(download bytes, memory with headroom) from the catalog and the memory estimate."""
+    found = resolve(model)
+    if found is None:
+        raise KeyError(ERR_UNKNOWN_MODEL.format(model=model))
+    entry, variant = found
+    need = estimate(variant.size_bytes, entry.shape, n_ctx=n_ctx).total_with_headroom
+    return variant.size_bytes, need
+
+
+def gpu_for_model(
+    model: str, n_ctx: int = 4096, cloud: str = "community", table: tuple[prices.GpuPrice, ...] = prices.GPU_PRICES
+) -> prices.GpuPrice:
+    """The cheapest GPU (in this cloud) whose memory holds the model with its KV cache and headroom."""
+    _, need = _model_needs(model, n_ctx)
+    fitting = [row for row in table if row.memory_gb * 2**30 * 0.95 >= need and getattr(row, cloud)]
+    if not fitting:
+        raise ValueError(ERR_NO_GPU_FITS.format(need=gib(need)))
+    return min(fitting, key=lambda row: getattr(row, cloud))
+
+
+def spec_for_model(
+    model: str,
+    gpu: str | None = None,
+    cloud_type: str = "COMMUNITY",
+    keep_models: bool = False,
+    n_ctx: int = 4096,
+    fallbacks: Iterable[tuple[str, str]] = (),
+) -> PodSpec:
+    """Disk (and volume, to keep models across stop) sized from the model's download size."""
+    size, _ = _model_needs(model, n_ctx)
+    cloud_type = str(cloud_type).upper()
+    cloud = "secure" if cloud_type == "SECURE" else "community"
+    gpu_id = prices.gpu_price(gpu).gpu_id if gpu else gpu_for_model(model, n_ctx, cloud).gpu_id
+    model_gb = math.ceil(size / 1e9 * 1.2)  # 20% room: Ollama writes a partial file while pulling
+    if keep_models:
+        return PodSpec(
+            gpu_id, cloud_type, container_disk_gb=BASE_DISK_GB, volume_gb=max(model_gb, 5), fallbacks=tuple(fallbacks)
+        )
+    return PodSpec(gpu_id, cloud_type, container_disk_gb=max(20, BASE_DISK_GB + model_gb), fallbacks=tuple(fallbacks))

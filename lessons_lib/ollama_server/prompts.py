@@ -1,0 +1,97 @@
+"""Prompts for a loaded model: chat messages through the model's own template, raw text, the context
+fit, and Ollama's `format` as a llama.cpp grammar.
+
+The template is the GGUF's Jinja `tokenizer.chat_template`, rendered as llama-cpp-python renders it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from ..llama import gguf_file
+from .protocol import ApiError
+from .text import THINK_CLOSE, THINK_OPEN
+
+log = logging.getLogger("lessons_lib.ollama_server")
+
+
+def capabilities(info: gguf_file.GGUFInfo) -> list[str]:
+    template = info.chat_template or ""
+    caps = ["completion"]
+    if "tools" in template:
+        caps.append("tools")
+    if THINK_OPEN in template or THINK_CLOSE in template:
+        caps.append("thinking")
+    return caps
+
+
+def chat_formatter(info: gguf_file.GGUFInfo) -> Any:
+    """The model's own Jinja chat template as llama-cpp-python renders it; None without one."""
+    if not info.chat_template:
+        return None
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    vocab = info.metadata.get("tokenizer.ggml.tokens") or []
+
+    def token(key: str) -> str:
+        i = info.metadata.get(key)
+        return vocab[i] if isinstance(i, int) and 0 <= i < len(vocab) else ""
+
+    return Jinja2ChatFormatter(
+        info.chat_template,
+        eos_token=token("tokenizer.ggml.eos_token_id"),
+        bos_token=token("tokenizer.ggml.bos_token_id"),
+    )
+
+
+def chat_prompt(
+    llm: Any, formatter: Any, messages: list[dict[str, Any]], tools: list[Any] | None = None, think: bool | None = None
+) -> list[int]:
+    """Messages -> prompt tokens, through the model's own chat template (`formatter`, from chat_formatter)."""
+    clean = [{k: v for k, v in m.items() if v is not None} for m in messages]
+    for m in clean:
+        m.setdefault("content", "")
+    if formatter is not None:
+        extra: dict[str, Any] = {}
+        if think is not None:
+            extra["enable_thinking"] = bool(think)
+        try:
+            text = formatter(messages=clean, tools=tools or None, **extra).prompt
+        except Exception as exc:  # a template error is the model's problem, not the learner's
+            raise ApiError(500, f"chat template failed: {exc}") from exc
+    else:
+        # No template in the GGUF: plain turns, so a base model still gets something sensible.
+        text = "".join(f"{m['role']}: {m['content']}\n" for m in clean) + "assistant:"
+    return llm.tokenize(text.encode("utf-8"), add_bos=formatter is None, special=True)
+
+
+def raw_prompt(llm: Any, prompt: str) -> list[int]:
+    return llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+
+
+def fit_context(tokens: list[int], n_ctx: int, num_keep: int) -> list[int]:
+    """Ollama's truncate: keep the first num_keep tokens and the end, silently (it only logs)."""
+    if len(tokens) < n_ctx:
+        return tokens
+    keep = max(0, min(num_keep, n_ctx // 2))
+    room = n_ctx - keep - max(1, n_ctx // 8)  # leave space to answer
+    log.warning("truncating input prompt: limit=%d prompt=%d keep=%d", n_ctx, len(tokens), keep)
+    return tokens[:keep] + tokens[len(tokens) - room :]
+
+
+def grammar(fmt: Any) -> Any:
+    """Ollama's `format`: "json" or a JSON schema -> a llama.cpp grammar."""
+    if fmt in (None, "", "null"):
+        return None
+    from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
+
+    if fmt == "json":
+        return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
+    if isinstance(fmt, dict):
+        try:
+            return LlamaGrammar.from_json_schema(json.dumps(fmt), verbose=False)
+        except Exception as exc:
+            raise ApiError(400, f"invalid format: {exc}") from exc
+    raise ApiError(400, f'invalid format: {json.dumps(fmt)}; expected "json" or a valid JSON Schema object')

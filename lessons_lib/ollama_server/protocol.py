@@ -1,0 +1,22 @@
+"""What the embedded server and its clients agree on, importable without FastAPI.
+
+The Ollama release whose behaviour the server follows, the header that tells the course's server
+from a real Ollama, and the one error type the server's layers raise: an HTTP status with a
+message, which reaches the client as Ollama's `{"error": message}` body.
+"""
+
+from __future__ import annotations
+
+# The Ollama release whose behaviour this server follows (memory errors, list, show).
+OLLAMA_VERSION = "0.12.10"
+SERVER_HEADER = "X-Workbook-Server"  # lets lessons tell the embedded server from a real Ollama
+NDJSON = "application/x-ndjson"
+
+
+class ApiError(Exception):
+    """A failure to answer as {"error": message} with this HTTP status (or, once streaming, as a last line)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message

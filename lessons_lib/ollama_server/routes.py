@@ -1,0 +1,138 @@
+"""The embedded server's routes: Ollama's native API (and, from `openai`, /v1) on a FastAPI app.
+
+Routes only read the request and shape the answer; `OllamaService` does the work. Unknown paths
+and methods get Gin's plain-text answers, which Ollama clients expect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from ..names import InvalidDigest, normalize_digest
+from . import security
+from .engine import Engine
+from .openai import add_openai_routes
+from .protocol import OLLAMA_VERSION, SERVER_HEADER, ApiError
+from .service import OllamaService
+from .store import Store
+from .wire import error_response, merge_chat, merge_generate, merge_progress, read_json, respond
+
+
+def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> Any:
+    """The ASGI app; `loopback_only` turns on the Host-header guard (on when listening on loopback)."""
+    service = OllamaService(store, engine)
+    app = FastAPI(
+        title="Local LLM Workbook: embedded Ollama-compatible server", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.service = service
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> Response:
+        return error_response(exc.status, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        # Gin's plain-text answers, which Ollama clients expect.
+        if exc.status_code == 405:
+            return PlainTextResponse("405 method not allowed", status_code=405)
+        return PlainTextResponse("404 page not found", status_code=exc.status_code)
+
+    @app.api_route("/", methods=["GET", "HEAD"])
+    async def root() -> Response:
+        return PlainTextResponse("Ollama is running")
+
+    @app.api_route("/api/version", methods=["GET", "HEAD"])
+    async def version() -> Response:
+        return JSONResponse({"version": OLLAMA_VERSION}, headers={SERVER_HEADER: "embedded"})
+
+    @app.api_route("/api/tags", methods=["GET", "HEAD"])
+    async def tags() -> Response:
+        return JSONResponse(await asyncio.to_thread(service.tags))
+
+    @app.get("/api/ps")
+    async def ps() -> Response:
+        return JSONResponse(service.ps())
+
+    @app.post("/api/show")
+    async def show(request: Request) -> Response:
+        body = await read_json(request)
+        return JSONResponse(await asyncio.to_thread(service.show, body))
+
+    @app.post("/api/chat")
+    async def chat(request: Request) -> Response:
+        body = await read_json(request)
+        return await respond(body, service.chat(body), merge_chat)
+
+    @app.post("/api/generate")
+    async def generate(request: Request) -> Response:
+        body = await read_json(request)
+        return await respond(body, service.generate(body), merge_generate)
+
+    @app.post("/api/embed")
+    async def embed(request: Request) -> Response:
+        body = await read_json(request)
+        return JSONResponse(await service.embed(body))
+
+    @app.post("/api/embeddings")
+    async def embeddings(request: Request) -> Response:
+        body = await read_json(request)
+        return JSONResponse(await service.embed(body, legacy=True))
+
+    @app.post("/api/copy")
+    async def copy(request: Request) -> Response:
+        body = await read_json(request)
+        await asyncio.to_thread(service.copy, body)
+        return Response(status_code=200)
+
+    @app.delete("/api/delete")
+    async def delete(request: Request) -> Response:
+        body = await read_json(request)
+        await asyncio.to_thread(service.delete, body)
+        return Response(status_code=200)
+
+    @app.post("/api/create")
+    async def create(request: Request) -> Response:
+        body = await read_json(request)
+        return await respond(body, service.create(body), merge_progress)
+
+    @app.post("/api/pull")
+    async def pull(request: Request) -> Response:
+        body = await read_json(request)
+        return await respond(body, service.pull(body), merge_progress)
+
+    @app.head("/api/blobs/{digest}")
+    async def blob_exists(digest: str) -> Response:
+        try:
+            present = store.has_blob(normalize_digest(digest))
+        except InvalidDigest as exc:
+            return error_response(400, str(exc))
+        return Response(status_code=200 if present else 404)
+
+    @app.post("/api/blobs/{digest}")
+    async def blob_upload(digest: str, request: Request) -> Response:
+        try:
+            expected = normalize_digest(digest)
+        except InvalidDigest as exc:
+            return error_response(400, str(exc))
+        if store.has_blob(expected):
+            return Response(status_code=200)
+        writer = store.blob_writer(expected)
+        try:
+            async for chunk in request.stream():
+                writer.write(chunk)
+        except BaseException:
+            writer.abort()
+            raise
+        try:
+            await asyncio.to_thread(writer.commit)
+        except ValueError as exc:
+            return error_response(400, str(exc))
+        return Response(status_code=201)
+
+    add_openai_routes(app, service)
+    return security.wrap(app, loopback_only=loopback_only)

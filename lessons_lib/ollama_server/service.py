@@ -1,0 +1,395 @@
+"""The native API as Python: parsed requests in, response objects (dicts) out.
+
+Each method checks a request the way Ollama does (same statuses, same wording), then hands the
+work to the engine (generation, embeddings), the store (models), `create` or `registry`. Long work
+runs in worker threads; what they produce reaches the event loop through `progress`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Generator
+from datetime import datetime
+from typing import Any
+
+from ..names import InvalidName, ModelName
+from . import prompts
+from .create import create_model, parse_request
+from .engine import Done, Engine
+from .modelfile import modelfile, parameters_text
+from .options import merge_options, parse_keep_alive
+from .progress import READY, Emit, progress_stream, thread_stream
+from .prompts import capabilities
+from .protocol import ApiError
+from .registry import pull_model
+from .store import ModelEntry, Store
+from .text import Piece
+from .wire import FLUSH, now_rfc3339, string_field
+
+
+class OllamaService:
+    """The native API as Python: parsed requests in, response objects (dicts) out."""
+
+    def __init__(self, store: Store, engine: Engine):
+        self.store = store
+        self.engine = engine
+
+    # -- lookups -------------------------------------------------------------------------------
+    def find(self, name: str, *, missing: Callable[[str], ApiError] | None = None) -> ModelEntry:
+        try:
+            entry = self.store.find(name)
+        except InvalidName as exc:
+            raise ApiError(400, str(exc)) from exc
+        if entry is None or entry.model_path is None:
+            raise (missing(name) if missing else ApiError(404, f"model '{name}' not found"))
+        return entry
+
+    def _common(self, body: dict[str, Any], entry: ModelEntry) -> tuple[dict[str, Any], float | None]:
+        options = body.get("options")
+        if options is not None and not isinstance(options, dict):
+            raise ApiError(400, "json: cannot unmarshal options into Go struct field of type map[string]interface {}")
+        opts = merge_options(entry.parameters, options)
+        keep_alive = parse_keep_alive(body.get("keep_alive"), self.engine.default_keep_alive)
+        return opts, keep_alive
+
+    def _think(self, body: dict[str, Any], entry: ModelEntry, name: str) -> tuple[bool, bool | None]:
+        """(split thinking out of the output?, value for the template)."""
+        think = body.get("think")
+        if think is not None and not isinstance(think, bool) and think not in ("low", "medium", "high", "max"):
+            raise ApiError(400, f"invalid think value: {json.dumps(think)}")
+        info = entry.gguf()
+        can_think = info is not None and "thinking" in capabilities(info)
+        if think not in (None, False) and not can_think:
+            raise ApiError(400, f'"{name}" does not support thinking')
+        if not can_think:
+            return False, None
+        return think is not False, think is not False
+
+    def _format(self, body: dict[str, Any]) -> Any:
+        fmt = body.get("format")
+        if fmt in (None, "", "json") or isinstance(fmt, dict):
+            return fmt
+        raise ApiError(400, f'invalid format: {json.dumps(fmt)}; expected "json" or a valid JSON Schema object')
+
+    async def _run(self, produce: Callable[[threading.Event], Generator[Any, None, None]]) -> AsyncIterator[Any]:
+        """Items from the worker; engine errors raised before the first item keep their status."""
+        async for batch in thread_stream(produce):
+            items = [item for item in batch if item is not READY]
+            for item in items:
+                yield item
+            if items:
+                yield FLUSH
+
+    # -- chat / generate -------------------------------------------------------------------------
+    def _stats(self, done: Done, started: int) -> dict[str, Any]:
+        return {
+            "done_reason": done.done_reason,
+            "total_duration": time.perf_counter_ns() - started,
+            "load_duration": done.load_duration,
+            "prompt_eval_count": done.prompt_eval_count,
+            "prompt_eval_duration": done.prompt_eval_duration,
+            "eval_count": done.eval_count,
+            "eval_duration": done.eval_duration,
+        }
+
+    def _load_only(self, entry: ModelEntry, name: str, opts: dict[str, Any], keep_alive: float | None) -> str:
+        if keep_alive == 0:
+            self.engine.unload(entry)
+            return "unload"
+        with self.engine.use(entry, name, opts, keep_alive):
+            pass
+        return "load"
+
+    async def chat(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        started = time.perf_counter_ns()
+        name = string_field(body, "model")
+        if not name:
+            raise ApiError(400, "model is required")
+        messages = body.get("messages") or []
+        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+            raise ApiError(
+                400, "json: cannot unmarshal messages into Go struct field ChatRequest.messages of type []api.Message"
+            )
+        entry = self.find(name)
+        opts, keep_alive = self._common(body, entry)
+        tools = body.get("tools") or []
+        info = entry.gguf()
+        if tools and (info is None or "tools" not in capabilities(info)):
+            raise ApiError(400, f"{entry.name.full} does not support tools")
+        split_think, think_value = self._think(body, entry, name)
+        fmt = self._format(body)
+
+        if not messages:
+            reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
+            yield {
+                "model": name,
+                "created_at": now_rfc3339(),
+                "message": {"role": "assistant", "content": ""},
+                "done": True,
+                "done_reason": reason,
+            }
+            return
+
+        history = list(entry.messages) + messages
+        system = entry.system
+        if system and not any(m.get("role") == "system" for m in history):
+            history.insert(0, {"role": "system", "content": system})
+
+        def produce(cancel: threading.Event) -> Generator[Any, None, None]:
+            with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
+                tokens = prompts.chat_prompt(lm.llm, lm.formatter, history, tools, think_value)
+                grammar = prompts.grammar(fmt)
+                yield READY
+                yield from self.engine.stream(
+                    lm,
+                    tokens,
+                    opts,
+                    grammar=grammar,
+                    think=split_think,
+                    starts_inside_think=False,
+                    cancel=cancel,
+                    load_ns=load_ns,
+                )
+
+        async for item in self._run(produce):
+            if item is FLUSH:
+                yield FLUSH
+            elif isinstance(item, Piece):
+                message = {"role": "assistant", "content": item.content}
+                if item.thinking:
+                    message["thinking"] = item.thinking
+                yield {"model": name, "created_at": now_rfc3339(), "message": message, "done": False}
+            elif isinstance(item, Done):
+                yield {
+                    "model": name,
+                    "created_at": now_rfc3339(),
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    **self._stats(item, started),
+                }
+
+    async def generate(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        started = time.perf_counter_ns()
+        name = string_field(body, "model")
+        if not name:
+            raise ApiError(404, "model '' not found")
+        prompt = string_field(body, "prompt")
+        raw = bool(body.get("raw"))
+        if raw and (body.get("template") or body.get("system") or body.get("context")):
+            raise ApiError(400, "raw mode does not support template, system, or context")
+        entry = self.find(name)
+        opts, keep_alive = self._common(body, entry)
+        split_think, think_value = self._think(body, entry, name)
+        fmt = self._format(body)
+
+        if not prompt:
+            reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
+            yield {"model": name, "created_at": now_rfc3339(), "response": "", "done": True, "done_reason": reason}
+            return
+
+        system = body.get("system") or entry.system
+        context = body.get("context") or []
+        if not isinstance(context, list) or not all(isinstance(t, int) for t in context):
+            raise ApiError(
+                400, "json: cannot unmarshal context into Go struct field GenerateRequest.context of type []int"
+            )
+
+        def produce(cancel: threading.Event) -> Generator[Any, None, None]:
+            with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
+                if raw:
+                    tokens = prompts.raw_prompt(lm.llm, prompt)
+                else:
+                    messages = ([{"role": "system", "content": system}] if system else []) + [
+                        {"role": "user", "content": prompt}
+                    ]
+                    tokens = list(context) + prompts.chat_prompt(lm.llm, lm.formatter, messages, None, think_value)
+                grammar = prompts.grammar(fmt)
+                yield READY
+                yield from self.engine.stream(
+                    lm, tokens, opts, grammar=grammar, think=split_think, cancel=cancel, load_ns=load_ns
+                )
+
+        async for item in self._run(produce):
+            if item is FLUSH:
+                yield FLUSH
+            elif isinstance(item, Piece):
+                chunk = {"model": name, "created_at": now_rfc3339(), "response": item.content, "done": False}
+                if item.thinking:
+                    chunk["thinking"] = item.thinking
+                yield chunk
+            elif isinstance(item, Done):
+                final = {
+                    "model": name,
+                    "created_at": now_rfc3339(),
+                    "response": "",
+                    "done": True,
+                    **self._stats(item, started),
+                }
+                if not raw:
+                    final["context"] = item.context
+                yield final
+
+    # -- embeddings ------------------------------------------------------------------------------
+    async def embed(self, body: dict[str, Any], *, legacy: bool = False) -> dict[str, Any]:
+        started = time.perf_counter_ns()
+        name = string_field(body, "model")
+        if not name:
+            raise ApiError(400, "model is required")
+        missing = (lambda n: ApiError(404, f'model "{n}" not found, try pulling it first')) if legacy else None
+        entry = self.find(name, missing=missing)
+        opts, keep_alive = self._common(body, entry)
+        if legacy:
+            raw_input = body.get("prompt") or ""
+            inputs = [raw_input] if raw_input else []
+        else:
+            raw_input = body.get("input")
+            if raw_input is None or raw_input == "":
+                inputs = []
+            elif isinstance(raw_input, str):
+                inputs = [raw_input]
+            elif isinstance(raw_input, list) and all(isinstance(s, str) for s in raw_input):
+                inputs = raw_input
+            else:
+                raise ApiError(400, "invalid input type")
+        truncate = body.get("truncate", True) is not False
+        dimensions = body.get("dimensions")
+
+        def work() -> tuple[list[list[float]], int, int]:
+            with self.engine.use(entry, name, opts, keep_alive, embedding=True) as (lm, load_ns):
+                vectors, count = self.engine.embed(lm, inputs, truncate) if inputs else ([], 0)
+                return vectors, count, load_ns
+
+        vectors, count, load_ns = await asyncio.to_thread(work)
+        if legacy:
+            return {"embedding": vectors[0] if vectors else []}
+        if isinstance(dimensions, int) and dimensions > 0:
+            vectors = [v[:dimensions] for v in vectors]
+        result: dict[str, Any] = {"model": name, "embeddings": [_l2_normalise(v) for v in vectors]}
+        if inputs:
+            result.update(
+                total_duration=time.perf_counter_ns() - started, load_duration=load_ns, prompt_eval_count=count
+            )
+        return result
+
+    # -- models -----------------------------------------------------------------------------------
+    def tags(self) -> dict[str, Any]:
+        models = []
+        for entry in self.store.list():
+            if entry.model_path is None:
+                continue
+            models.append(
+                {
+                    "name": entry.name.display,
+                    "model": entry.name.display,
+                    "modified_at": entry.modified_at,
+                    "size": entry.size,
+                    "digest": entry.digest,
+                    "details": entry.details(),
+                }
+            )
+        return {"models": models}
+
+    def show(self, body: dict[str, Any]) -> dict[str, Any]:
+        name = string_field(body, "model") or string_field(body, "name")
+        if not name:
+            raise ApiError(400, "model is required")
+        try:
+            display = ModelName.parse(name).display
+        except InvalidName as exc:
+            raise ApiError(400, str(exc)) from exc
+        entry = self.find(name, missing=lambda n: ApiError(404, f"model '{display}' not found"))
+        info = entry.gguf()
+        verbose = bool(body.get("verbose"))
+        params = entry.parameters
+        result: dict[str, Any] = {
+            "modelfile": modelfile(entry, info),
+            "parameters": parameters_text(params),
+            "template": entry.template or (info.chat_template if info else "") or "",
+            "details": entry.details(),
+            "model_info": info.model_info(verbose) if info else {},
+            "tensors": [{"name": t.name, "type": t.type, "shape": list(t.shape)} for t in info.tensors] if info else [],
+            "capabilities": capabilities(info) if info else [],
+            "modified_at": entry.modified_at,
+        }
+        if entry.system:
+            result["system"] = entry.system
+        if entry.license:
+            result["license"] = entry.license
+        if entry.messages:
+            result["messages"] = entry.messages
+        return result
+
+    def ps(self) -> dict[str, Any]:
+        models = []
+        by_digest = {e.digest: e for e in self.store.list()}
+        for lm in self.engine.loaded():
+            entry = by_digest.get(lm.entry_digest)
+            if entry is None:
+                continue
+            expires = lm.expires_at if lm.expires_at is not None else time.time() + 100 * 365 * 86400
+            models.append(
+                {
+                    "name": entry.name.display,
+                    "model": entry.name.display,
+                    "size": lm.size,
+                    "digest": entry.digest,
+                    "details": entry.details(),
+                    "expires_at": datetime.fromtimestamp(expires).astimezone().isoformat(),
+                    "size_vram": lm.size if lm.on_gpu else 0,
+                    "context_length": lm.params.n_ctx,
+                }
+            )
+        return {"models": models}
+
+    def copy(self, body: dict[str, Any]) -> None:
+        source, destination = string_field(body, "source"), string_field(body, "destination")
+        for label, value in (("source", source), ("destination", destination)):
+            try:
+                ModelName.parse(value)
+            except InvalidName:
+                raise ApiError(400, f'{label} "{value}" is invalid') from None
+        entry = self.find(source, missing=lambda n: ApiError(404, f'model "{n}" not found'))
+        self.store.copy(entry, ModelName.parse(destination))
+
+    def delete(self, body: dict[str, Any]) -> None:
+        name = string_field(body, "model") or string_field(body, "name")
+        try:
+            ModelName.parse(name)
+        except InvalidName:
+            raise ApiError(400, f'name "{name}" is invalid') from None
+        entry = self.find(name)
+        self.engine.unload(entry)
+        self.store.delete(entry)
+
+    # -- model management: create, pull (long work, streamed as progress lines) -----------------
+    def create(self, body: dict[str, Any]) -> AsyncIterator[Any]:
+        request = parse_request(body)
+        return progress_items(lambda emit: create_model(self.store, request, emit))
+
+    def pull(self, body: dict[str, Any]) -> AsyncIterator[Any]:
+        name = string_field(body, "model") or string_field(body, "name")
+        try:
+            ModelName.parse(name)
+        except InvalidName:
+            raise ApiError(400, "invalid model name") from None
+        insecure = bool(body.get("insecure"))
+        return progress_items(lambda emit: pull_model(self.store, name, insecure, emit))
+
+
+async def progress_items(work: Callable[[Emit], None]) -> AsyncIterator[Any]:
+    """Progress lines, each sent at once (FLUSH); failures are ApiError with their status."""
+    try:
+        async for item in progress_stream(work):
+            yield item
+            yield FLUSH
+    except OSError as exc:  # disk full, permissions: say what the system said
+        raise ApiError(500, str(exc)) from exc
+
+
+def _l2_normalise(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector))
+    return [x / norm for x in vector] if norm > 0 else vector

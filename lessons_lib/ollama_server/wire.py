@@ -1,0 +1,129 @@
+"""Ollama's wire format, shared by the native routes and /v1: JSON bodies in, NDJSON or JSON out.
+
+Bodies are read as Ollama's Go decoder reads them (400 for empty or malformed JSON, Go's wording
+for a field of the wrong type); errors go out as {"error": message}; a stream is NDJSON, written
+in batches (everything before a FLUSH marker in one socket write).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from .protocol import NDJSON, ApiError
+
+# Marks the end of a batch of chunks: everything before it goes out in one socket write.
+FLUSH = object()
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, media_type="application/json; charset=utf-8")
+
+
+def now_rfc3339() -> str:
+    ns = time.time_ns()
+    stamp = datetime.fromtimestamp(ns // 1_000_000_000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{ns % 1_000_000_000:09d}Z"
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact UTF-8 JSON, as Go's encoder writes it."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The body as Ollama's Go decoder would take it: 400 for empty or malformed JSON."""
+    raw = await request.body()
+    if not raw.strip():
+        raise ApiError(400, "missing request body")
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"invalid character in request body: {exc.msg} at offset {exc.pos}") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, f"json: cannot unmarshal {type(body).__name__} into Go value of type api.Request")
+    return body
+
+
+def string_field(body: dict[str, Any], key: str) -> str:
+    """A string field ("" when absent), refused in Go's words when it is another type."""
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(400, f"json: cannot unmarshal {type(value).__name__} into Go struct field .{key} of type string")
+    return value
+
+
+async def collect(first: Any, items: AsyncIterator[Any]) -> list[Any]:
+    """Every chunk of a non-streamed answer (FLUSH markers dropped); ApiError passes through."""
+    collected = [first]
+    async for item in items:
+        if item is not FLUSH:
+            collected.append(item)
+    return collected
+
+
+def _streaming(body: dict[str, Any]) -> bool:
+    return body.get("stream") is not False
+
+
+async def respond(
+    body: dict[str, Any], items: AsyncIterator[Any], merge: Callable[[list[dict[str, Any]]], dict[str, Any]]
+) -> Response:
+    """Stream as NDJSON (the default) or answer once; errors before the first item keep their status."""
+    try:
+        first = await items.__anext__()
+    except ApiError as exc:
+        return error_response(exc.status, exc.message)
+    except StopAsyncIteration:
+        return error_response(500, "no response from model")
+    if not _streaming(body):
+        try:
+            collected = await collect(first, items)
+        except ApiError as exc:
+            return error_response(exc.status, exc.message)
+        return JSONResponse(merge(collected))
+
+    async def lines() -> AsyncIterator[bytes]:
+        buffer = [dumps(first) + b"\n"]
+        try:
+            async for item in items:
+                if item is FLUSH:
+                    yield b"".join(buffer)
+                    buffer = []
+                else:
+                    buffer.append(dumps(item) + b"\n")
+        except ApiError as exc:
+            buffer.append(dumps({"error": exc.message}) + b"\n")
+        if buffer:
+            yield b"".join(buffer)
+
+    return StreamingResponse(lines(), media_type=NDJSON)
+
+
+def merge_chat(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    final = dict(chunks[-1])
+    content = "".join(c["message"].get("content", "") for c in chunks)
+    thinking = "".join(c["message"].get("thinking", "") for c in chunks)
+    final["message"] = {"role": "assistant", "content": content, **({"thinking": thinking} if thinking else {})}
+    return final
+
+
+def merge_generate(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    final = dict(chunks[-1])
+    final["response"] = "".join(c.get("response", "") for c in chunks)
+    thinking = "".join(c.get("thinking", "") for c in chunks)
+    if thinking:
+        final["thinking"] = thinking
+    return final
+
+
+def merge_progress(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    return chunks[-1]

@@ -1,0 +1,146 @@
+"""What the committed notebooks show a learner: no tracebacks, no machine paths, no stale widgets, no keys.
+
+nbval re-runs the code; this test reads the outputs as saved, which is what GitHub, nbviewer and a
+learner opening the file before running anything see.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+# Absolute paths of a machine: a home folder, temp folders, this checkout. "~/.ollama" (written that
+# way) is the documented place, not a machine's path, and stays allowed.
+MACHINE_PATH = re.compile(
+    r"(?<![\w.~:/-])(?:/(?:root|home|Users|tmp|var/folders|private/var|work|mnt|srv)(?:/|\b)"
+    r"|[A-Za-z]:\\(?:Users|Windows\\Temp)\\)"
+)
+# Shapes of real credentials: OpenAI, RunPod, Hugging Face, AWS, GitHub, and key-like assignments.
+KEY_SHAPED = re.compile(
+    r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}|\brpa_[A-Za-z0-9]{20,}|\bhf_[A-Za-z0-9]{30,}|\bAKIA[0-9A-Z]{16}\b"
+    r"|\bgh[pousr]_[A-Za-z0-9]{30,}|(?i:api[_-]?key)\s*[=:]\s*['\"](?=[A-Za-z_\-]*\d)[A-Za-z0-9_\-]{16,}['\"]"
+)
+# tqdm's label while unfinished, as saved in a widget: "desc:  50%"
+UNFINISHED_LABEL = re.compile(r":\s+\d{1,2}%$")
+
+
+def _outputs_text(cell: dict) -> list[str]:
+    texts = []
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "stream":
+            texts.append("".join(output["text"]))
+        elif output["output_type"] == "error":
+            texts.append("\n".join(output.get("traceback", [])) or output.get("ename", "error"))
+        for kind, value in output.get("data", {}).items():
+            if kind.startswith("text/") or kind.endswith("json"):
+                texts.append("".join(value) if isinstance(value, list) else json.dumps(value))
+    return texts
+
+
+def _widget_states(notebook: dict) -> dict[str, dict]:
+    widgets = notebook.get("metadata", {}).get("widgets", {})
+    return widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def notebook(request: pytest.FixtureRequest) -> tuple[str, dict]:
+    return request.param.name, _load(request.param)
+
+
+def test_every_lesson_is_checked() -> None:
+    assert len(NOTEBOOKS) >= 5
+
+
+def test_no_traceback_in_any_output(notebook: tuple[str, dict]) -> None:
+    name, nb = notebook
+    bad = [
+        i
+        for i, cell in enumerate(nb["cells"])
+        if any(o["output_type"] == "error" for o in cell.get("outputs", []))
+        or any("Traceback (most recent call last)" in text for text in _outputs_text(cell))
+    ]
+    assert not bad, f"{name}: cells {bad} saved a traceback"
+
+
+def test_no_machine_path_in_any_output(notebook: tuple[str, dict]) -> None:
+    name, nb = notebook
+    home = str(Path.home())
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        for text in _outputs_text(cell):
+            for match in MACHINE_PATH.finditer(text):
+                found.append((i, text[max(0, match.start() - 30) : match.end() + 40]))
+            if home not in ("/", "") and home in text:
+                found.append((i, home))
+            if str(ROOT) in text:
+                found.append((i, str(ROOT)))
+    for model_id, widget in _widget_states(nb).items():
+        for match in MACHINE_PATH.finditer(json.dumps(widget["state"])):
+            found.append((f"widget {model_id}", match.group(0)))
+    assert not found, f"{name}: machine paths in saved outputs: {found[:5]}"
+
+
+def test_no_key_shaped_string(notebook: tuple[str, dict]) -> None:
+    name, nb = notebook
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        for text in ["".join(cell["source"])] + _outputs_text(cell):
+            found += [(i, m.group(0)[:12] + "...") for m in KEY_SHAPED.finditer(text)]
+    found += [("widgets", m.group(0)[:12] + "...") for m in KEY_SHAPED.finditer(json.dumps(_widget_states(nb)))]
+    assert not found, f"{name}: key-shaped strings: {found}"
+
+
+def test_saved_model_lists_name_only_the_lessons_models(notebook: tuple[str, dict]) -> None:
+    """A model picker saved with models another lesson left on the server misleads the reader.
+
+    Every model name a saved dropdown offers must be one the lesson itself names (in its code,
+    prose or outputs): the bundled model, or one it pulled or created."""
+    name, nb = notebook
+    text = "\n".join("".join(c["source"]) + "\n".join(_outputs_text(c)) for c in nb["cells"])
+    stale = []
+    for widget in _widget_states(nb).values():
+        if widget["model_name"] not in ("DropdownModel", "SelectMultipleModel", "SelectModel"):
+            continue
+        for label in widget["state"].get("_options_labels", []):
+            if ":" in label and label not in text and label.removesuffix(":latest") not in text:
+                stale.append(label)
+    assert not stale, f"{name}: saved model lists offer models the lesson never had: {stale}"
+
+
+def test_progress_bars_saved_finished(notebook: tuple[str, dict]) -> None:
+    name, nb = notebook
+    unfinished = []
+    for model_id, widget in _widget_states(nb).items():
+        state = widget["state"]
+        if widget["model_name"] in ("FloatProgressModel", "IntProgressModel"):
+            if state.get("bar_style") != "danger" and state.get("value") != state.get("max"):
+                unfinished.append((model_id, f"{state.get('value')}/{state.get('max')}"))
+        if widget["model_name"] == "HTMLModel" and UNFINISHED_LABEL.search(str(state.get("value", ""))):
+            unfinished.append((model_id, state["value"]))
+    assert not unfinished, f"{name}: progress bars saved unfinished: {unfinished}"
+
+
+# The checks themselves must catch what they are for.
+def test_the_checks_catch_what_they_are_for() -> None:
+    assert MACHINE_PATH.search("models in /root/.cache/local-llm-workbook/models")
+    assert MACHINE_PATH.search("GGUF at /tmp/i13-models/blobs/sha256-1")
+    assert MACHINE_PATH.search(r"C:\Users\ala\.ollama")
+    assert not MACHINE_PATH.search("models go to ~/.ollama/models, see https://ollama.com/download/linux")
+    assert not MACHINE_PATH.search("the proxy http://127.0.0.1:4000/proxy/abc-11434")
+    assert KEY_SHAPED.search("OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwx")
+    assert KEY_SHAPED.search("rpa_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123")
+    assert not KEY_SHAPED.search("sk-... (your key)")
+    assert not KEY_SHAPED.search('OpenAI(base_url=url, api_key="not-needed-locally")')
+    assert KEY_SHAPED.search('api_key="a1b2c3d4e5f6g7h8i9j0"')
+    assert UNFINISHED_LABEL.search("waiting for Ollama to answer:  50%")
+    assert not UNFINISHED_LABEL.search("waiting for Ollama to answer: 100%")
