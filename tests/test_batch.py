@@ -21,14 +21,13 @@ import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import MODEL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessons_lib import batch
 from lessons_lib.batch.router import Router
 from lessons_lib.ollama_server import EmbeddedServer
-
-from conftest import MODEL
 
 NAMES = batch.CATEGORIES.names
 
@@ -167,10 +166,10 @@ def test_openai_batch_round_trip(tmp_path):
     assert lines[2]["body"]["response_format"]["json_schema"]["schema"]["properties"]["labels"]["maxItems"] == 1
     # What vllm run-batch / OpenAI write back: one line per request, any order; one failed, one missing.
     out = tmp_path / "out.jsonl"
-    answer = lambda labels: {
-        "status_code": 200,
-        "body": {"choices": [{"message": {"content": json.dumps({"labels": labels})}}]},
-    }  # noqa: E731
+
+    def answer(labels):
+        return {"status_code": 200, "body": {"choices": [{"message": {"content": json.dumps({"labels": labels})}}]}}
+
     out.write_text(
         "\n".join(
             json.dumps(x)

@@ -9,8 +9,8 @@ import time
 import pytest
 import requests
 import runpod
-
 from conftest import MODEL
+
 from lessons_lib.cloud.sandbox.serverless import ERR_WORKER_DIED
 
 pytestmark = pytest.mark.slow  # each test boots embedded-server workers

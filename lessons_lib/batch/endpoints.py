@@ -55,14 +55,14 @@ class Endpoint:
             object.__setattr__(self, "name", self.url)
 
     @classmethod
-    def ollama(cls, url: str, model: str, **kw: Any) -> "Endpoint":
+    def ollama(cls, url: str, model: str, **kw: Any) -> Endpoint:
         return cls(url.rstrip("/"), model, "ollama", **kw)
 
     @classmethod
-    def openai(cls, url: str, model: str, **kw: Any) -> "Endpoint":
+    def openai(cls, url: str, model: str, **kw: Any) -> Endpoint:
         return cls(url.rstrip("/"), model, "openai", **kw)
 
-    def with_slots(self) -> "Endpoint":
+    def with_slots(self) -> Endpoint:
         """This endpoint with `slots` filled in (asks the server once when not given)."""
         return self if self.slots else replace(self, slots=discover_slots(self))
 

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from ..prices import serverless_price
-from .state import ApiError, SimClock
+from .state import RunPodError, SimClock
 
 __all__ = ["Serverless", "ServerlessEndpoint", "Job", "Worker", "Limits"]
 
@@ -116,7 +116,7 @@ class Worker:
 
 
 class ServerlessEndpoint:
-    def __init__(self, owner: "Serverless", spec: dict[str, Any], template: Template):
+    def __init__(self, owner: Serverless, spec: dict[str, Any], template: Template):
         self.owner = owner
         self.id = _id()
         self.name = str(spec.get("name") or "")
@@ -238,7 +238,7 @@ class Serverless:
         with self.lock:
             template = self.templates.get(str(spec.get("templateId") or ""))
             if template is None:
-                raise ApiError(ERR_NO_TEMPLATE)
+                raise RunPodError(ERR_NO_TEMPLATE)
             endpoint = ServerlessEndpoint(self, spec, template)
             self.endpoints[endpoint.id] = endpoint
             self._ensure_thread()

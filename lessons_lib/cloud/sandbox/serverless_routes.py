@@ -9,7 +9,8 @@ create_endpoint and get_endpoints send) is wired by `wire_graphql`.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
