@@ -14,10 +14,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
-import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -30,30 +28,6 @@ from lessons_lib.batch.router import Router
 from lessons_lib.ollama_server import EmbeddedServer
 
 NAMES = batch.CATEGORIES.names
-
-
-def ray_processes() -> set[int]:
-    """Ray processes run with this Python (a notebook running beside the tests may have its own: the
-    fixture below only counts the ones that appeared during the test)."""
-    found = set()
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        try:
-            line = " ".join(proc.info["cmdline"] or [])
-        except (psutil.Error, TypeError):
-            continue
-        if "/tmp/ray/session_" in line and str(Path(sys.executable).parent.parent) in line:
-            found.add(proc.pid)
-    return found
-
-
-@pytest.fixture
-def no_ray_left():
-    before = ray_processes()
-    yield
-    deadline = time.monotonic() + 30
-    while ray_processes() - before and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not ray_processes() - before, "Ray processes were left running"
 
 
 # --- prompts and schema -------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from .accuracy import gold_keywords, score
 from .data import gold_labels, gold_path, load_keywords, sample_path
 from .endpoints import Endpoint, EndpointDown, discover_slots
 from .ledger import JobMismatch, Ledger
+from .local_ray import start_ray, stop_ray
 from .openai_batch import export_batch, import_results
-from .pipeline import JobSummary, run_job, start_ray, stop_ray
+from .pipeline import JobSummary, run_job
 from .prompts import CATEGORIES, Categories, pack_messages, system_prompt
 from .schema import InvalidAnswer, pack_schema, parse
 

@@ -12,7 +12,6 @@ of packs to the ledger as it streams back, so a killed job resumes where it stop
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import math
 import os
@@ -25,11 +24,12 @@ import pyarrow as pa
 
 from .data import load_keywords
 from .endpoints import Endpoint
-from .ledger import Ledger
+from .ledger import RESULT_SCHEMA, Ledger
+from .local_ray import start_ray, stop_ray
 from .prompts import CATEGORIES, Categories, system_prompt
 from .router import Router
 
-__all__ = ["run_job", "JobSummary", "start_ray", "stop_ray"]
+__all__ = ["run_job", "JobSummary"]
 
 # --- learner-facing strings ---------------------------------------------------------------------
 ERR_NO_ENDPOINTS = "Give at least one endpoint (an Ollama or OpenAI-compatible server URL and a model)."
@@ -117,126 +117,7 @@ class Classify:
                     ("seconds", result.seconds),
                 ):
                     columns[name].append(value)
-        from .ledger import RESULT_SCHEMA
-
         return pa.table(columns, schema=RESULT_SCHEMA)
-
-
-def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
-    """Join `address`, or start a small local Ray (no dashboard, no usage stats). True if we started it."""
-    import ray
-
-    if ray.is_initialized():
-        return False
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no phoning home from a course
-    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
-    kwargs: dict[str, Any] = {
-        "include_dashboard": False,
-        "log_to_driver": False,
-        "logging_level": "ERROR",
-        "configure_logging": True,
-    }
-    if address:
-        ray.init(address=address, **kwargs)
-    else:
-        attempts = 3
-        for attempt in range(attempts):
-            before = _ray_pids()
-            try:
-                with _agent_ports_given():
-                    ray.init(num_cpus=num_cpus, object_store_memory=200 * 2**20, **kwargs)
-                break
-            except Exception as exc:  # Ray's own "node timed out during startup" on a busy machine
-                # Its raylet waits only 15 s for each agent's port file (ray/src/ray/raylet/node_manager.cc,
-                # WaitForDashboardAgentPorts), which a machine busy with other work can exceed. A failed
-                # start leaves its GCS and agents behind: end those (only the ones this attempt started).
-                ray.shutdown()
-                for pid in _ray_pids() - before:
-                    _kill(pid)
-                if attempt == attempts - 1 or "timed out during startup" not in str(exc):
-                    raise
-    ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = False  # the job shows its own bar (items/s, tokens/s, cost)
-    ctx.print_on_execution_start = False
-    return True
-
-
-@contextlib.contextmanager
-def _agent_ports_given():
-    """Start the local Ray with its agents' ports chosen up front.
-
-    Ray's raylet otherwise waits at most 15 s for each agent to write the port it picked
-    (ray/src/ray/raylet/node_manager.cc, WaitForDashboardAgentPorts) and aborts the whole start
-    when a busy machine makes an agent slower than that. With the ports given, it does not wait.
-    RayParams takes four of them; the raylet's --dashboard_agent_listen_port flag is not passed by
-    ray.init, so it is added to the raylet's command line here.
-    """
-    import socket
-
-    from ray._private import parameter, ray_constants, services
-
-    def free_port() -> int:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return sock.getsockname()[1]
-
-    ports = {
-        name: free_port()
-        for name in (
-            "metrics_agent_port",
-            "metrics_export_port",
-            "runtime_env_agent_port",
-            "dashboard_agent_listen_port",
-        )
-    }
-    init, start = parameter.RayParams.__init__, services.start_ray_process
-
-    def params_init(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        for name, port in ports.items():
-            if not getattr(self, name, None):
-                setattr(self, name, port)
-
-    def start_process(command, process_type, *args, **kwargs):
-        if process_type == ray_constants.PROCESS_TYPE_RAYLET:
-            command = [*command, f"--dashboard_agent_listen_port={ports['dashboard_agent_listen_port']}"]
-        return start(command, process_type, *args, **kwargs)
-
-    parameter.RayParams.__init__, services.start_ray_process = params_init, start_process
-    try:
-        yield
-    finally:
-        parameter.RayParams.__init__, services.start_ray_process = init, start
-
-
-def _ray_pids() -> set[int]:
-    """Processes of a local Ray run with this Python (its GCS, raylet, agents and workers)."""
-    import sys
-
-    import psutil
-
-    prefix = os.path.dirname(os.path.dirname(sys.executable))
-    found = set()
-    for proc in psutil.process_iter(["pid", "cmdline"]):
-        line = " ".join(proc.info.get("cmdline") or [])
-        if "/tmp/ray/session_" in line and prefix in line:
-            found.add(proc.info["pid"])
-    return found
-
-
-def _kill(pid: int) -> None:
-    import psutil
-
-    try:
-        psutil.Process(pid).kill()
-    except psutil.Error:
-        pass
-
-
-def stop_ray() -> None:
-    import ray
-
-    ray.shutdown()
 
 
 def _fingerprint(keywords: list[str]) -> str:
