@@ -15,12 +15,7 @@ from .endpoints import Endpoint
 from .ledger import JobMismatch
 from .openai_batch import export_batch, import_results
 from .pipeline import run_job
-
-MSG_DONE = (
-    "{done_now:,} keywords classified now ({done_before:,} before), {errors:,} flagged; "
-    "{items_per_s:.2f} keywords/s, {tokens_per_s:.1f} tokens/s. Result: {result}"
-)
-HELP_ENDPOINT = "server URL; repeat for several (Ollama root, or an OpenAI base URL ending in /v1)"
+from .texts import HELP_ENDPOINT, MSG_DONE
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,13 +12,12 @@ import json
 import os
 from pathlib import Path
 
+from .texts import ERR_COLUMN, ERR_SUFFIX
+
 __all__ = ["load_keywords", "sample_path", "gold_path", "gold_labels", "SUFFIXES"]
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SUFFIXES = (".csv", ".parquet", ".jsonl", ".txt")
-# --- learner-facing strings ---------------------------------------------------------------------
-ERR_SUFFIX = "Cannot read {path}: keywords come as {suffixes} (a 'keyword' column, or one per line)."
-ERR_COLUMN = "{path} has no 'keyword' column (columns: {columns})."
 
 
 def sample_path() -> Path:

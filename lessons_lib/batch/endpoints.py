@@ -17,12 +17,9 @@ from typing import Any
 
 import httpx
 
-__all__ = ["Endpoint", "Reply", "EndpointDown", "discover_slots"]
+from .texts import ERR_DOWN, ERR_KIND, ERR_STATUS
 
-# --- learner-facing strings ---------------------------------------------------------------------
-ERR_KIND = "kind must be 'ollama' or 'openai', not {kind!r}"
-ERR_DOWN = "{name}: {why}"
-ERR_STATUS = "HTTP {status}: {body}"
+__all__ = ["Endpoint", "Reply", "EndpointDown", "discover_slots"]
 
 
 class EndpointDown(Exception):

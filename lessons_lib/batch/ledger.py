@@ -22,14 +22,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["Ledger", "JobMismatch", "RESULT_SCHEMA"]
+from .texts import ERR_DUPLICATE, ERR_MISMATCH
 
-# --- learner-facing strings ---------------------------------------------------------------------
-ERR_MISMATCH = (
-    "{out} holds another job ({field}: {old!r} there, {new!r} now). Use a new output folder, "
-    "or delete this one to start over."
-)
-ERR_DUPLICATE = "the ledger holds pack {pack} twice: {files}"
+__all__ = ["Ledger", "JobMismatch", "RESULT_SCHEMA"]
 
 RESULT_SCHEMA = pa.schema(
     [

@@ -16,10 +16,9 @@ from typing import Any
 from .prompts import CATEGORIES, Categories, pack_messages
 from .router import TOKENS_PER_LABEL
 from .schema import InvalidAnswer, pack_schema, parse
+from .texts import ERR_CUSTOM_ID
 
 __all__ = ["export_batch", "import_results"]
-
-ERR_CUSTOM_ID = "line {line}: custom_id {custom_id!r} is not one of this job's packs"
 
 
 def export_batch(

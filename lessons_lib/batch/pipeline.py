@@ -28,14 +28,9 @@ from .ledger import RESULT_SCHEMA, Ledger
 from .local_ray import start_ray, stop_ray
 from .prompts import CATEGORIES, Categories, system_prompt
 from .router import Router
+from .texts import BAR, ERR_K, ERR_NO_ENDPOINTS, MSG_RESUMED
 
 __all__ = ["run_job", "JobSummary"]
-
-# --- learner-facing strings ---------------------------------------------------------------------
-ERR_NO_ENDPOINTS = "Give at least one endpoint (an Ollama or OpenAI-compatible server URL and a model)."
-ERR_K = "k (keywords per request) must be between 1 and 200, not {k!r}"
-BAR = "keywords"
-MSG_RESUMED = "Resuming {out}: {done:,} of {total:,} keywords already done."
 
 
 @dataclass
@@ -180,6 +175,8 @@ def run_job(
     done_before = len(keywords) - sum(len(p["rows"]) for p in pending)
     capacity = sum(ep.slots or 1 for ep in endpoints)
     per_block = packs_per_block or max(1, math.ceil(capacity / max(1, workers)))
+    if done_before and progress:
+        print(MSG_RESUMED.format(out=out, done=done_before, total=len(keywords)))
     bar = None
     if progress:
         from tqdm.auto import tqdm

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .texts import ERR_EMPTY
+
 __all__ = ["CATEGORIES", "Categories", "system_prompt", "pack_messages"]
 
-# --- learner-facing strings (the prompt is model-facing, but it is what a learner reads and edits) -----
+# --- the prompt (model-facing, in English for every edition: it is what a learner reads and edits) -----
 SYSTEM = (
     "You sort search keywords from an online shop's search log into categories. "
     "Keywords are in Polish or English. Categories:\n{lines}\n"
     'Answer with JSON only: {{"labels": [one category name per keyword, in the same order]}}.'
 )
 USER = "Keywords ({n}):\n{lines}"
-ERR_EMPTY = "A category set needs at least two categories, got {n}."
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,9 @@ import httpx
 from .endpoints import Endpoint, EndpointDown, Reply
 from .prompts import CATEGORIES, Categories, pack_messages
 from .schema import InvalidAnswer, pack_schema, parse
+from .texts import ERR_INVALID, ERR_NO_ENDPOINT
 
 __all__ = ["Router", "PackResult", "ERR_INVALID", "ERR_NO_ENDPOINT"]
-
-# --- learner-facing strings ---------------------------------------------------------------------
-ERR_INVALID = "invalid_output: {why}"
-ERR_NO_ENDPOINT = "no_endpoint: every endpoint is out of the job ({n} failures for this pack; last: {last})"
 
 TOKENS_PER_LABEL = 8  # the longest category name plus JSON punctuation, in tokens; sets max_tokens
 

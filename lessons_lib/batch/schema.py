@@ -12,14 +12,9 @@ import json
 from typing import Any
 
 from .prompts import CATEGORIES, Categories
+from .texts import ERR_COUNT, ERR_JSON, ERR_LABEL, ERR_SHAPE
 
 __all__ = ["pack_schema", "parse", "InvalidAnswer"]
-
-# --- learner-facing strings ---------------------------------------------------------------------
-ERR_JSON = "the answer is not JSON: {text!r}"
-ERR_SHAPE = 'the answer is not {{"labels": [...]}}: {text!r}'
-ERR_COUNT = "expected {want} labels, got {got}"
-ERR_LABEL = "label {label!r} (keyword {index}) is not one of the categories"
 
 
 class InvalidAnswer(ValueError):
