@@ -105,11 +105,13 @@ def _agent_ports_given():
             command = [*command, f"--dashboard_agent_listen_port={ports['dashboard_agent_listen_port']}"]
         return start(command, process_type, *args, **kwargs)
 
-    parameter.RayParams.__init__, services.start_ray_process = params_init, start_process
+    parameter.RayParams.__init__ = params_init  # type: ignore[method-assign]
+    services.start_ray_process = start_process
     try:
         yield
     finally:
-        parameter.RayParams.__init__, services.start_ray_process = init, start
+        parameter.RayParams.__init__ = init  # type: ignore[method-assign]
+        services.start_ray_process = start
 
 
 def ray_pids() -> set[int]:

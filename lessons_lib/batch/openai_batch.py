@@ -73,7 +73,7 @@ def import_results(
         chunk = keywords[pack * k : (pack + 1) * k]
         item = answers.get(pack)
         labels: list[str | None] = [None] * len(chunk)
-        error = "missing from the batch output"
+        error: str | None = "missing from the batch output"
         if item is not None:
             response, failure = item.get("response") or {}, item.get("error")
             body = response.get("body") or {}

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import httpx
 import pyarrow as pa
 
 from .data import load_keywords
@@ -67,16 +68,15 @@ class Classify:
 
     def __init__(self, endpoints: list[Endpoint], categories: Categories, share: float, router_options: dict):
         self.router = Router(endpoints, categories, share=share, **router_options)
-        self.client = None
+        self.client: httpx.AsyncClient | None = None
 
     async def __call__(self, batch: pa.Table) -> pa.Table:
-        import httpx
-
         if self.client is None:  # created on the actor's event loop, reused for every block
             limits = httpx.Limits(max_connections=max(8, self.router.capacity * 2))
             self.client = httpx.AsyncClient(limits=limits, timeout=None)
         packs = batch.to_pylist()
-        results = await asyncio.gather(*(self.router.classify(self.client, p["keywords"]) for p in packs))
+        client = self.client
+        results = await asyncio.gather(*(self.router.classify(client, p["keywords"]) for p in packs))
         columns: dict[str, list[Any]] = {
             name: []
             for name in (
@@ -163,7 +163,7 @@ def run_job(
     )
     n_packs = math.ceil(len(keywords) / k)
     done = ledger.done_packs()
-    pending = [
+    pending: list[dict[str, Any]] = [
         {
             "pack": p,
             "rows": list(range(p * k, min((p + 1) * k, len(keywords)))),
@@ -176,13 +176,14 @@ def run_job(
     capacity = sum(ep.slots or 1 for ep in endpoints)
     per_block = packs_per_block or max(1, math.ceil(capacity / max(1, workers)))
     if done_before and progress:
-        print(MSG_RESUMED.format(out=out, done=done_before, total=len(keywords)))
+        print(MSG_RESUMED.format(done=done_before, total=len(keywords)))
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(keywords), initial=done_before, desc=BAR, unit="kw", smoothing=0.1)
-    totals = {"rows": 0, "errors": 0, "invalid": 0, "prompt": 0.0, "completion": 0.0}
+    counts = {"rows": 0, "errors": 0, "invalid": 0}
+    tokens = {"prompt": 0.0, "completion": 0.0}
     by_endpoint: dict[str, int] = {}
     job_started = time.monotonic()
     ours = False
@@ -191,8 +192,8 @@ def run_job(
             import ray
 
             ours = start_ray(address, num_cpus)
-            ds = ray.data.from_items(pending, override_num_blocks=max(1, math.ceil(len(pending) / per_block)))
-            ds = ds.map_batches(
+            items = ray.data.from_items(pending, override_num_blocks=max(1, math.ceil(len(pending) / per_block)))
+            ds = items.map_batches(
                 Classify,
                 batch_size=per_block,
                 batch_format="pyarrow",
@@ -212,22 +213,22 @@ def run_job(
                 if not written:
                     continue
                 errors = [e for e in fresh.column("error").to_pylist()]
-                totals["rows"] += written
-                totals["errors"] += sum(e is not None for e in errors)
-                totals["invalid"] += sum(e is not None and e.startswith("invalid_output") for e in errors)
-                totals["prompt"] += sum(fresh.column("prompt_tokens").to_pylist())
-                totals["completion"] += sum(fresh.column("completion_tokens").to_pylist())
+                counts["rows"] += written
+                counts["errors"] += sum(e is not None for e in errors)
+                counts["invalid"] += sum(e is not None and e.startswith("invalid_output") for e in errors)
+                tokens["prompt"] += sum(fresh.column("prompt_tokens").to_pylist())
+                tokens["completion"] += sum(fresh.column("completion_tokens").to_pylist())
                 for name in fresh.column("endpoint").to_pylist():
                     by_endpoint[name] = by_endpoint.get(name, 0) + 1
                 if bar is not None:
                     elapsed = max(1e-9, time.monotonic() - job_started)
-                    postfix = {"tok/s": f"{totals['completion'] / elapsed:.0f}"}
+                    postfix = {"tok/s": f"{tokens['completion'] / elapsed:.0f}"}
                     if price_per_hour is not None:
                         postfix["cost"] = f"${price_per_hour * (time.monotonic() - started) / 3600:.4f}"
                     bar.set_postfix(postfix, refresh=False)
                     bar.update(written)
                 if on_commit is not None:
-                    on_commit(totals["rows"])
+                    on_commit(counts["rows"])
     finally:
         if bar is not None:
             bar.close()
@@ -237,13 +238,13 @@ def run_job(
     summary = JobSummary(
         keywords=len(keywords),
         done_before=done_before,
-        done_now=totals["rows"],
-        errors=totals["errors"],
-        invalid=totals["invalid"],
+        done_now=counts["rows"],
+        errors=counts["errors"],
+        invalid=counts["invalid"],
         seconds=round(seconds, 3),
         job_seconds=round(time.monotonic() - job_started, 3),
-        prompt_tokens=round(totals["prompt"], 1),
-        completion_tokens=round(totals["completion"], 1),
+        prompt_tokens=round(tokens["prompt"], 1),
+        completion_tokens=round(tokens["completion"], 1),
         k=k,
         model=", ".join(models),
         endpoints=[{"endpoint": ep.name, "slots": ep.slots, "rows": by_endpoint.get(ep.name, 0)} for ep in endpoints],

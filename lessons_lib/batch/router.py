@@ -155,7 +155,7 @@ class Router:
                     )
                 continue
             return PackResult(
-                labels,
+                list[str | None](labels),
                 label_confidence(reply.logprobs, labels),
                 state.endpoint.name,
                 state.endpoint.model,

@@ -38,7 +38,7 @@ ERR_DUPLICATE = "the ledger holds pack {pack} twice: {files}"
 ERR_NO_ENDPOINTS = "Give at least one endpoint (an Ollama or OpenAI-compatible server URL and a model)."
 ERR_K = "k (keywords per request) must be between 1 and 200, not {k!r}"
 BAR = "keywords"
-MSG_RESUMED = "Resuming {out}: {done:,} of {total:,} keywords already done."
+MSG_RESUMED = "Resuming the job: {done:,} of {total:,} keywords were already done."
 
 # --- OpenAI Batch files (openai_batch.py)
 ERR_CUSTOM_ID = "line {line}: custom_id {custom_id!r} is not one of this job's packs"

@@ -8,6 +8,7 @@ with the real prompt; the defaults are its K=10 figures with the bundled stand-i
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from . import costs, prices, speed
 
@@ -54,7 +55,7 @@ def projection(
     """One row per GPU and way of paying, and per API model; cheapest first."""
     import pandas as pd
 
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for spec in speed.GPU_SPECS:
         work = keywords_workload(spec.name, items, tokens_in, tokens_out, batch, model)
         try:

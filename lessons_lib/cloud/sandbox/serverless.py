@@ -123,10 +123,9 @@ class ServerlessEndpoint:
         self.template = template
         self.gpu_ids = str(spec.get("gpuIds") or "AMPERE_16")
         self.workers_min = int(spec.get("workersMin") or 0)
-        self.workers_max = max(
-            self.workers_min, int(spec.get("workersMax") if spec.get("workersMax") is not None else 3)
-        )
-        self.idle_timeout = float(spec.get("idleTimeout") if spec.get("idleTimeout") is not None else 5)
+        workers_max, idle_timeout = spec.get("workersMax"), spec.get("idleTimeout")
+        self.workers_max = max(self.workers_min, int(workers_max) if workers_max is not None else 3)
+        self.idle_timeout = float(idle_timeout) if idle_timeout is not None else 5.0
         self.scaler_type = str(spec.get("scalerType") or "QUEUE_DELAY")
         self.scaler_value = int(spec.get("scalerValue") or 4)
         self.gpu_count = int(spec.get("gpuCount") or 1)
