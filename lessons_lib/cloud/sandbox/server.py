@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from ..keys import ApiKey
 from ..pod_ollama import OLLAMA_PORT, PROXY_TEMPLATE_ENV
 from .serverless import Serverless
-from .serverless_routes import SDL_SERVERLESS, wire_graphql
+from .serverless_routes import SDL_SERVERLESS, add_serverless_routes, wire_graphql
 from .state import ERR_CPU_PODS, Cloud, Faults, RunPodError, SimClock, default_models
 
 if TYPE_CHECKING:
@@ -174,6 +174,8 @@ def create_app(cloud: Cloud, api_key: ApiKey, serverless: Serverless):
             headers=headers,
             background=BackgroundTask(answer.aclose),
         )
+
+    add_serverless_routes(app, serverless, authorized)
 
     @app.get("/")
     def home() -> dict[str, Any]:
