@@ -9,7 +9,7 @@ from conftest import MODEL
 from runpod.error import QueryError
 
 from lessons_lib import batch, cloud
-from lessons_lib.cloud import sizing
+from lessons_lib.cloud import pod_ollama, sizing
 
 FAST = {"poll": 0.05, "watch_every": 0.05}
 ROOMY = cloud.Budget(max_hours=1000, max_dollars=1000)  # at 600x the default 1 h cap is 6 s of test time
@@ -29,6 +29,10 @@ def test_the_job_spread_over_two_pods_and_both_ended(runpod_sandbox, tmp_path, n
     keywords = batch.load_keywords(batch.sample_path())[:24]
     with cloud.PodFleet(_spec(), 2, budget=ROOMY, say=lines.append, **FAST) as fleet:
         assert len(fleet.urls) == 2 and len(set(fleet.urls)) == 2
+        for (
+            session
+        ) in fleet.sessions:  # the model loaded on each pod first, so neither is slow to answer its first pack
+            pod_ollama.measure_speed(session.client, MODEL, options={"num_predict": 1})
         endpoints = [batch.Endpoint.ollama(url, MODEL, slots=1, name=f"pod {n}") for n, url in enumerate(fleet.urls)]
         summary = batch.run_job(keywords, tmp_path, endpoints, k=3, progress=False)
         assert fleet.cost_so_far() > 0
