@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 
 import ollama
-import psutil
 import pytest
 
 from lessons_lib.bundled import BUNDLED_MODEL
@@ -71,17 +69,11 @@ def no_emulated_pod_left():
 
 # --- Ray (the keyword job, issue 14) -------------------------------------------------------------
 def ray_processes() -> set[int]:
-    """Ray processes run with this Python (a notebook running beside the tests may have its own: the
-    fixture below only counts the ones that appeared during the test)."""
-    found = set()
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        try:
-            line = " ".join(proc.info["cmdline"] or [])
-        except (psutil.Error, TypeError):
-            continue
-        if "/tmp/ray/session_" in line and str(Path(sys.executable).parent.parent) in line:
-            found.add(proc.pid)
-    return found
+    """Ray processes this test run is answerable for (lessons_lib.batch.local_ray.ray_pids): a notebook
+    running beside the tests may have its own Ray, which is not counted."""
+    from lessons_lib.batch.local_ray import ray_pids
+
+    return ray_pids()
 
 
 @pytest.fixture

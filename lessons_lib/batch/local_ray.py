@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from typing import Any
 
 __all__ = ["start_ray", "stop_ray", "ray_pids"]
@@ -114,17 +115,29 @@ def _agent_ports_given():
         services.start_ray_process = start
 
 
+# Ray names each session folder after the process that started it: /tmp/ray/session_<date>_<time>_<pid>.
+_SESSION = re.compile(r"/tmp/ray/session_[0-9_-]+_([0-9]+)")
+
+
 def ray_pids() -> set[int]:
-    """Processes of a local Ray run with this Python (its GCS, raylet, agents and workers)."""
+    """Processes of local Rays run with this Python that this process is answerable for: started by it
+    or by a child of it (a job run as a command), or by a process that is gone (a killed job).
+    Another program's Ray (a notebook or a test run beside this one) is not counted."""
     import sys
 
     import psutil
 
+    me = psutil.Process()
+    ours = {me.pid} | {child.pid for child in me.children(recursive=True)}
     prefix = os.path.dirname(os.path.dirname(sys.executable))
     found = set()
     for proc in psutil.process_iter(["pid", "cmdline"]):
         line = " ".join(proc.info.get("cmdline") or [])
-        if "/tmp/ray/session_" in line and prefix in line:
+        session = _SESSION.search(line)
+        if session is None or prefix not in line:
+            continue
+        starter = int(session.group(1))
+        if starter in ours or not psutil.pid_exists(starter):
             found.add(proc.info["pid"])
     return found
 
