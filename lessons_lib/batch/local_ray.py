@@ -9,6 +9,7 @@ are a few KB), no dashboard, no usage stats, and no idle worker processes starte
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 from typing import Any
@@ -59,6 +60,9 @@ def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
                     _kill(pid)
                 if attempt == attempts - 1 or "timed out during startup" not in str(exc):
                     raise
+    # Ray Data's own INFO/WARNING lines ("execution finished", a resource warning while the actor starts)
+    # would land in the learner's cell between the job's progress bar and its result.
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False  # the job shows its own bar (items/s, tokens/s, cost)
     ctx.print_on_execution_start = False
