@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import ollama
@@ -66,10 +67,39 @@ def no_emulated_pod_left():
         assert not left, f"{len(left)} emulated RunPod pod(s) still running at the end of the test session"
 
 
+# --- Ray (the keyword job, issue 14) -------------------------------------------------------------
+def ray_processes() -> set[int]:
+    """Ray processes this test run is answerable for (lessons_lib.batch.local_ray.ray_pids): a notebook
+    running beside the tests may have its own Ray, which is not counted."""
+    from lessons_lib.batch.local_ray import ray_pids
+
+    return ray_pids()
+
+
+@pytest.fixture
+def no_ray_left():
+    before = ray_processes()
+    yield
+    deadline = time.monotonic() + 30
+    while ray_processes() - before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not ray_processes() - before, "Ray processes were left running"
+
+
 # Fixtures that start a real server process (with a model), a RunPod sandbox, a registry serving the
 # 98 MB model, or llama.cpp's quantizer: a test that needs one is `slow`, so `make test-unit`
 # (-m "not slow ...") stays a quick loop.
-SLOW_FIXTURES = {"server", "client", "runpod_sandbox", "fake_runpod", "f16", "f16_gguf", "lab", "registry"}
+SLOW_FIXTURES = {
+    "server",
+    "client",
+    "runpod_sandbox",
+    "no_ray_left",
+    "fake_runpod",
+    "f16",
+    "f16_gguf",
+    "lab",
+    "registry",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

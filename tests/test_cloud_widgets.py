@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lessons_lib.cloud import costs
+from lessons_lib.cloud import costs, projection
 from lessons_lib.cloud.guard import Budget, PodSession
 from lessons_lib.cloud.sizing import PodSpec
 from lessons_lib.widgets.cost import CostEstimator
@@ -26,9 +26,14 @@ def test_cost_estimator_updates_on_every_input():
 def test_cost_estimator_preset_and_missing_price_message():
     estimator = CostEstimator(chart=True)
     estimator.preset.click()
-    assert estimator.items.value == 100_000_000 and estimator.concurrency.value == costs.KEYWORDS_100M.concurrency
-    expected = costs.compare(costs.KEYWORDS_100M, [costs.PodPlan()], ["gpt-4o-mini", "gpt-4.1-mini"])
+    preset = projection.keywords_workload("RTX 4090")  # the preset's speed is the selected GPU's own
+    assert estimator.items.value == 100_000_000 and estimator.tokens_per_s.value == pytest.approx(preset.tokens_per_s)
+    expected = costs.compare(preset, [costs.PodPlan()], ["gpt-4o-mini", "gpt-4.1-mini"])
     assert estimator.table[costs.COL_TOTAL].tolist() == pytest.approx(expected[costs.COL_TOTAL].tolist())
+    estimator.gpu.value = "H100 SXM"
+    estimator.preset.click()
+    assert estimator.tokens_per_s.value == pytest.approx(projection.keywords_workload("H100 SXM").tokens_per_s)
+    estimator.gpu.value = "RTX 4090"
     estimator.cloud.value = "secure"
     estimator.pricing.value = "spot"
     assert estimator.table is None and "No secure spot price" in estimator.error

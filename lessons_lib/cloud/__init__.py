@@ -1,4 +1,4 @@
-"""RunPod pods for the course: sizing, lifecycle (pods), the pod's Ollama, safety (guard), keys, prices,
+"""RunPod pods for the course: sizing, lifecycle (pods), the pod's Ollama, safety (guard, fleet), keys, prices,
 cost model, sandbox.
 
     from lessons_lib import cloud
@@ -11,6 +11,7 @@ cost model, sandbox.
 import logging
 
 from .costs import KEYWORDS_100M, PodPlan, Workload, compare, cost_per_million_tokens, pod_cost, token_cost
+from .fleet import PodFleet
 from .guard import Budget, PodSession, estimate_text
 from .keys import ApiKey, get_api_key, redact
 from .mode import CloudMode, open_cloud
@@ -41,6 +42,7 @@ __all__ = [
     "token_cost",
     "Budget",
     "PodSession",
+    "PodFleet",
     "estimate_text",
     "ApiKey",
     "get_api_key",

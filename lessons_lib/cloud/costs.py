@@ -159,9 +159,9 @@ def compare(workload: Workload, plans: list[PodPlan], api_models: list[str]) -> 
     return table.sort_values(COL_TOTAL, ignore_index=True)
 
 
-# The source lesson's case: keywords for 100 million products (short prompt, a few words back).
-# Speeds are a single stream of an 8B Q4 model on an RTX 4090-class GPU; the lesson replaces them
-# with the speed it measures on the pod.
+# The source lesson's case as first priced: 100 million products, one per request (60 tokens in,
+# 15 out), one RTX 4090 speed. Per-GPU speeds and the packed prompt of lesson 05 are in
+# cloud.projection.keywords_workload(gpu), which the widget's preset and lesson 04 use.
 KEYWORDS_100M = Workload(
     items=100_000_000, tokens_in=60, tokens_out=15, tokens_per_s=100.0, prompt_tokens_per_s=3000.0, concurrency=8
 )

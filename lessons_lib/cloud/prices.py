@@ -25,6 +25,9 @@ __all__ = [
     "gpu_table",
     "price_rows",
     "token_table",
+    "ServerlessPrice",
+    "SERVERLESS_PRICES",
+    "serverless_price",
 ]
 
 # --- learner-facing strings ---------------------------------------------------------------------
@@ -283,3 +286,51 @@ def token_table():
     return pd.DataFrame(
         [(r.model, r.input, r.cached_input, r.output, r.source) for r in TOKEN_PRICES], columns=COLS_TOKEN
     )
+
+
+# --- RunPod Serverless: flex workers, billed per second while they run (start, work, idle timeout) --------
+SRC_SERVERLESS = "runpod/docs snippets/serverless-gpu-pricing-table.mdx (2026), flex workers"
+
+
+@dataclass(frozen=True)
+class ServerlessPrice:
+    pool: str  # the gpuIds value create_endpoint takes
+    gpus: str
+    flex_per_s: float | None  # USD per second per worker
+    source: str = SRC_SERVERLESS
+
+    @property
+    def per_hour(self) -> float | None:
+        return self.flex_per_s * 3600 if self.flex_per_s is not None else None
+
+
+SERVERLESS_PRICES: tuple[ServerlessPrice, ...] = (
+    ServerlessPrice("AMPERE_24", "L4, RTX A5000, RTX 3090", 0.00019),
+    ServerlessPrice("ADA_24", "RTX 4090", 0.00031),
+    ServerlessPrice("AMPERE_48", "RTX A6000, A40", 0.00034),
+    ServerlessPrice("ADA_48_PRO", "L40, L40S, RTX 6000 Ada", 0.00053),
+    ServerlessPrice("AMPERE_80", "A100", 0.00076),
+    ServerlessPrice("ADA_80_PRO", "H100", 0.00116),
+    ServerlessPrice("HOPPER_141", "H200", 0.00155),
+    ServerlessPrice("AMPERE_16", "RTX A4000, A4500, RTX 4000", None),  # no price in our sources
+)
+SERVERLESS_POOL_OF_GPU = {
+    "RTX 3090": "AMPERE_24",
+    "RTX 4090": "ADA_24",
+    "A40": "AMPERE_48",
+    "L40S": "ADA_48_PRO",
+    "A100 PCIe": "AMPERE_80",
+    "A100 SXM": "AMPERE_80",
+    "H100 PCIe": "ADA_80_PRO",
+    "H100 SXM": "ADA_80_PRO",
+    "H200 SXM": "HOPPER_141",
+}
+
+
+def serverless_price(pool_or_gpu: str) -> ServerlessPrice:
+    """The flex price of a pool id ("ADA_24") or of a GPU display name ("RTX 4090")."""
+    pool = SERVERLESS_POOL_OF_GPU.get(pool_or_gpu, pool_or_gpu).split(",")[0].strip().upper()
+    for row in SERVERLESS_PRICES:
+        if row.pool == pool:
+            return row
+    raise KeyError(ERR_UNKNOWN_GPU.format(gpu=pool_or_gpu, known=", ".join(r.pool for r in SERVERLESS_PRICES)))

@@ -12,7 +12,7 @@ import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from ..cloud import costs, prices
+from ..cloud import costs, prices, projection
 from .base import Panel
 
 if TYPE_CHECKING:
@@ -112,7 +112,8 @@ class CostEstimator(Panel):
             style=style,
         )
         self.preset = w.Button(description=LABELS["preset"], icon="magic")
-        self.preset.on_click(lambda _: self.apply_preset(costs.KEYWORDS_100M))
+        # The preset's speed is the selected GPU's own (cloud.speed), never one figure for every GPU.
+        self.preset.on_click(lambda _: self.apply_preset(projection.keywords_workload(self.gpu.value)))
         self.note = w.HTML()
         self.output = w.Output()
         self.table: pd.DataFrame | None = None

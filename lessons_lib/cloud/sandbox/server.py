@@ -26,6 +26,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..keys import ApiKey
 from ..pod_ollama import OLLAMA_PORT, PROXY_TEMPLATE_ENV
+from .serverless import Serverless
+from .serverless_routes import SDL_SERVERLESS, add_serverless_routes, wire_graphql
 from .state import ERR_CPU_PODS, Cloud, Faults, RunPodError, SimClock, default_models
 
 if TYPE_CHECKING:
@@ -47,20 +49,22 @@ _sandboxes: weakref.WeakSet[Sandbox] = weakref.WeakSet()
 
 def running_pod_servers() -> list[Any]:
     """Embedded servers of every sandbox pod still running in this process (for end-of-run checks)."""
-    return [server for sandbox in list(_sandboxes) for server in sandbox.cloud.servers()]
+    return [
+        server for sandbox in list(_sandboxes) for server in [*sandbox.cloud.servers(), *sandbox.serverless.servers()]
+    ]
 
 
 def _input(info_args: dict[str, Any]) -> dict[str, Any]:
     return dict(info_args.get("input") or {})
 
 
-def _wire(cloud: Cloud):
+def _wire(cloud: Cloud, serverless: Serverless):
     """Attach resolvers to a fresh schema of this sandbox's own."""
     from graphql import GraphQLError, build_schema
 
     from .schema import SDL
 
-    schema = build_schema(SDL)
+    schema = build_schema(SDL + SDL_SERVERLESS)
 
     def guard(name, fn):
         def resolve(_root, _info, **args):
@@ -101,11 +105,12 @@ def _wire(cloud: Cloud):
         "podResume", lambda a: cloud.pod_view(cloud.resume(a["podId"], int(a.get("gpuCount") or 1)))
     )
     mutation["podTerminate"].resolve = guard("podTerminate", lambda a: cloud.terminate(a["podId"]))
+    wire_graphql(schema, serverless, guard)
     return schema
 
 
-def create_app(cloud: Cloud, api_key: ApiKey):
-    schema = _wire(cloud)
+def create_app(cloud: Cloud, api_key: ApiKey, serverless: Serverless):
+    schema = _wire(cloud, serverless)
     app = FastAPI(title="RunPod sandbox", docs_url=None, redoc_url=None, openapi_url=None)
     proxy_client = httpx.AsyncClient(timeout=httpx.Timeout(100.0, connect=5.0))  # Cloudflare's 100 s
 
@@ -170,6 +175,8 @@ def create_app(cloud: Cloud, api_key: ApiKey):
             background=BackgroundTask(answer.aclose),
         )
 
+    add_serverless_routes(app, serverless, authorized)
+
     @app.get("/")
     def home() -> dict[str, Any]:
         return {
@@ -201,6 +208,7 @@ class Sandbox:
         self.clock = SimClock(time_scale)
         self.faults = Faults()
         self.cloud = Cloud(Path(models) if models else default_models(), self.clock, boot_seconds, self.faults)
+        self.serverless = Serverless(self.cloud.models, self.clock, boot_seconds, self.cloud.user_id)
         self.api_key = ApiKey(api_key or "rp_sandbox_" + secrets.token_hex(12))
         self.host, self.port = host, port
         self.public_host = public_host  # the name learners use when it listens on 0.0.0.0 for a room
@@ -231,7 +239,10 @@ class Sandbox:
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
-            create_app(self.cloud, self.api_key), log_level="warning", access_log=False, timeout_graceful_shutdown=2
+            create_app(self.cloud, self.api_key, self.serverless),
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
         )
         server = self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -252,12 +263,14 @@ class Sandbox:
         self._saved = {
             "env": {k: os.environ.get(k) for k in (BASE_URL_ENV, PROXY_ENV, "NO_PROXY", "no_proxy")},
             "key": runpod.api_key,
+            "endpoint_url_base": runpod.endpoint_url_base,
         }
         os.environ[BASE_URL_ENV] = self.url
         os.environ[PROXY_ENV] = self.proxy_template
         for name in ("NO_PROXY", "no_proxy"):  # requests would send 127.0.0.1 to an HTTP proxy otherwise
             os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost"]))
         runpod.api_key = self.api_key.reveal()
+        runpod.endpoint_url_base = self.url + "/v2"  # Serverless: the SDK reads it when an Endpoint is made
 
     def _restore(self) -> None:
         if self._saved is None:
@@ -270,11 +283,13 @@ class Sandbox:
             else:
                 os.environ[name] = value
         runpod.api_key = self._saved["key"]
+        runpod.endpoint_url_base = self._saved["endpoint_url_base"]
         self._saved = None
 
     def stop(self) -> None:
         """Terminate every pod (their servers stop), stop the API, and unpoint the SDK."""
         self.cloud.terminate_all()
+        self.serverless.stop()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -285,7 +300,7 @@ class Sandbox:
 
     def spent(self) -> float:
         """Dollars all pods of this sandbox would have cost, so far."""
-        return self.cloud.spent()
+        return self.cloud.spent() + self.serverless.spent()
 
     def __enter__(self) -> Sandbox:
         return self.start()

@@ -1,0 +1,254 @@
+"""The keyword job on Ray Data: packs of K keywords -> workers -> endpoints -> the ledger.
+
+    from lessons_lib import batch
+    summary = batch.run_job("keywords.csv", "out/", [batch.Endpoint.ollama(url, "smollm2:135m")], k=10)
+
+Ray Data is the distributed engine: by default a local Ray is started for the job and stopped at
+its end (`address="auto"` or "ray://..." joins a cluster instead). Its workers (an actor pool of
+`workers` actors) call the endpoints through a `Router`; the driver writes each finished block
+of packs to the ledger as it streams back, so a killed job resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+import pyarrow as pa
+
+from .data import load_keywords
+from .endpoints import Endpoint
+from .ledger import RESULT_SCHEMA, Ledger
+from .local_ray import start_ray, stop_ray
+from .prompts import CATEGORIES, Categories, system_prompt
+from .router import Router
+from .texts import BAR, ERR_K, ERR_NO_ENDPOINTS, MSG_RESUMED
+
+__all__ = ["run_job", "JobSummary"]
+
+
+@dataclass
+class JobSummary:
+    keywords: int
+    done_before: int  # rows finished by earlier runs of this job (a resume)
+    done_now: int
+    errors: int
+    invalid: int  # rows whose pack never produced a valid answer
+    seconds: float  # this run, wall clock, Ray start included
+    job_seconds: float  # this run, from the first pack sent to the last one written
+    prompt_tokens: float
+    completion_tokens: float
+    k: int
+    model: str
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    cost: float | None = None  # dollars so far, when a price per hour was given
+    result: str = ""
+
+    @property
+    def items_per_s(self) -> float:
+        return self.done_now / self.job_seconds if self.job_seconds > 0 else 0.0
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.completion_tokens / self.job_seconds if self.job_seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "items_per_s": round(self.items_per_s, 3), "tokens_per_s": round(self.tokens_per_s, 2)}
+
+
+class Classify:
+    """A Ray Data actor: each call classifies one block of packs, concurrently, through its Router."""
+
+    def __init__(self, endpoints: list[Endpoint], categories: Categories, share: float, router_options: dict):
+        self.router = Router(endpoints, categories, share=share, **router_options)
+        self.client: httpx.AsyncClient | None = None
+
+    async def __call__(self, batch: pa.Table) -> pa.Table:
+        if self.client is None:  # created on the actor's event loop, reused for every block
+            limits = httpx.Limits(max_connections=max(8, self.router.capacity * 2))
+            self.client = httpx.AsyncClient(limits=limits, timeout=None)
+        packs = batch.to_pylist()
+        client = self.client
+        results = await asyncio.gather(*(self.router.classify(client, p["keywords"]) for p in packs))
+        columns: dict[str, list[Any]] = {
+            name: []
+            for name in (
+                "row",
+                "keyword",
+                "category",
+                "model",
+                "confidence",
+                "error",
+                "endpoint",
+                "pack",
+                "attempts",
+                "prompt_tokens",
+                "completion_tokens",
+                "seconds",
+            )
+        }
+        for pack, result in zip(packs, results):
+            k = len(pack["keywords"])
+            for row, keyword, label, conf in zip(pack["rows"], pack["keywords"], result.labels, result.confidence):
+                for name, value in (
+                    ("row", row),
+                    ("keyword", keyword),
+                    ("category", label),
+                    ("model", result.model),
+                    ("confidence", conf),
+                    ("error", result.error),
+                    ("endpoint", result.endpoint),
+                    ("pack", pack["pack"]),
+                    ("attempts", result.attempts),
+                    ("prompt_tokens", result.prompt_tokens / k),
+                    ("completion_tokens", result.completion_tokens / k),
+                    ("seconds", result.seconds),
+                ):
+                    columns[name].append(value)
+        return pa.table(columns, schema=RESULT_SCHEMA)
+
+
+def _fingerprint(keywords: list[str]) -> str:
+    digest = hashlib.sha256()
+    for kw in keywords:
+        digest.update(kw.encode("utf-8") + b"\n")
+    return digest.hexdigest()[:16]
+
+
+def run_job(
+    source: str | os.PathLike[str] | list[str],
+    out: str | os.PathLike[str],
+    endpoints: list[Endpoint],
+    *,
+    k: int = 10,
+    categories: Categories = CATEGORIES,
+    workers: int = 1,
+    packs_per_block: int | None = None,
+    address: str | None = None,
+    num_cpus: int = 2,
+    price_per_hour: float | None = None,
+    progress: bool = True,
+    on_commit: Callable[[int], None] | None = None,
+    limit: int | None = None,
+    **router_options: Any,
+) -> JobSummary:
+    """Classify every keyword of `source` (a file or a list) into `out/`; resumes when `out/` has a ledger."""
+    if not endpoints:
+        raise ValueError(ERR_NO_ENDPOINTS)
+    if not isinstance(k, int) or not 1 <= k <= 200:
+        raise ValueError(ERR_K.format(k=k))
+    started = time.monotonic()
+    keywords = list(source) if isinstance(source, list) else load_keywords(source)
+    if limit is not None:
+        keywords = keywords[:limit]
+    endpoints = [ep.with_slots() for ep in endpoints]
+    models = sorted({ep.model for ep in endpoints})
+    ledger = Ledger(out)
+    ledger.open(
+        {
+            "input": _fingerprint(keywords),
+            "rows": len(keywords),
+            "k": k,
+            "models": models,
+            "categories": categories.names,
+            "system_prompt": system_prompt(categories),
+        }
+    )
+    n_packs = math.ceil(len(keywords) / k)
+    done = ledger.done_packs()
+    pending: list[dict[str, Any]] = [
+        {
+            "pack": p,
+            "rows": list(range(p * k, min((p + 1) * k, len(keywords)))),
+            "keywords": keywords[p * k : (p + 1) * k],
+        }
+        for p in range(n_packs)
+        if p not in done
+    ]
+    done_before = len(keywords) - sum(len(p["rows"]) for p in pending)
+    capacity = sum(ep.slots or 1 for ep in endpoints)
+    per_block = packs_per_block or max(1, math.ceil(capacity / max(1, workers)))
+    if done_before and progress:
+        print(MSG_RESUMED.format(done=done_before, total=len(keywords)))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(keywords), initial=done_before, desc=BAR, unit="kw", smoothing=0.1)
+    counts = {"rows": 0, "errors": 0, "invalid": 0}
+    tokens = {"prompt": 0.0, "completion": 0.0}
+    by_endpoint: dict[str, int] = {}
+    job_started = time.monotonic()
+    ours = False
+    try:
+        if pending:
+            import ray
+
+            ours = start_ray(address, num_cpus)
+            items = ray.data.from_items(pending, override_num_blocks=max(1, math.ceil(len(pending) / per_block)))
+            ds = items.map_batches(
+                Classify,
+                batch_size=per_block,
+                batch_format="pyarrow",
+                num_cpus=0.25,
+                compute=ray.data.ActorPoolStrategy(size=workers),
+                fn_constructor_kwargs={
+                    "endpoints": endpoints,
+                    "categories": categories,
+                    "share": 1.0 / workers,
+                    "router_options": router_options,
+                },
+            )
+            job_started = time.monotonic()
+            for block in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0):
+                fresh = ledger.commit(block)
+                written = fresh.num_rows
+                if not written:
+                    continue
+                errors = [e for e in fresh.column("error").to_pylist()]
+                counts["rows"] += written
+                counts["errors"] += sum(e is not None for e in errors)
+                counts["invalid"] += sum(e is not None and e.startswith("invalid_output") for e in errors)
+                tokens["prompt"] += sum(fresh.column("prompt_tokens").to_pylist())
+                tokens["completion"] += sum(fresh.column("completion_tokens").to_pylist())
+                for name in fresh.column("endpoint").to_pylist():
+                    by_endpoint[name] = by_endpoint.get(name, 0) + 1
+                if bar is not None:
+                    elapsed = max(1e-9, time.monotonic() - job_started)
+                    postfix = {"tok/s": f"{tokens['completion'] / elapsed:.0f}"}
+                    if price_per_hour is not None:
+                        postfix["cost"] = f"${price_per_hour * (time.monotonic() - started) / 3600:.4f}"
+                    bar.set_postfix(postfix, refresh=False)
+                    bar.update(written)
+                if on_commit is not None:
+                    on_commit(counts["rows"])
+    finally:
+        if bar is not None:
+            bar.close()
+        if ours:
+            stop_ray()
+    seconds = time.monotonic() - started
+    summary = JobSummary(
+        keywords=len(keywords),
+        done_before=done_before,
+        done_now=counts["rows"],
+        errors=counts["errors"],
+        invalid=counts["invalid"],
+        seconds=round(seconds, 3),
+        job_seconds=round(time.monotonic() - job_started, 3),
+        prompt_tokens=round(tokens["prompt"], 1),
+        completion_tokens=round(tokens["completion"], 1),
+        k=k,
+        model=", ".join(models),
+        endpoints=[{"endpoint": ep.name, "slots": ep.slots, "rows": by_endpoint.get(ep.name, 0)} for ep in endpoints],
+        cost=round(price_per_hour * seconds / 3600, 6) if price_per_hour is not None else None,
+    )
+    summary.result = str(ledger.finish(summary.as_dict()))
+    return summary
