@@ -51,6 +51,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lessons_lib.ollama_server.registry",
             "lessons_lib.ollama_server.mirror",
             "lessons_lib.ollama_server.modelfile",
+            "lessons_lib.ollama_server.fields",
+            "lessons_lib.ollama_server.tools",
         ),
     ),
     ("server service", ("lessons_lib.ollama_server.service",)),
