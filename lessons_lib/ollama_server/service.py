@@ -159,12 +159,16 @@ class OllamaService:
                     logprobs=top_logprobs,
                 )
 
+        unflushed = False  # a FLUSH only after a chunk: the first item is never a FLUSH
         async for item in self._run(produce):
             if item is FLUSH:
-                yield FLUSH
+                if unflushed:
+                    yield FLUSH
+                unflushed = False
             elif isinstance(item, Piece):
                 chunk = _chat_chunk(name, item, parser)
                 if chunk is not None:
+                    unflushed = True
                     yield chunk
             elif isinstance(item, Done):
                 final = {
