@@ -130,12 +130,23 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
     for message in messages:
         native_messages.extend(_convert_message(message))
     options: dict[str, Any] = {"num_predict": max_tokens}
-    for key in ("temperature", "top_p", "top_k"):
-        if body.get(key) is not None:
-            options[key] = body[key]
+    for key, kind in (("temperature", float), ("top_p", float), ("top_k", int)):
+        value = body.get(key)
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
+                raise _BadRequest(f"json: cannot unmarshal {key} into Go struct field MessagesRequest.{key}")
+            options[key] = value
     stops = body.get("stop_sequences")
+    if stops is not None and (not isinstance(stops, list) or not all(isinstance(x, str) for x in stops)):
+        raise _BadRequest(
+            "json: cannot unmarshal stop_sequences into Go struct field MessagesRequest.stop_sequences of type []string"
+        )
     if stops:
         options["stop"] = stops
+    if body.get("tools") is not None and not isinstance(body["tools"], list):
+        raise _BadRequest(
+            "json: cannot unmarshal tools into Go struct field MessagesRequest.tools of type []anthropic.Tool"
+        )
     tools = []
     for tool in body.get("tools") or []:
         if not isinstance(tool, dict) or not isinstance(tool.get("name", ""), str):
@@ -220,7 +231,7 @@ class StreamConverter:
         message = chunk.get("message") or {}
         if self.first:
             self.first = False
-            start = {"id": self.ident, "type": "message", "role": "assistant", "model": self.model, "content": []}
+            start: dict[str, Any] = {"id": self.ident, "type": "message", "role": "assistant", "model": self.model, "content": []}
             start["usage"] = {"input_tokens": chunk.get("prompt_eval_count") or self.estimate, "output_tokens": 0}
             out.append(named_event("message_start", {"type": "message_start", "message": start}))
         if message.get("thinking") and not self.thinking_done:

@@ -67,8 +67,13 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
                     {"role": item.get("role"), "content": _content_text(item.get("content"), f"input[{i}]")}
                 )
             elif kind == "function_call":
+                arguments = item.get("arguments")
+                if arguments is not None and not isinstance(arguments, str):
+                    raise _BadRequest(
+                        f"input[{i}]: json: cannot unmarshal arguments into Go struct field of type string"
+                    )
                 try:
-                    args = json.loads(item.get("arguments") or "{}")
+                    args = json.loads(arguments or "{}")
                 except ValueError as exc:
                     raise _BadRequest(f"failed to parse function call arguments: {exc}") from exc
                 call = {"id": item.get("call_id"), "function": {"name": item.get("name"), "arguments": args}}
@@ -84,6 +89,12 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
                 raise _BadRequest(f"input[{i}]: unknown input item type: {json.dumps(kind)}")
     elif raw is not None:
         raise _BadRequest("input must be a string or array")
+    for key in ("temperature", "top_p", "max_output_tokens"):
+        value = body.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise _BadRequest(f"json: cannot unmarshal {key} into Go struct field ResponsesRequest.{key}")
+    if body.get("tools") is not None and not isinstance(body["tools"], list):
+        raise _BadRequest("json: cannot unmarshal tools into Go struct field ResponsesRequest.tools")
     options: dict[str, Any] = {"temperature": 1.0 if body.get("temperature") is None else body["temperature"]}
     if body.get("top_p") is not None:
         options["top_p"] = body["top_p"]
@@ -101,8 +112,8 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
             "parameters": tool.get("parameters") or {},
         }
         tools.append({"type": "function", "function": function})
-    text = body.get("text")
-    fmt = text.get("format") if isinstance(text, dict) else None
+    text_field = body.get("text")
+    fmt = text_field.get("format") if isinstance(text_field, dict) else None
     native: dict[str, Any] = {"model": model or "", "messages": messages, "options": options, "tools": tools}
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and fmt.get("schema") is not None:
         native["format"] = fmt["schema"]
