@@ -55,7 +55,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lessons_lib.ollama_server.tools",
         ),
     ),
-    ("server service", ("lessons_lib.ollama_server.service",)),
+    ("server service", ("lessons_lib.ollama_server.service", "lessons_lib.ollama_server.models_api")),
     ("server routes, /v1 and the launcher", ("lessons_lib.ollama_server",)),
     ("lessons: connect, catalog, models, chat, quantization lab, cloud", ("lessons_lib",)),
     ("widgets", ("lessons_lib.widgets",)),

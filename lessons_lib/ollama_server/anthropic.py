@@ -231,7 +231,13 @@ class StreamConverter:
         message = chunk.get("message") or {}
         if self.first:
             self.first = False
-            start: dict[str, Any] = {"id": self.ident, "type": "message", "role": "assistant", "model": self.model, "content": []}
+            start: dict[str, Any] = {
+                "id": self.ident,
+                "type": "message",
+                "role": "assistant",
+                "model": self.model,
+                "content": [],
+            }
             start["usage"] = {"input_tokens": chunk.get("prompt_eval_count") or self.estimate, "output_tokens": 0}
             out.append(named_event("message_start", {"type": "message_start", "message": start}))
         if message.get("thinking") and not self.thinking_done:
