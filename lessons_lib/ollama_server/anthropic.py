@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,8 +19,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from .protocol import ApiError
 from .service import OllamaService
-from .sse import named_event
-from .wire import FLUSH, collect, merge_chat, read_json
+from .sse import converted_stream, named_event
+from .wire import collect, merge_chat, read_json
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -312,18 +311,8 @@ def add_anthropic_routes(app: FastAPI, service: OllamaService) -> None:
             return JSONResponse(message_object(ident, model, merge_chat(collected)))
         converter = StreamConverter(ident, model, _estimate_tokens(body))
 
-        async def events() -> AsyncIterator[bytes]:
-            out = converter.process(first)
-            try:
-                async for item in items:
-                    if item is FLUSH:
-                        yield b"".join(out)
-                        out = []
-                    else:
-                        out.extend(converter.process(item))
-            except Exception as exc:  # mid-stream: Anthropic's error event ends the stream
-                message = exc.message if isinstance(exc, ApiError) else str(exc) or type(exc).__name__
-                out.append(named_event("error", {"type": "error", "error": {"type": "api_error", "message": message}}))
-            yield b"".join(out)
+        def failed(message: str) -> bytes:  # mid-stream: Anthropic's error event ends the stream
+            return named_event("error", {"type": "error", "error": {"type": "api_error", "message": message}})
 
-        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        events = converted_stream(first, items, converter.process, failed)
+        return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

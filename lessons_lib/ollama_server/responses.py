@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,8 +20,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from .openai import _BadRequest, openai_error, think_from_effort, tool_calls_out
 from .protocol import ApiError
 from .service import OllamaService
-from .sse import named_event
-from .wire import FLUSH, collect, merge_chat, read_json
+from .sse import converted_stream, named_event
+from .wire import collect, merge_chat, read_json
 
 
 def _content_text(content: Any, where: str) -> str:
@@ -329,20 +328,10 @@ def add_responses_routes(app: FastAPI, service: OllamaService) -> None:
             return JSONResponse(response_object(body, ident, "completed", output, _usage(answer)))
         converter = StreamConverter(body, ident, item_id)
 
-        async def events() -> AsyncIterator[bytes]:
-            out = converter.process(first)
-            try:
-                async for item in items:
-                    if item is FLUSH:
-                        yield b"".join(out)
-                        out = []
-                    else:
-                        out.extend(converter.process(item))
-            except Exception as exc:  # mid-stream: a response.failed event ends the stream
-                message = exc.message if isinstance(exc, ApiError) else str(exc) or type(exc).__name__
-                failed = response_object(body, ident, "failed", [], None)
-                failed["error"] = {"code": "server_error", "message": message}
-                out.append(converter._event("response.failed", {"response": failed}))
-            yield b"".join(out)
+        def failed(message: str) -> bytes:  # mid-stream: a response.failed event ends the stream
+            response = response_object(body, ident, "failed", [], None)
+            response["error"] = {"code": "server_error", "message": message}
+            return converter._event("response.failed", {"response": response})
 
-        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        events = converted_stream(first, items, converter.process, failed)
+        return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -163,7 +163,7 @@ class ToolParser:
         if pair is None:
             return False
         count = 0
-        for c, in_string in _scan(self.buffer):
+        for _, c, in_string in _scan(self.buffer):
             if in_string:
                 continue
             if c == pair[0]:
@@ -176,9 +176,9 @@ class ToolParser:
 
 
 def _scan(text: str) -> Any:
-    """(character, inside a JSON string?) for each character that is not escaped or a quote."""
+    """(index, character, inside a JSON string?) for each character that is not escaped or a quote."""
     in_string = escaped = False
-    for c in text:
+    for i, c in enumerate(text):
         if escaped:
             escaped = False
             continue
@@ -188,7 +188,7 @@ def _scan(text: str) -> Any:
         if c == '"':
             in_string = not in_string
             continue
-        yield c, in_string
+        yield i, c, in_string
 
 
 def _object_args(name: str, obj: dict[str, Any]) -> tuple[dict[str, Any] | None, bool]:
@@ -224,17 +224,7 @@ def _object_args(name: str, obj: dict[str, Any]) -> tuple[dict[str, Any] | None,
 def _find_arguments(name: str, buffer: str) -> tuple[dict[str, Any] | None, int]:
     """The first JSON object in `buffer` that holds arguments for `name`, and where it ends."""
     start, braces = -1, 0
-    in_string = escaped = False
-    for i, c in enumerate(buffer):
-        if escaped:
-            escaped = False
-            continue
-        if c == "\\":
-            escaped = True
-            continue
-        if c == '"':
-            in_string = not in_string
-            continue
+    for i, c, in_string in _scan(buffer):
         if in_string:
             continue
         if c == "{":
