@@ -92,6 +92,19 @@ message = st.fixed_dictionaries(
     },
 )
 messages = st.lists(message, max_size=4) | anything
+logprobs = st.booleans() | st.none() | st.sampled_from(["yes", 1])
+top_logprobs = st.sampled_from([None, 0, 1, 5, 20, 21, -1, 2.5, "3", True])
+tool = st.fixed_dictionaries(
+    {"type": st.just("function")},
+    optional={
+        "function": st.fixed_dictionaries(
+            {"name": st.sampled_from(["get_weather", "", "f"])},
+            optional={"description": small_text, "parameters": st.just({"type": "object"}) | anything},
+        )
+    },
+)
+tools = st.just([]) | st.lists(tool, max_size=2) | st.lists(anything, max_size=1)
+effort = st.sampled_from([None, "", "none", "minimal", "low", "medium", "high", "xhigh", "max", "huge", 3])
 
 
 def body(required: dict[str, Any], optional: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -115,8 +128,8 @@ generate = body(
         "images": st.lists(st.text(max_size=8), max_size=1),
         "truncate": st.booleans(),
         "shift": st.booleans(),
-        "logprobs": st.booleans(),
-        "top_logprobs": num,
+        "logprobs": logprobs,
+        "top_logprobs": top_logprobs | num,
     },
 )
 chat = body(
@@ -127,8 +140,10 @@ chat = body(
         "keep_alive": keep_alive,
         "options": options,
         "think": think,
-        "tools": st.just([]) | st.lists(anything, max_size=1),
+        "tools": tools,
         "truncate": st.booleans(),
+        "logprobs": logprobs,
+        "top_logprobs": top_logprobs,
     },
 )
 embed = body(
@@ -187,6 +202,10 @@ openai_chat = body(
         "n": st.sampled_from([1, 2]),
         "frequency_penalty": num,
         "presence_penalty": num,
+        "logprobs": logprobs,
+        "top_logprobs": top_logprobs,
+        "reasoning_effort": effort,
+        "tools": tools,
     },
 )
 openai_completion = body(
@@ -198,6 +217,82 @@ openai_completion = body(
         "temperature": num,
         "suffix": small_text,
         "echo": st.booleans(),
+        "logprobs": st.sampled_from([None, 0, 1, 5, -1, True, "2"]),
+    },
+)
+# /v1/messages (anthropic.MessagesRequest) and /v1/responses (openai.ResponsesRequest)
+content_block = st.fixed_dictionaries(
+    {"type": st.sampled_from(["text", "image", "tool_use", "tool_result", "thinking", "bogus"])},
+    optional={
+        "text": small_text,
+        "id": st.sampled_from(["", "toolu_1"]),
+        "name": st.sampled_from(["", "get_weather"]),
+        "input": anything,
+        "tool_use_id": small_text,
+        "content": small_text | anything,
+        "thinking": small_text,
+        "source": anything,
+    },
+)
+anthropic_message = st.fixed_dictionaries(
+    {"role": st.sampled_from(["user", "assistant", "", "system"])},
+    optional={"content": small_text | st.lists(content_block, max_size=3) | anything},
+)
+anthropic_messages = body(
+    {"model": model_name},
+    {
+        "max_tokens": st.sampled_from([0, 1, 3, 8, -1, None, "8"]),
+        "messages": st.lists(anthropic_message, max_size=3) | anything,
+        "system": small_text | st.lists(content_block, max_size=2) | anything,
+        "stream": st.booleans(),
+        "temperature": num,
+        "top_k": num,
+        "stop_sequences": st.lists(small_text, max_size=2) | anything,
+        "tools": st.lists(
+            st.fixed_dictionaries({"name": st.sampled_from(["get_weather", ""])}, optional={"input_schema": anything}),
+            max_size=2,
+        )
+        | anything,
+        "thinking": st.sampled_from([None, {"type": "enabled", "budget_tokens": 1024}, {"type": "disabled"}, "on"]),
+        "output_config": st.sampled_from([None, {"effort": "low"}, {"effort": "xhigh"}, {"effort": 3}]),
+    },
+)
+response_item = st.fixed_dictionaries(
+    {"type": st.sampled_from(["message", "function_call", "function_call_output", "reasoning", "bogus"])},
+    optional={
+        "role": st.sampled_from(["user", "assistant", "system", "developer"]),
+        "content": small_text
+        | st.lists(
+            st.fixed_dictionaries({"type": st.sampled_from(["input_text", "x"])}, optional={"text": small_text}),
+            max_size=2,
+        )
+        | anything,
+        "call_id": small_text,
+        "name": st.sampled_from(["get_weather", ""]),
+        "arguments": st.sampled_from(["{}", '{"city": "Paris"}', "{", ""]) | anything,
+        "output": small_text | anything,
+    },
+)
+openai_responses = body(
+    {"model": model_name},
+    {
+        "input": small_text | st.lists(response_item, max_size=3) | anything,
+        "instructions": small_text,
+        "max_output_tokens": st.sampled_from([None, 0, 1, 3, 8, -1]),
+        "stream": st.booleans() | st.none(),
+        "temperature": num,
+        "top_p": num,
+        "reasoning": st.sampled_from([None, {"effort": "low"}, {"effort": "none"}, {"effort": "bogus"}, {}, 3]),
+        "tools": st.lists(
+            st.fixed_dictionaries(
+                {"type": st.sampled_from(["function", "web_search", "x"])}, optional={"name": small_text}
+            ),
+            max_size=2,
+        )
+        | anything,
+        "text": st.sampled_from(
+            [None, {"format": {"type": "text"}}, {"format": {"type": "json_schema", "schema": {"type": "object"}}}, 3]
+        ),
     },
 )
 openai_embeddings = body(
@@ -246,6 +341,8 @@ json_routes = [
     ("POST", "/v1/chat/completions", openai_chat),
     ("POST", "/v1/completions", openai_completion),
     ("POST", "/v1/embeddings", openai_embeddings),
+    ("POST", "/v1/responses", openai_responses),
+    ("POST", "/v1/messages", anthropic_messages),
 ]
 bare_routes = [
     ("GET", "/"),

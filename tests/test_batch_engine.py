@@ -259,3 +259,38 @@ def test_stop_filter_holds_back_a_possible_stop_and_cuts_at_the_first():
     assert f.feed("x STO") == "ENx "
     assert f.feed("P more END") == ""
     assert f.hit
+
+
+def test_logprobs_are_the_models_own_and_only_when_asked(engine, model):
+    """Each token's log probability and top alternatives, against llama-cpp-python's own computation
+    (its high-level Llama with logits_all, an independent log-softmax of the same model's logits).
+
+    The two contexts differ (4 sequences and a 256-token batch here, one sequence there), and a
+    4-bit model's logits move with the kernels that compute them: measured up to 0.10 apart in
+    log probability, so the tolerance is 0.15 (a wrong row or a wrong normalisation is off by 1+).
+    """
+    import llama_cpp
+
+    from lessons_lib.llama.logprobs import TokenLogprob
+
+    tokens = chat(model, "Name a fruit.")
+    events = list(engine.submit(Request(tokens, sampling=GREEDY, max_tokens=6, logprobs=3)))
+    entries = [e for e in events if isinstance(e, TokenLogprob)]
+    finished = events[-1]
+    assert isinstance(finished, Finished) and len(entries) == len(finished.completion) == 6
+    plain = list(engine.submit(Request(tokens, sampling=GREEDY, max_tokens=6)))
+    assert not any(isinstance(e, TokenLogprob) for e in plain)  # the fast path reads no logits
+    llm = llama_cpp.Llama(
+        model_path=str(bundled_gguf_path()), n_ctx=1024, n_threads=THREADS, logits_all=True, verbose=False
+    )
+    try:
+        ref = llm.create_completion(tokens, max_tokens=6, temperature=0.0, top_k=1, logprobs=3)["choices"][0][
+            "logprobs"
+        ]
+    finally:
+        llm.close()
+    assert [e.token for e in entries] == ref["tokens"]
+    assert [e.logprob for e in entries] == pytest.approx(ref["token_logprobs"], abs=0.15)
+    for entry, top in zip(entries, ref["top_logprobs"]):
+        assert entry.top[0][0] == next(iter(top))  # the best alternative (lower ranks may swap near-ties)
+        assert [lp for _, lp in entry.top] == pytest.approx(sorted(top.values(), reverse=True), abs=0.15)

@@ -41,7 +41,7 @@ def test_root_and_version(server):
     head = httpx.head(server.url + "/")
     assert head.status_code == 200 and head.content == b""
     version = httpx.get(server.url + "/api/version").json()["version"]
-    assert re.match(r"^\d+\.\d+\.\d+$", version)
+    assert re.match(r"^\d+\.\d+\.\d+(-rc\d+)?$", version)
 
 
 def test_tags_lists_bundled_model_like_ollama(client, server):

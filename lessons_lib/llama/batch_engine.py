@@ -7,7 +7,8 @@ One thread owns the context. Each step it
      new prompts (up to n_batch tokens), each token tagged with its slot's sequence id,
   4. decodes it and samples each slot's next token with that slot's native sampler chain.
 New requests therefore join between tokens, as in llama-server (tools/server/server-context.cpp,
-`update_slots`). Nothing per token is done in Python beyond bookkeeping: no logits are copied.
+`update_slots`). Nothing per token is done in Python beyond bookkeeping: no logits are copied
+(a request that asks for log probabilities reads its row's logits in place: llama/logprobs.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import llama_cpp
 
 from .batch_model import ContextShape, NativeContext, NativeModel
+from .logprobs import row_logprobs
 from .sampling import build_chain
 from .slots import Finished, Generation, GenerationFailed, Request, Slot, TextAssembler
 
@@ -301,6 +303,8 @@ class BatchEngine:
             return
         slot.completion.append(tok)
         self._metrics.tokens_predicted_total += 1
+        if gen.request.logprobs is not None:  # only when asked: the fast path reads no logits
+            gen._emit(row_logprobs(self.ctx.ptr, row, self.model.n_vocab, tok, gen.request.logprobs, self._token_text))
         piece = text.feed(self.model.piece(tok, self._piece_buf))
         if piece:
             gen._emit(piece)
@@ -310,6 +314,9 @@ class BatchEngine:
             self._finish(slot, "length")
         else:
             slot.next_token = tok
+
+    def _token_text(self, token: int) -> str:
+        return self.model.piece(token, self._piece_buf).decode("utf-8", "replace")
 
     def _finish(self, slot: Slot, reason: str) -> None:
         gen = slot.gen

@@ -81,6 +81,8 @@ class Request:
     sampling: SamplingParams = field(default_factory=SamplingParams)
     max_tokens: int | None = None  # None or negative: until the sequence's context is full
     stop: tuple[str, ...] = ()
+    # Log probabilities of each generated token (None: off, the fast path), with this many alternatives.
+    logprobs: int | None = None
     # Re-evaluate at least this many prompt tokens even when all of them are cached: a prompt's
     # last token decoded alone gives logits that differ in the last bits from a batched decode,
     # so the same request with the same seed would answer differently the second time.
@@ -109,7 +111,8 @@ class GenerationFailed(RuntimeError):
 
 
 class Generation:
-    """Handle of a submitted request: iterate for text pieces (str) and one final `Finished`."""
+    """Handle of a submitted request: iterate for text pieces (str), each token's `TokenLogprob`
+    when the request asked for them, and one final `Finished`."""
 
     def __init__(self, request: Request, cancel: threading.Event | None = None):
         self.request = request
@@ -128,7 +131,7 @@ class Generation:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
-    def __iter__(self) -> Iterator[str | Finished]:
+    def __iter__(self) -> Iterator[Any]:
         while True:
             event = self._events.get()
             if isinstance(event, BaseException):
@@ -143,7 +146,8 @@ class Generation:
         for event in self:
             if isinstance(event, Finished):
                 return "".join(parts), event
-            parts.append(event)
+            if isinstance(event, str):
+                parts.append(event)
         raise GenerationFailed("generation ended without a result")
 
     # -- engine side ----------------------------------------------------------------------------

@@ -16,12 +16,13 @@ import httpx
 import ollama
 
 from .. import models
+from ..ollama_server.protocol import OLLAMA_VERSION
 from . import messages as M
 from .interactive import Chat, Session, read_line
 from .render import PullProgress, show_info, stats, system_prompt
 
-# The version this client reports; the embedded server reports the same (tests check it).
-CLIENT_VERSION = "0.12.10"
+# The version this client reports: the Ollama release the embedded server follows (tests check both).
+CLIENT_VERSION = OLLAMA_VERSION
 
 
 class CliError(Exception):

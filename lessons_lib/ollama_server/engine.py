@@ -23,6 +23,7 @@ from ..llama import gguf_file
 from ..llama.batch_engine import BatchEngine, EngineClosed, Metrics, PromptTooLong, QueueFull
 from ..llama.batch_model import ContextShape, ModelLoadError, NativeModel
 from ..llama.embedding import EmbeddingContext
+from ..llama.logprobs import TokenLogprob
 from ..llama.sampling import GrammarError, SamplingParams
 from ..llama.slots import Finished, GenerationFailed, Request
 from .options import LoadParams, default_max_queue, default_num_parallel, env_keep_alive
@@ -329,8 +330,14 @@ class Engine:
         starts_inside_think: bool = False,
         cancel: threading.Event | None = None,
         load_ns: int = 0,
+        logprobs: int | None = None,
     ) -> Iterator[Piece | Done]:
-        """Generate from prompt tokens in one of the model's slots: Pieces of text, then one Done."""
+        """Generate from prompt tokens in one of the model's slots: Pieces of text, then one Done.
+
+        With `logprobs` (the number of alternatives, 0..20), each Piece carries the TokenLogprobs of
+        the tokens it holds; a token whose text is held back (a possible stop string or tag) still
+        has its Piece, with no text, as Ollama sends logprobs while a parser buffers.
+        """
         prompt_tokens = [t for t in prompt_tokens if lm.model.valid_token(t)] or [max(lm.model.bos, 0)]
         prompt_tokens = fit_context(prompt_tokens, lm.params.n_ctx, opts["num_keep"])
         limit = opts["num_predict"]
@@ -339,6 +346,7 @@ class Engine:
             sampling=SamplingParams.from_options(opts, grammar, lm.params.n_ctx),
             max_tokens=limit if limit is not None and limit >= 0 else None,
             stop=tuple(opts["stop"]),
+            logprobs=logprobs,
         )
         try:
             gen = lm.batch.submit(request, cancel=cancel)
@@ -352,13 +360,20 @@ class Engine:
             raise ApiError(500, str(exc)) from exc
         thinker = ThinkSplitter(think, starts_inside_think)
         finished = None
+        pending: list[TokenLogprob] = []
         try:
             for event in gen:
                 if isinstance(event, Finished):
                     finished = event
                     break
+                if isinstance(event, TokenLogprob):
+                    if pending:  # the previous token's text was held back: its logprob goes alone
+                        yield Piece(logprobs=pending)
+                    pending = [event]
+                    continue
                 piece = thinker.feed(event)
-                if piece.content or piece.thinking:
+                piece.logprobs, pending = pending, []
+                if piece.content or piece.thinking or piece.logprobs:
                     yield piece
         except (GenerationFailed, EngineClosed) as exc:
             raise ApiError(500, str(exc)) from exc
@@ -368,7 +383,8 @@ class Engine:
         if finished is None:
             raise ApiError(500, "the generation ended without a result")
         tail = thinker.flush()
-        if tail.content or tail.thinking:
+        tail.logprobs = pending
+        if tail.content or tail.thinking or tail.logprobs:
             yield tail
         yield Done(
             done_reason=finished.reason,

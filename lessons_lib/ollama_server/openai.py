@@ -71,8 +71,10 @@ def _usage(final: dict[str, Any]) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def _finish(final: dict[str, Any]) -> str:
-    return "length" if final.get("done_reason") == "length" else "stop"
+def _finish(final: dict[str, Any], tool_calls: bool = False) -> str:
+    if final.get("done_reason") == "length":
+        return "length"
+    return "tool_calls" if tool_calls else "stop"
 
 
 def _sse(obj: Any) -> bytes:
@@ -103,10 +105,16 @@ def _native(body: dict[str, Any], chat: bool) -> tuple[str, dict[str, Any]]:
                 "model": model,
                 "options": options,
                 "format": fmt,
-                "messages": [{"role": m.get("role"), "content": _content(m.get("content"))} for m in messages],
+                "messages": [_message(m) for m in messages],
+                "logprobs": body.get("logprobs"),
+                "top_logprobs": body.get("top_logprobs"),
+                "tools": body.get("tools"),
             }
-            if body.get("reasoning_effort"):
-                native["think"] = body["reasoning_effort"]
+            reasoning = body.get("reasoning")
+            effort = reasoning.get("effort") if isinstance(reasoning, dict) else body.get("reasoning_effort")
+            think = think_from_effort(effort)
+            if think is not None:
+                native["think"] = think
         else:
             prompt = body.get("prompt")
             if isinstance(prompt, list) and all(isinstance(p, str) for p in prompt):
@@ -114,9 +122,73 @@ def _native(body: dict[str, Any], chat: bool) -> tuple[str, dict[str, Any]]:
             if prompt is not None and not isinstance(prompt, str):
                 raise _BadRequest("json: cannot unmarshal prompt into a string or an array of strings")
             native = {"model": model, "options": options, "prompt": prompt or "", "raw": False}
+            logprobs = body.get("logprobs")  # an int here: how many alternatives (Ollama: > 0 turns them on)
+            if logprobs is not None and (isinstance(logprobs, bool) or not isinstance(logprobs, int)):
+                raise _BadRequest(
+                    "json: cannot unmarshal logprobs into Go struct field CompletionRequest.logprobs of type int"
+                )
+            if logprobs is not None and logprobs > 0:
+                native.update(logprobs=True, top_logprobs=logprobs)
     except (AttributeError, TypeError) as exc:
         raise _BadRequest(f"invalid request: {exc}") from exc
     return model, native
+
+
+def think_from_effort(effort: Any) -> bool | str | None:
+    """OpenAI's reasoning effort as Ollama's think (openai/openai.go thinkFromReasoningEffort)."""
+    if effort in (None, ""):
+        return None
+    if effort == "none":
+        return False
+    if effort == "minimal":
+        return "low"
+    if effort in ("low", "medium", "high", "max"):
+        return str(effort)
+    if effort in ("xhigh", "ultra"):
+        return "max"
+    raise _BadRequest(
+        f"invalid reasoning value: {json.dumps(effort)} "
+        '(must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")'
+    )
+
+
+def _message(m: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI message as a native one: text content, tool calls with their arguments as objects."""
+    native: dict[str, Any] = {"role": m.get("role"), "content": _content(m.get("content"))}
+    if m.get("tool_call_id"):
+        native["tool_call_id"] = m["tool_call_id"]
+    calls = m.get("tool_calls")
+    if isinstance(calls, list):
+        native["tool_calls"] = []
+        for call in calls:
+            function = call.get("function") if isinstance(call, dict) else None
+            if not isinstance(function, dict):
+                raise _BadRequest("json: cannot unmarshal tool_calls into Go value of type []openai.ToolCall")
+            arguments = function.get("arguments") or "{}"
+            try:
+                parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
+            except ValueError as exc:
+                raise _BadRequest(f"invalid tool call arguments: {exc}") from exc
+            native["tool_calls"].append(
+                {"id": call.get("id"), "function": {"name": function.get("name"), "arguments": parsed}}
+            )
+    return native
+
+
+def tool_calls_out(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Native tool calls in OpenAI's shape: arguments as a JSON string (openai.ToToolCalls)."""
+    return [
+        {
+            "id": c.get("id", ""),
+            "index": c["function"].get("index", i),
+            "type": "function",
+            "function": {
+                "name": c["function"]["name"],
+                "arguments": json.dumps(c["function"]["arguments"], separators=(",", ":"), ensure_ascii=False),
+            },
+        }
+        for i, c in enumerate(calls)
+    ]
 
 
 async def _first(items: AsyncIterator[dict[str, Any]]) -> dict[str, Any]:
@@ -155,14 +227,22 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
                 return openai_error(exc.status, exc.message)
             final = collected[-1]
             text = "".join(text_of(c) for c in collected)
+            logprobs = [lp for c in collected for lp in c.get("logprobs", ())]
             if chat:
                 message: dict[str, Any] = {"role": "assistant", "content": text}
                 reasoning = "".join(reasoning_of(c) for c in collected)
                 if reasoning:
                     message["reasoning"] = reasoning
-                choice = {"index": 0, "message": message, "finish_reason": _finish(final)}
+                calls = [call for c in collected for call in c["message"].get("tool_calls", ())]
+                if calls:
+                    message["tool_calls"] = tool_calls_out(calls)
+                choice = {"index": 0, "message": message, "finish_reason": _finish(final, bool(calls))}
             else:
-                choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": _finish(final)}
+                choice = {"text": text, "index": 0, "finish_reason": _finish(final)}
+            if logprobs:
+                choice["logprobs"] = {"content": logprobs}
+            elif not chat:
+                choice["logprobs"] = None
             return JSONResponse(
                 {
                     **envelope,
@@ -178,20 +258,26 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
 
         async def events() -> AsyncIterator[bytes]:
             first_delta = True
+            any_calls = False
             out: list[bytes] = []  # SSE events of one batch, written together
 
             def event(chunk: dict[str, Any]) -> bytes:
-                nonlocal first_delta
+                nonlocal first_delta, any_calls
                 if chat:
                     delta: dict[str, Any] = {"content": text_of(chunk)}
                     if reasoning_of(chunk):
                         delta["reasoning"] = reasoning_of(chunk)
+                    if chunk["message"].get("tool_calls"):
+                        delta["tool_calls"] = tool_calls_out(chunk["message"]["tool_calls"])
+                        any_calls = True
                     if first_delta:
                         delta = {"role": "assistant", **delta}
                         first_delta = False
-                    choice = {"index": 0, "delta": delta, "finish_reason": None}
+                    choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": None}
                 else:
                     choice = {"text": text_of(chunk), "index": 0, "finish_reason": None}
+                if chunk.get("logprobs"):
+                    choice["logprobs"] = {"content": chunk["logprobs"]}
                 return _sse({**envelope, "object": kind, "choices": [choice]})
 
             async def all_items() -> AsyncIterator[Any]:
@@ -213,7 +299,7 @@ def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
                     end_choice = {
                         "index": 0,
                         "delta": {"role": "assistant", "content": ""} if first_delta else {},
-                        "finish_reason": _finish(final),
+                        "finish_reason": _finish(final, any_calls),
                     }
                 else:
                     end_choice = {"text": "", "index": 0, "finish_reason": _finish(final)}

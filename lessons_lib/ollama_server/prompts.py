@@ -19,11 +19,16 @@ log = logging.getLogger("lessons_lib.ollama_server")
 
 
 def capabilities(info: gguf_file.GGUFInfo) -> list[str]:
+    """What a GGUF's chat template supports, as Ollama 0.33 reads it (server/images.go,
+    chatTemplateHasToolSupport and chatTemplateHasThinkingSupport)."""
     template = info.chat_template or ""
     caps = ["completion"]
-    if "tools" in template:
+    if "tools" in template or "tool_call" in template:
         caps.append("tools")
-    if THINK_OPEN in template or THINK_CLOSE in template:
+    splits = "content.split('</think>')" in template or 'content.split("</think>")' in template
+    if (THINK_OPEN in template and THINK_CLOSE in template) or (
+        splits and "reasoning_content" not in template and "<SPECIAL_12>" not in template
+    ):
         caps.append("thinking")
     return caps
 
@@ -53,8 +58,13 @@ def chat_prompt(
     messages: list[dict[str, Any]],
     tools: list[Any] | None = None,
     think: bool | None = None,
+    level: str | None = None,
 ) -> list[int]:
-    """Messages -> prompt tokens, through the model's own chat template (`formatter`, from chat_formatter)."""
+    """Messages -> prompt tokens, through the model's own chat template (`formatter`, from chat_formatter).
+
+    `think` reaches the template as `enable_thinking` and a level as `reasoning_effort`, the
+    variables llama-server's Jinja chat templates read (Ollama 0.33 renders GGUF templates there).
+    """
     clean = [{k: v for k, v in m.items() if v is not None} for m in messages]
     for m in clean:
         m.setdefault("content", "")
@@ -62,6 +72,8 @@ def chat_prompt(
         extra: dict[str, Any] = {}
         if think is not None:
             extra["enable_thinking"] = bool(think)
+        if level is not None:
+            extra["reasoning_effort"] = level
         try:
             text = formatter(messages=clean, tools=tools or None, **extra).prompt
         except Exception as exc:  # a template error is the model's problem, not the learner's

@@ -7,8 +7,9 @@ message, which reaches the client as Ollama's `{"error": message}` body.
 
 from __future__ import annotations
 
-# The Ollama release whose behaviour this server follows (memory errors, list, show).
-OLLAMA_VERSION = "0.12.10"
+# The Ollama release whose behaviour this server follows: v0.33.0-rc2 (2026-08-21), the newest tag of
+# github.com/ollama/ollama, whose build reports its tag without the "v" (version.Version).
+OLLAMA_VERSION = "0.33.0-rc2"
 SERVER_HEADER = "X-Workbook-Server"  # lets lessons tell the embedded server from a real Ollama
 NDJSON = "application/x-ndjson"
 

@@ -16,10 +16,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from ..names import InvalidDigest, normalize_digest
 from . import security
+from .anthropic import add_anthropic_routes
 from .engine import Engine
 from .openai import add_openai_routes
 from .prometheus import prometheus_text
 from .protocol import OLLAMA_VERSION, SERVER_HEADER, ApiError
+from .responses import add_responses_routes
 from .service import OllamaService
 from .store import Store
 from .wire import error_response, merge_chat, merge_generate, merge_progress, read_json, respond
@@ -149,4 +151,6 @@ def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> A
         return Response(status_code=201)
 
     add_openai_routes(app, service)
+    add_responses_routes(app, service)
+    add_anthropic_routes(app, service)
     return security.wrap(app, loopback_only=loopback_only)

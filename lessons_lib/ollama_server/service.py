@@ -8,19 +8,27 @@ runs in worker threads; what they produce reaches the event loop through `progre
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Generator
-from datetime import datetime
 from typing import Any
 
+from ..llama.logprobs import to_api
 from ..names import InvalidName, ModelName
 from . import prompts
 from .create import create_model, parse_request
 from .engine import Done, Engine
-from .modelfile import modelfile, parameters_text
+from .fields import (
+    Thinking,
+    check_format,
+    check_message,
+    logprobs_request,
+    resolve_thinking,
+    think_value,
+    unmarshal_error,
+)
+from .models_api import ModelsApi
 from .options import merge_options, parse_keep_alive
 from .progress import READY, Emit, progress_stream, thread_stream
 from .prompts import capabilities
@@ -28,30 +36,11 @@ from .protocol import ApiError
 from .registry import pull_model
 from .store import ModelEntry, Store
 from .text import Piece
+from .tools import ToolParser, template_tag
 from .wire import FLUSH, now_rfc3339, string_field
 
-_MESSAGE_TEXT_FIELDS = ("role", "content", "thinking", "tool_name", "tool_call_id")
 
-
-def _message(message: dict[str, Any]) -> dict[str, Any]:
-    """One chat message as Go's decoder takes it into api.Message: its text fields must be strings."""
-    for key in _MESSAGE_TEXT_FIELDS:
-        value = message.get(key)
-        if value is not None and not isinstance(value, str):
-            raise ApiError(
-                400,
-                f"json: cannot unmarshal {type(value).__name__} into Go struct field Message.messages.{key} of type string",
-            )
-    for key in ("images", "tool_calls"):
-        value = message.get(key)
-        if value is not None and not isinstance(value, list):
-            raise ApiError(
-                400, f"json: cannot unmarshal {type(value).__name__} into Go struct field Message.messages.{key}"
-            )
-    return message
-
-
-class OllamaService:
+class OllamaService(ModelsApi):
     """The native API as Python: parsed requests in, response objects (dicts) out."""
 
     def __init__(self, store: Store, engine: Engine):
@@ -76,24 +65,11 @@ class OllamaService:
         keep_alive = parse_keep_alive(body.get("keep_alive"), self.engine.default_keep_alive)
         return opts, keep_alive
 
-    def _think(self, body: dict[str, Any], entry: ModelEntry, name: str) -> tuple[bool, bool | None]:
-        """(split thinking out of the output?, value for the template)."""
-        think = body.get("think")
-        if think is not None and not isinstance(think, bool) and think not in ("low", "medium", "high", "max"):
-            raise ApiError(400, f"invalid think value: {json.dumps(think)}")
+    def _thinking(self, body: dict[str, Any], entry: ModelEntry, name: str, relax: bool = False) -> Thinking:
+        think = think_value(body)
         info = entry.gguf()
         can_think = info is not None and "thinking" in capabilities(info)
-        if think not in (None, False) and not can_think:
-            raise ApiError(400, f'"{name}" does not support thinking')
-        if not can_think:
-            return False, None
-        return think is not False, think is not False
-
-    def _format(self, body: dict[str, Any]) -> Any:
-        fmt = body.get("format")
-        if fmt in (None, "", "json") or isinstance(fmt, dict):
-            return fmt
-        raise ApiError(400, f'invalid format: {json.dumps(fmt)}; expected "json" or a valid JSON Schema object')
+        return resolve_thinking(think, can_think, name, relax=relax)
 
     async def _run(self, produce: Callable[[threading.Event], Generator[Any, None, None]]) -> AsyncIterator[Any]:
         """Items from the worker; engine errors raised before the first item keep their status."""
@@ -124,8 +100,10 @@ class OllamaService:
             pass
         return "load"
 
-    async def chat(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def chat(self, body: dict[str, Any], *, relax_thinking: bool = False) -> AsyncIterator[dict[str, Any]]:
+        """`relax_thinking`: the Anthropic route's leniency, `think` on a model without thinking is off."""
         started = time.perf_counter_ns()
+        top_logprobs = logprobs_request(body, "ChatRequest")
         name = string_field(body, "model")
         if not name:
             raise ApiError(400, "model is required")
@@ -134,7 +112,7 @@ class OllamaService:
             raise ApiError(
                 400, "json: cannot unmarshal messages into Go struct field ChatRequest.messages of type []api.Message"
             )
-        messages = [_message(m) for m in messages]
+        messages = [check_message(m) for m in messages]
         entry = self.find(name)
         opts, keep_alive = self._common(body, entry)
         tools = body.get("tools") or []
@@ -143,8 +121,8 @@ class OllamaService:
         info = entry.gguf()
         if tools and (info is None or "tools" not in capabilities(info)):
             raise ApiError(400, f"{entry.name.full} does not support tools")
-        split_think, think_value = self._think(body, entry, name)
-        fmt = self._format(body)
+        thinking = self._thinking(body, entry, name, relax=relax_thinking)
+        fmt = check_format(body)
 
         if not messages:
             reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
@@ -161,10 +139,11 @@ class OllamaService:
         system = entry.system
         if system and not any(m.get("role") == "system" for m in history):
             history.insert(0, {"role": "system", "content": system})
+        parser = ToolParser(template_tag(info.chat_template if info else None), tools) if tools else None
 
         def produce(cancel: threading.Event) -> Generator[Any, None, None]:
             with self.engine.use(entry, name, opts, keep_alive) as (lm, load_ns):
-                tokens = prompts.chat_prompt(lm.model, lm.formatter, history, tools, think_value)
+                tokens = prompts.chat_prompt(lm.model, lm.formatter, history, tools, thinking.template, thinking.level)
                 grammar = prompts.grammar(fmt)
                 yield READY
                 yield from self.engine.stream(
@@ -172,31 +151,37 @@ class OllamaService:
                     tokens,
                     opts,
                     grammar=grammar,
-                    think=split_think,
+                    think=thinking.split,
                     starts_inside_think=False,
                     cancel=cancel,
                     load_ns=load_ns,
+                    logprobs=top_logprobs,
                 )
 
+        unflushed = False  # a FLUSH only after a chunk: the first item is never a FLUSH
         async for item in self._run(produce):
             if item is FLUSH:
-                yield FLUSH
+                if unflushed:
+                    yield FLUSH
+                unflushed = False
             elif isinstance(item, Piece):
-                message = {"role": "assistant", "content": item.content}
-                if item.thinking:
-                    message["thinking"] = item.thinking
-                yield {"model": name, "created_at": now_rfc3339(), "message": message, "done": False}
+                chunk = _chat_chunk(name, item, parser)
+                if chunk is not None:
+                    unflushed = True
+                    yield chunk
             elif isinstance(item, Done):
-                yield {
+                final = {
                     "model": name,
                     "created_at": now_rfc3339(),
-                    "message": {"role": "assistant", "content": ""},
+                    "message": {"role": "assistant", "content": parser.content() if parser else ""},
                     "done": True,
                     **self._stats(item, started),
                 }
+                yield final
 
     async def generate(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         started = time.perf_counter_ns()
+        top_logprobs = logprobs_request(body, "GenerateRequest")
         name = string_field(body, "model")
         if not name:
             raise ApiError(404, "model '' not found")
@@ -206,8 +191,8 @@ class OllamaService:
             raise ApiError(400, "raw mode does not support template, system, or context")
         entry = self.find(name)
         opts, keep_alive = self._common(body, entry)
-        split_think, think_value = self._think(body, entry, name)
-        fmt = self._format(body)
+        thinking = self._thinking(body, entry, name)
+        fmt = check_format(body)
 
         if not prompt:
             reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
@@ -231,11 +216,20 @@ class OllamaService:
                     messages = ([{"role": "system", "content": system}] if system else []) + [
                         {"role": "user", "content": prompt}
                     ]
-                    tokens = list(context) + prompts.chat_prompt(lm.model, lm.formatter, messages, None, think_value)
+                    tokens = list(context) + prompts.chat_prompt(
+                        lm.model, lm.formatter, messages, None, thinking.template, thinking.level
+                    )
                 grammar = prompts.grammar(fmt)
                 yield READY
                 yield from self.engine.stream(
-                    lm, tokens, opts, grammar=grammar, think=split_think, cancel=cancel, load_ns=load_ns
+                    lm,
+                    tokens,
+                    opts,
+                    grammar=grammar,
+                    think=thinking.split and not raw,
+                    cancel=cancel,
+                    load_ns=load_ns,
+                    logprobs=top_logprobs,
                 )
 
         async for item in self._run(produce):
@@ -245,6 +239,8 @@ class OllamaService:
                 chunk = {"model": name, "created_at": now_rfc3339(), "response": item.content, "done": False}
                 if item.thinking:
                     chunk["thinking"] = item.thinking
+                if item.logprobs:
+                    chunk["logprobs"] = to_api(item.logprobs)
                 yield chunk
             elif isinstance(item, Done):
                 final = {
@@ -280,115 +276,33 @@ class OllamaService:
                 inputs = raw_input
             else:
                 raise ApiError(400, "invalid input type")
-        truncate = body.get("truncate", True) is not False
+        truncate = body.get("truncate")
+        if truncate is not None and not isinstance(truncate, bool):
+            raise unmarshal_error(truncate, "EmbedRequest", "truncate", "bool")
         dimensions = body.get("dimensions")
+        if dimensions is None:
+            dimensions = 0
+        if isinstance(dimensions, bool) or not isinstance(dimensions, (int, float)) or dimensions != int(dimensions):
+            raise unmarshal_error(dimensions, "EmbedRequest", "dimensions", "int")
 
         def work() -> tuple[list[list[float]], int, int]:
             with self.engine.use(entry, name, opts, keep_alive, embedding=True) as (lm, load_ns):
-                vectors, count = self.engine.embed(lm, inputs, truncate) if inputs else ([], 0)
+                vectors, count = self.engine.embed(lm, inputs, truncate is not False) if inputs else ([], 0)
                 return vectors, count, load_ns
 
         vectors, count, load_ns = await asyncio.to_thread(work)
         if legacy:
             return {"embedding": vectors[0] if vectors else []}
-        if isinstance(dimensions, int) and dimensions > 0:
-            vectors = [v[:dimensions] for v in vectors]
-        result: dict[str, Any] = {"model": name, "embeddings": [_l2_normalise(v) for v in vectors]}
+        # Ollama (EmbedHandler): normalise; then 0 < dimensions < length cuts the vector and normalises again.
+        vectors = [_l2_normalise(v) for v in vectors]
+        if 0 < dimensions:
+            vectors = [_l2_normalise(v[: int(dimensions)]) if dimensions < len(v) else v for v in vectors]
+        result: dict[str, Any] = {"model": name, "embeddings": vectors}
         if inputs:
             result.update(
                 total_duration=time.perf_counter_ns() - started, load_duration=load_ns, prompt_eval_count=count
             )
         return result
-
-    # -- models -----------------------------------------------------------------------------------
-    def tags(self) -> dict[str, Any]:
-        models = []
-        for entry in self.store.list():
-            if entry.model_path is None:
-                continue
-            models.append(
-                {
-                    "name": entry.name.display,
-                    "model": entry.name.display,
-                    "modified_at": entry.modified_at,
-                    "size": entry.size,
-                    "digest": entry.digest,
-                    "details": entry.details(),
-                }
-            )
-        return {"models": models}
-
-    def show(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = string_field(body, "model") or string_field(body, "name")
-        if not name:
-            raise ApiError(400, "model is required")
-        try:
-            display = ModelName.parse(name).display
-        except InvalidName as exc:
-            raise ApiError(400, str(exc)) from exc
-        entry = self.find(name, missing=lambda n: ApiError(404, f"model '{display}' not found"))
-        info = entry.gguf()
-        verbose = bool(body.get("verbose"))
-        params = entry.parameters
-        result: dict[str, Any] = {
-            "modelfile": modelfile(entry, info),
-            "parameters": parameters_text(params),
-            "template": entry.template or (info.chat_template if info else "") or "",
-            "details": entry.details(),
-            "model_info": info.model_info(verbose) if info else {},
-            "tensors": [{"name": t.name, "type": t.type, "shape": list(t.shape)} for t in info.tensors] if info else [],
-            "capabilities": capabilities(info) if info else [],
-            "modified_at": entry.modified_at,
-        }
-        if entry.system:
-            result["system"] = entry.system
-        if entry.license:
-            result["license"] = entry.license
-        if entry.messages:
-            result["messages"] = entry.messages
-        return result
-
-    def ps(self) -> dict[str, Any]:
-        models = []
-        by_digest = {e.digest: e for e in self.store.list()}
-        for lm in self.engine.loaded():
-            entry = by_digest.get(lm.entry_digest)
-            if entry is None:
-                continue
-            expires = lm.expires_at if lm.expires_at is not None else time.time() + 100 * 365 * 86400
-            models.append(
-                {
-                    "name": entry.name.display,
-                    "model": entry.name.display,
-                    "size": lm.size,
-                    "digest": entry.digest,
-                    "details": entry.details(),
-                    "expires_at": datetime.fromtimestamp(expires).astimezone().isoformat(),
-                    "size_vram": lm.size if lm.on_gpu else 0,
-                    "context_length": lm.params.n_ctx,
-                }
-            )
-        return {"models": models}
-
-    def copy(self, body: dict[str, Any]) -> None:
-        source, destination = string_field(body, "source"), string_field(body, "destination")
-        for label, value in (("source", source), ("destination", destination)):
-            try:
-                ModelName.parse(value)
-            except InvalidName:
-                raise ApiError(400, f'{label} "{value}" is invalid') from None
-        entry = self.find(source, missing=lambda n: ApiError(404, f'model "{n}" not found'))
-        self.store.copy(entry, ModelName.parse(destination))
-
-    def delete(self, body: dict[str, Any]) -> None:
-        name = string_field(body, "model") or string_field(body, "name")
-        try:
-            ModelName.parse(name)
-        except InvalidName:
-            raise ApiError(400, f'name "{name}" is invalid') from None
-        entry = self.find(name)
-        # Ollama's delete never unloads: a copy shares the loaded model, and what runs keeps running.
-        self.store.delete(entry)
 
     # -- model management: create, pull (long work, streamed as progress lines) -----------------
     def create(self, body: dict[str, Any]) -> AsyncIterator[Any]:
@@ -413,6 +327,32 @@ async def progress_items(work: Callable[[Emit], None]) -> AsyncIterator[Any]:
             yield FLUSH
     except OSError as exc:  # disk full, permissions: say what the system said
         raise ApiError(500, str(exc)) from exc
+
+
+def _chat_chunk(name: str, piece: Piece, parser: ToolParser | None) -> dict[str, Any] | None:
+    """One /api/chat chunk from a Piece; with tools, content goes through the tool parser first and
+    tool calls replace it, as Ollama's ChatHandler does (a chunk that only carries logprobs while
+    the parser holds its text back is still sent)."""
+    message: dict[str, Any] = {"role": "assistant", "content": piece.content}
+    if piece.thinking:
+        message["thinking"] = piece.thinking
+    chunk: dict[str, Any] = {"model": name, "created_at": now_rfc3339(), "message": message, "done": False}
+    if piece.logprobs:
+        chunk["logprobs"] = to_api(piece.logprobs)
+    if parser is not None:
+        calls, content = parser.add(piece.content)
+        if content:
+            message["content"] = content
+        elif calls:
+            message["content"] = ""
+            message["tool_calls"] = calls
+        elif not piece.thinking:
+            if not piece.logprobs:
+                return None
+            message["content"] = ""
+    elif not (piece.content or piece.thinking or piece.logprobs):
+        return None
+    return chunk
 
 
 def _l2_normalise(vector: list[float]) -> list[float]:

@@ -7,7 +7,8 @@ slots (lessons_lib.llama.slots.StopFilter), where they also end the generation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 
@@ -18,6 +19,7 @@ class Piece:
 
     content: str = ""
     thinking: str = ""
+    logprobs: list[Any] = field(default_factory=list)  # lessons_lib.llama.logprobs.TokenLogprob, when asked
 
 
 class ThinkSplitter:

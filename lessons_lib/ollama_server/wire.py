@@ -125,11 +125,26 @@ async def respond(
     return StreamingResponse(lines(), media_type=NDJSON)
 
 
+def _merge_logprobs(final: dict[str, Any], chunks: list[dict[str, Any]]) -> None:
+    logprobs = [lp for c in chunks for lp in c.get("logprobs", ())]
+    if logprobs:
+        final["logprobs"] = logprobs
+
+
 def merge_chat(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    """One answer from a chat stream, as Ollama's writeChatResponse builds it: texts joined,
+    tool calls and logprobs gathered."""
     final = dict(chunks[-1])
     content = "".join(c["message"].get("content", "") for c in chunks)
     thinking = "".join(c["message"].get("thinking", "") for c in chunks)
-    final["message"] = {"role": "assistant", "content": content, **({"thinking": thinking} if thinking else {})}
+    calls = [call for c in chunks for call in c["message"].get("tool_calls", ())]
+    final["message"] = {
+        "role": "assistant",
+        "content": content,
+        **({"thinking": thinking} if thinking else {}),
+        **({"tool_calls": calls} if calls else {}),
+    }
+    _merge_logprobs(final, chunks)
     return final
 
 
@@ -139,6 +154,7 @@ def merge_generate(chunks: list[dict[str, Any]]) -> dict[str, Any]:
     thinking = "".join(c.get("thinking", "") for c in chunks)
     if thinking:
         final["thinking"] = thinking
+    _merge_logprobs(final, chunks)
     return final
 
 
