@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import check
+from . import check, lab, site
 
-ROOMS: dict[str, ModuleType] = {"check": check}
+ROOMS: dict[str, ModuleType] = {"check": check, "lab": lab, "site": site}
 
 
 def _build() -> dict[str, dict[str, str]]:
