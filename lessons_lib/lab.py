@@ -19,6 +19,7 @@ from .ollama_cli.launcher import Launcher, real_ollama, terminal_env
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
+
 def jupyter_command(notebook_dir: Path = NOTEBOOKS, *, is_root: bool | None = None) -> list[str]:
     """The `jupyter lab` command line; as root it needs --allow-root, or JupyterLab refuses to start."""
     command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebook_dir}"]

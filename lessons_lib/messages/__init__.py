@@ -11,9 +11,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import check, lab, site
+from . import check, cost, lab, memory, pod, site, will_it_fit
 
-ROOMS: dict[str, ModuleType] = {"check": check, "lab": lab, "site": site}
+ROOMS: dict[str, ModuleType] = {
+    "check": check,
+    "cost": cost,
+    "lab": lab,
+    "memory": memory,
+    "pod": pod,
+    "site": site,
+    "will_it_fit": will_it_fit,
+}
 
 
 def _build() -> dict[str, dict[str, str]]:

@@ -60,7 +60,9 @@ def _render(model_id: str, state: State, depth: int) -> str:
     if name in ("VBoxModel", "HBoxModel", "BoxModel", "GridBoxModel", "AccordionModel", "TabModel"):
         direction = "row" if name == "HBoxModel" else "column"
         inner = "".join(_render(_ref(child), state, depth + 1) for child in s.get("children", []))
-        return f'<div class="workbook-widget-box" style="display:flex;flex-direction:{direction};gap:.4em">{inner}</div>'
+        return (
+            f'<div class="workbook-widget-box" style="display:flex;flex-direction:{direction};gap:.4em">{inner}</div>'
+        )
     if name in ("HTMLModel", "HTMLMathModel"):
         # The value is HTML the course's own code produced (tables, answers, progress text).
         return f'<div class="workbook-widget-html">{_label(s)}{s.get("value", "")}</div>'
@@ -83,14 +85,18 @@ def _render(model_id: str, state: State, depth: int) -> str:
     if name in ("TextModel", "TextareaModel", "PasswordModel"):
         value = "" if name == "PasswordModel" else str(s.get("value", ""))
         placeholder = esc(str(s.get("placeholder", "")))
-        return f'<label>{_label(s)}<textarea disabled rows="2" placeholder="{placeholder}">{esc(value)}</textarea></label>'
+        return (
+            f'<label>{_label(s)}<textarea disabled rows="2" placeholder="{placeholder}">{esc(value)}</textarea></label>'
+        )
     if name in ("ButtonModel", "ToggleButtonModel"):
         return f'<button disabled type="button">{esc(str(s.get("description", "")))}</button>'
     if name in ("CheckboxModel",):
         checked = " checked" if s.get("value") else ""
         return f'<label><input type="checkbox" disabled{checked}> {esc(str(s.get("description", "")))}</label>'
     if name.endswith("SliderModel") or name.endswith("TextModel") or name in ("FloatTextModel", "IntTextModel"):
-        return f'<label>{_label(s)}<output class="workbook-widget-value">{esc(str(s.get("value", "")))}</output></label>'
+        return (
+            f'<label>{_label(s)}<output class="workbook-widget-value">{esc(str(s.get("value", "")))}</output></label>'
+        )
     if name == "OutputModel":
         return "".join(_output_html(o) for o in s.get("outputs", []))
     return f'<span class="workbook-widget-unknown">[{esc(name)}]</span>'
