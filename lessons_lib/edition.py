@@ -47,7 +47,7 @@ def resolve(lang: str | None = None) -> str:
         return _current
     code = lang.strip().lower() if isinstance(lang, str) else lang
     if code not in LANGUAGES:
-        raise ValueError(f"the edition must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+        raise ValueError(f"the edition (language) must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     return code
 
 
