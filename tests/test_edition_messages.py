@@ -40,7 +40,8 @@ def test_a_key_has_the_same_placeholders_in_every_edition_and_formats(key):
 
 
 def _sample(spec: str) -> object:
-    return 0.5 if spec and spec[-1] in "fe%" else 3 if spec.endswith("d") or spec.endswith(",") else "x"
+    """A value that a field with this format spec accepts."""
+    return 0.5 if spec and spec[-1] in "fFeEgG%" else 3 if spec and spec[-1] in "d,xXob" else "x"
 
 
 def test_polish_is_written_not_copied():
@@ -77,3 +78,27 @@ def test_the_check_speaks_the_current_edition(monkeypatch):
     table = check.report([check.python_check()])
     assert list(table.columns) == ["sprawdzenie", "ok", "wynik", "co zrobić"]
     assert table.iloc[0]["ok"] == "tak"
+
+
+def test_widgets_and_tables_speak_the_current_edition(monkeypatch):
+    from lessons_lib.catalog.table import fit_table
+    from lessons_lib.hardware import GPU, Machine
+    from lessons_lib.widgets.cost import CostEstimator
+    from lessons_lib.widgets.will_it_fit import WillItFit
+
+    machine = Machine(
+        "test CPU", 4, 8, 16 * 2**30, 16 * 2**30, 0, "Linux", "x86_64", (GPU("G", "nvidia", 8 * 2**30, 8 * 2**30),)
+    )
+    monkeypatch.setattr(edition, "_current", "pl")
+    fit = WillItFit(machine=machine)
+    assert fit.quant.description == "Kwantyzacja" and fit.ctx.description == "Okno kontekstu (tokeny)"
+    assert "Razem potrzeba" in fit.table.index and "mieści się" in fit.verdict_text
+    assert WillItFit(machine=machine, lang="en").quant.description == "Quantization"  # lang= wins
+    with pytest.raises(ValueError, match="Kwantyzacja: dozwolone"):
+        WillItFit(machine=machine, quant="Q9")
+    cost = CostEstimator(chart=False)
+    assert cost.cloud.description == "Chmura" and "Ceny:" in cost.note.value
+    assert cost.table is not None and "total $" in cost.table.columns  # the table's API stays English
+    table = fit_table(machine)
+    assert "Werdykt" in table.columns and "za duży" in set(table["Werdykt"])
+    assert [row for row, _ in machine.summary_rows()][:2] == ["Procesor", "Rdzenie"]
