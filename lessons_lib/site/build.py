@@ -81,10 +81,12 @@ def _site_links(markdown: str) -> str:
     return re.sub(r"\[([^\]]+)\]\((?!https?://|[0-9]{2}_)[^)]+\)", r"\1", markdown)
 
 
-def build(out: Path = BUILD / "site", src: Path = BUILD / "site-src") -> tuple[float, dict[str, int]]:
+def build(
+    out: Path = BUILD / "site", src: Path = BUILD / "site-src", notebooks: Path = NOTEBOOKS
+) -> tuple[float, dict[str, int]]:
     """Stage and build the site into `out`; returns the seconds it took and the widgets drawn."""
     started = time.perf_counter()
-    widgets = stage(src)
+    widgets = stage(src, notebooks)
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", str(CONF_DIR), str(src), str(out)]
     subprocess.run(command, check=True)
     return time.perf_counter() - started, widgets
