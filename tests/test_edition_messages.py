@@ -102,3 +102,14 @@ def test_widgets_and_tables_speak_the_current_edition(monkeypatch):
     table = fit_table(machine)
     assert "Werdykt" in table.columns and "za duży" in set(table["Werdykt"])
     assert [row for row, _ in machine.summary_rows()][:2] == ["Procesor", "Rdzenie"]
+
+
+def test_make_lab_edition_opens_that_editions_folder(monkeypatch, capsys):
+    from lessons_lib import lab
+
+    assert lab.edition_folder("en") == lab.NOTEBOOKS and lab.edition_folder("pl") == lab.NOTEBOOKS / "pl"
+    assert "--notebook-dir=" + str(lab.NOTEBOOKS / "pl") in lab.jupyter_command(lab.edition_folder("pl"))
+    monkeypatch.setattr(edition, "_current", edition.DEFAULT)
+    monkeypatch.setenv(edition.ENVIRONMENT, "de")  # `make lab EDITION=de`: a clear line, no traceback, no server
+    assert lab.main() == 2
+    assert "en, pl" in capsys.readouterr().err
