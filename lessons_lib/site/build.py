@@ -29,8 +29,10 @@ READMES = {"en": ("README.md", "Quick start"), "pl": ("README.pl.md", "Szybki st
 
 
 def edition_notebooks(lang: str, notebooks: Path = NOTEBOOKS) -> list[Path]:
+    """An edition's pages in order: the numbered lessons, then pages of that edition only (a glossary)."""
     folder = notebooks if lang == "en" else notebooks / lang
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    lessons = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    return lessons + sorted(set(folder.glob("*.ipynb")) - set(lessons))
 
 
 def readme_section(readme: Path, heading: str) -> str:
