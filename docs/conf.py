@@ -22,7 +22,8 @@ suppress_warnings = ["myst.header", "misc.highlighting_failure"]
 html_theme = "sphinx_book_theme"
 html_title = project
 html_theme_options = {"show_navbar_depth": 1, "home_page_in_toc": True}
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["workbook.css"]
 html_show_sourcelink = False
 html_copy_source = False
 
