@@ -10,12 +10,13 @@ import importlib.metadata
 import shlex
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from .edition import text, use_environment
 from .llama.smoke import FIX_REBUILD
 
 
-def _t(key: str, **fields: object) -> str:
+def _t(key: str, **fields: Any) -> str:
     """A line of the check in the current edition (lessons_lib.messages.check)."""
     return text("check." + key, **fields)
 

@@ -11,6 +11,7 @@ import platform
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 import psutil
 
@@ -60,7 +61,7 @@ class Machine:
     def summary_rows(self) -> list[tuple[str, str]]:
         """(label, value) rows for a small table in a notebook."""
 
-        def t(key: str, **fields: object) -> str:
+        def t(key: str, **fields: Any) -> str:
             return text(f"connect.{key}", **fields)
 
         rows = [

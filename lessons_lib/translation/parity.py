@@ -55,7 +55,8 @@ class Token:
 
 def tokens(code: str) -> list[Token]:
     """The cell's significant tokens: comments and blank lines dropped, adjacent strings joined."""
-    lines, magics = [], {}
+    lines: list[str] = []
+    magics: dict[str, str] = {}
     for line in code.splitlines():
         # IPython shell and magic lines are not Python: each becomes one name, compared verbatim.
         if line.lstrip().startswith(("!", "%")):

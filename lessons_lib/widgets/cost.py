@@ -6,7 +6,7 @@ its table and a bar chart.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
@@ -156,7 +156,7 @@ class CostEstimator(Panel):
         )
         self.update()
 
-    def _t(self, key: str, **fields: object) -> str:
+    def _t(self, key: str, **fields: Any) -> str:
         return text(f"cost.{key}", lang=self.lang, **fields)
 
     def workload(self) -> costs.Workload:

@@ -6,6 +6,7 @@ It reads `session.status()` and `session.cost_so_far()`; the buttons call `sessi
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import ipywidgets as w
 
@@ -39,7 +40,7 @@ class PodPanel(Panel):
         self.widget = w.VBox([self.info, w.HBox([self.refresh_button, self.stop_button, self.terminate_button])])
         self.refresh()
 
-    def _t(self, key: str, **fields: object) -> str:
+    def _t(self, key: str, **fields: Any) -> str:
         return text(f"pod.{key}", lang=self.lang, **fields)
 
     def _end(self, how: str) -> None:

@@ -10,6 +10,7 @@ per weight for that type (`quant.published.weights_from_bits`), and labelled as 
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import ipywidgets as w
 import pandas as pd
@@ -63,7 +64,7 @@ class WillItFit:
         self.widget = w.VBox([w.HBox([self.model, self.quant]), w.HBox([self.ctx, self.kv]), self.output])
         self.update()
 
-    def _t(self, key: str, **fields: object) -> str:
+    def _t(self, key: str, **fields: Any) -> str:
         return text(f"will_it_fit.{key}", lang=self.lang, **fields)
 
     def _weights(self, model: catalog.CatalogModel, quant: str) -> tuple[int, str]:
@@ -117,7 +118,7 @@ class WillItFit:
 def _checked(model: str, quant: str, n_ctx: int, kv_type: str, lang: str) -> tuple[str, str, int, str]:
     """The constructor's arguments as the dropdowns hold them, or a ValueError that lists the choices."""
 
-    def t(key: str, **fields: object) -> str:
+    def t(key: str, **fields: Any) -> str:
         return text(f"will_it_fit.{key}", lang=lang, **fields)
 
     found = catalog.find(model) if isinstance(model, str) else None
