@@ -126,6 +126,7 @@ def test_the_built_site_shows_plots_widgets_and_switches_language(tmp_path: Path
             page.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else outside.append(r.url))
             for lang, other in (("en", "pl"), ("pl", "en")):
                 page.goto(pages[lang].as_uri())
+                assert page.locator("html").get_attribute("lang") == lang
                 # Plots: the saved PNGs, loaded and drawn (naturalWidth is 0 for a broken image).
                 plots = page.locator("img[src$='.png']")
                 expect(plots.first).to_be_visible()
