@@ -37,7 +37,7 @@ def _switch(app, pagename, templatename, context, doctree):
     lang, _, rest = pagename.partition("/")
     if lang not in EDITIONS or "body" not in context:
         return
-    context["lang_attr"] = lang  # <html lang="pl"> on the Polish pages (screen readers, hyphenation)
+    context["language"] = lang  # <html lang="pl"> on the Polish pages (screen readers, hyphenation)
     other = EDITIONS[1 - EDITIONS.index(lang)]
     target = f"{other}/{rest}" if f"{other}/{rest}" in app.env.found_docs else f"{other}/index"
     if target not in app.env.found_docs:
