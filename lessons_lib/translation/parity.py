@@ -6,6 +6,8 @@ Code cells are compared one to one, as Python tokens (https://docs.python.org/3/
   letters), and then their numbers and technical words (`technical_words`: anything with a digit,
   one of `: / _ = @ \\` or backticks, so model names, URLs, commands, options) must be the same;
   adjacent literals count as one (a long Polish sentence may be split over lines);
+- a string may also differ when the two values are one message of the catalogue in English and in
+  Polish (`catalogue_pair`): a table column `lessons_lib` names per edition, indexed in a cell;
 - f-strings: the same rule for their text, and the expressions inside must be identical;
 - everything else (names, numbers, operators, single-word strings, IPython `!`/`%` lines) identical.
 The Polish notebook's first code cell begins with the two edition lines (EDITION_HEADER), which are
@@ -40,8 +42,8 @@ def technical_words(value: str) -> Counter[str]:
     """The parts of a sentence that must survive translation: numbers and technical words."""
     found: Counter[str] = Counter(_NUMBER.findall(value))
     for word in _TECHNICAL.findall(value):
-        word = word.strip(".,;!?()[]\"'«»„”")  # sentence punctuation around a name is not part of it
-        if word and not _NUMBER.fullmatch(word):
+        word = word.strip(".,;:!?()[]\"'«»„”")  # sentence punctuation around a name is not part of it
+        if word and not _NUMBER.fullmatch(word) and _TECHNICAL.fullmatch(word):  # "text:" was a word, not a name
             found[word] += 1
     return found
 
@@ -121,12 +123,21 @@ def string_parts(literal: str) -> tuple[str, list[str]]:
     raise ValueError(f"not a string literal: {literal}")
 
 
+def catalogue_pair(english: str, translated: str, lang: str = "pl") -> bool:
+    """Both are one message's values in the catalogue (a column the library names per edition, say)."""
+    from ..messages import CATALOGUE
+
+    return any(value == english and CATALOGUE[lang].get(key) == translated for key, value in CATALOGUE["en"].items())
+
+
 def string_difference(english: str, polish: str) -> str:
     """Why two differing string literals break the rule ("" when they may differ)."""
     en_text, en_expr = string_parts(english)
     pl_text, pl_expr = string_parts(polish)
     if en_expr != pl_expr:
         return "the f-string's expressions differ"
+    if not en_expr and catalogue_pair(en_text, pl_text):
+        return ""
     if not (is_prose(en_text) and is_prose(pl_text)):
         return "only prose strings (two words or more, in both editions) may differ"
     if technical_words(en_text) != technical_words(pl_text):
