@@ -113,3 +113,18 @@ def test_make_lab_edition_opens_that_editions_folder(monkeypatch, capsys):
     monkeypatch.setenv(edition.ENVIRONMENT, "de")  # `make lab EDITION=de`: a clear line, no traceback, no server
     assert lab.main() == 2
     assert "en, pl" in capsys.readouterr().err
+
+
+def test_the_chat_and_compare_widgets_follow_the_edition(monkeypatch):
+    from lessons_lib.widgets.chat import ChatWidget
+    from lessons_lib.widgets.compare import CompareWidget
+
+    class NoServer:  # the widgets ask for the model list; an unreachable server is shown, not raised
+        def list(self):
+            raise ConnectionError("no server here")
+
+    monkeypatch.setattr(edition, "_current", "pl")
+    box = ChatWidget(client=NoServer())
+    assert box.send_button.description == "Wyślij" and box.lang == "pl"
+    assert CompareWidget(client=NoServer()).run_button.description == "Uruchom"
+    assert ChatWidget(client=NoServer(), lang="en").send_button.description == "Send"
