@@ -33,6 +33,7 @@ HEADER = EDITION_HEADER.format(lang="pl")
         ('prompts = ["Name a colour please", "Say hi"]', 'prompts = ["Podaj nazwę koloru", "Powiedz cześć"]'),
         ('print(f"Threads used: {n}")', 'print(f"Używane wątki: {n}")'),  # a colon ends a word, not a name
         ('table["Verdict"]', 'table["Werdykt"]'),  # one catalogue message in each edition (catalog.col_verdict)
+        ('assert "standing in for" in label', 'assert "w zastępstwie" in label'),  # a piece of catalog.label_stand_in
     ],
 )
 def test_what_may_differ(english, polish):
@@ -45,6 +46,7 @@ def test_what_may_differ(english, polish):
         ('MODEL = "smollm2:135m"', 'MODEL = "llama3:8b"', "only prose"),  # a model name is no prose
         ('chat(client, "Hi")', 'chat(client, "Cześć")', "only prose"),  # one word: treated as a name
         ('table["Verdict"]', 'table["Wynik"]', "only prose"),  # not the catalogue's Polish for it
+        ('assert "standing in for" in label', 'assert "zamiast" in label', "only prose"),  # another message's word
         ("x = 1", "y = 1", "'y' where English has 'x'"),
         ("x = 1", "x = 2", "'2' where English has '1'"),
         ('s = "Ask smollm2:135m a question"', 's = "Zapytaj llama3:8b o coś"', "technical words"),

@@ -7,7 +7,8 @@ Code cells are compared one to one, as Python tokens (https://docs.python.org/3/
   one of `: / _ = @ \\` or backticks, so model names, URLs, commands, options) must be the same;
   adjacent literals count as one (a long Polish sentence may be split over lines);
 - a string may also differ when the two values are one message of the catalogue in English and in
-  Polish (`catalogue_pair`): a table column `lessons_lib` names per edition, indexed in a cell;
+  Polish, or pieces of its text (`catalogue_pair`): a table column `lessons_lib` names per edition,
+  or words a self-check looks for in the library's output;
 - f-strings: the same rule for their text, and the expressions inside must be identical;
 - everything else (names, numbers, operators, single-word strings, IPython `!`/`%` lines) identical.
 The Polish notebook's first code cell begins with the two edition lines (EDITION_HEADER), which are
@@ -123,11 +124,28 @@ def string_parts(literal: str) -> tuple[str, list[str]]:
     raise ValueError(f"not a string literal: {literal}")
 
 
+def _literal_parts(template: str) -> list[str]:
+    """A catalogue template's text between its {fields}."""
+    import string
+
+    return [text for text, _, _, _ in string.Formatter().parse(template) if text]
+
+
 def catalogue_pair(english: str, translated: str, lang: str = "pl") -> bool:
-    """Both are one message's values in the catalogue (a column the library names per edition, say)."""
+    """Both are one catalogue message, or a piece of its text, in English and in `lang`: what a cell
+    indexes or looks for in the library's output (a column named per edition, "standing in for")."""
     from ..messages import CATALOGUE
 
-    return any(value == english and CATALOGUE[lang].get(key) == translated for key, value in CATALOGUE["en"].items())
+    if len(english.strip()) < 3 or len(translated.strip()) < 3:
+        return False  # "a" and "i" are in everything
+    for key, value in CATALOGUE["en"].items():
+        other = CATALOGUE[lang].get(key, "")
+        if (value == english and other == translated) or (
+            any(english in part for part in _literal_parts(value))
+            and any(translated in part for part in _literal_parts(other))
+        ):
+            return True
+    return False
 
 
 def string_difference(english: str, polish: str) -> str:
