@@ -48,7 +48,7 @@ PL: dict[str, str] = {
     "title_speed": "Szybkość generowania a liczba bitów na wagę",
     "label_size_mb": "rozmiar pliku (MB)",
     "label_size_gib": "rozmiar pliku (GiB)",
-    "label_kld": "dywergencja KL względem F16 (skala log., mniej znaczy lepiej)",
+    "label_kld": "dywergencja KL od F16 (skala log.; mniej = lepiej)",
     "label_bpw": "bity na wagę",
     "label_tg": "generowanie, tokeny/s",
     "title_published": "Llama 3 8B (llama.cpp, dane opublikowane)",
