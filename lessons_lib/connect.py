@@ -12,24 +12,10 @@ from dataclasses import dataclass, field
 import httpx
 import ollama
 
+from .edition import text
 from .ollama_server.protocol import SERVER_HEADER
 from .ollama_server.server import EmbeddedServer, ollama_address
 from .paths import shown
-
-# Learner-facing lines, kept together for the Polish edition.
-MSG_REAL = "Using Ollama {version} at {url} (a real Ollama server is running)."
-MSG_EMBEDDED = (
-    "No Ollama answered at {tried}: started the course's embedded Ollama-compatible server at {url} "
-    "(llama.cpp via llama-cpp-python; models in {models})."
-)
-MSG_FORCED = (
-    "Using the course's embedded Ollama-compatible server at {url} (WORKBOOK_BACKEND=embedded; models in {models})."
-)
-MSG_EXISTING_EMBEDDED = "Using the course's embedded Ollama-compatible server already running at {url}."
-MSG_NO_SERVER = (
-    "No Ollama answered at {tried} and starting the embedded server was not allowed. "
-    "Start Ollama (`ollama serve`, or open the Ollama app) and run this cell again."
-)
 
 # WORKBOOK_BACKEND=embedded makes lessons use the embedded server even when Ollama runs
 # (CI and workshops want identical behaviour on every machine); =ollama forbids starting it.
@@ -122,21 +108,21 @@ def connect(
     found = None if mode == "embedded" else probe(tried)
     if found is not None:
         version, embedded = found
-        template = MSG_EXISTING_EMBEDDED if embedded else MSG_REAL
+        template = "connect.existing_embedded" if embedded else "connect.real"
         connection = Connection(
             ollama.Client(host=tried),
             tried,
             "embedded" if embedded else "ollama",
             version,
-            template.format(version=version, url=tried),
+            text(template, version=version, url=tried),
         )
     elif mode == "ollama":
-        raise ConnectionError(MSG_NO_SERVER.format(tried=tried))
+        raise ConnectionError(text("connect.no_server", tried=tried))
     else:
         server = EmbeddedServer(models=models).start()
         version = (probe(server.url) or ("?", True))[0]
-        template = MSG_FORCED if mode == "embedded" else MSG_EMBEDDED
-        message = template.format(tried=tried, url=server.url, models=shown(server.models))
+        template = "connect.forced" if mode == "embedded" else "connect.embedded"
+        message = text(template, tried=tried, url=server.url, models=shown(server.models))
         connection = Connection(ollama.Client(host=server.url), server.url, "embedded", version, message, server)
     if not quiet:
         print(connection.message)

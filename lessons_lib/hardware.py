@@ -11,27 +11,16 @@ import platform
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 import psutil
 
+from .edition import text
 from .units import gib
 
 __all__ = ["GPU", "Machine", "detect", "generation_threads", "memory_bandwidth", "parse_nvidia_smi"]
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
-ROW_CPU = "CPU"
-ROW_CORES = "Cores"
-ROW_RAM = "RAM"
-ROW_SWAP = "Swap free"
-ROW_FOR_MODELS = "Memory for models (RAM free + swap free)"
-ROW_OS = "System"
-ROW_GPU = "GPU {i}"
-ROW_NO_GPU = "GPU"
-CORES_VALUE = "{physical} physical, {logical} logical"
-RAM_VALUE = "{total} total, {free} free"
-GPU_VALUE = "{name} ({vendor}): {total} total, {free} free"
-APPLE_UNIFIED_NOTE = "unified memory, shared with the CPU"
-NO_GPU_VALUE = "none found (models run on the CPU)"
 UNKNOWN_CPU = "unknown CPU"
 APPLE_GPU_NAME = "Apple Silicon GPU"
 
@@ -71,21 +60,25 @@ class Machine:
 
     def summary_rows(self) -> list[tuple[str, str]]:
         """(label, value) rows for a small table in a notebook."""
+
+        def t(key: str, **fields: Any) -> str:
+            return text(f"connect.{key}", **fields)
+
         rows = [
-            (ROW_CPU, self.cpu_name),
-            (ROW_CORES, CORES_VALUE.format(physical=self.cores_physical, logical=self.cores_logical)),
-            (ROW_RAM, RAM_VALUE.format(total=gib(self.ram_total), free=gib(self.ram_available))),
-            (ROW_SWAP, gib(self.swap_free)),
-            (ROW_FOR_MODELS, gib(self.memory_for_models)),
-            (ROW_OS, f"{self.os} ({self.arch})"),
+            (t("row_cpu"), self.cpu_name),
+            (t("row_cores"), t("cores_value", physical=self.cores_physical, logical=self.cores_logical)),
+            (t("row_ram"), t("ram_value", total=gib(self.ram_total), free=gib(self.ram_available))),
+            (t("row_swap"), gib(self.swap_free)),
+            (t("row_for_models"), gib(self.memory_for_models)),
+            (t("row_os"), f"{self.os} ({self.arch})"),
         ]
         if not self.gpus:
-            rows.append((ROW_NO_GPU, NO_GPU_VALUE))
+            rows.append((t("row_no_gpu"), t("no_gpu_value")))
         for i, g in enumerate(self.gpus):
-            value = GPU_VALUE.format(name=g.name, vendor=g.vendor, total=gib(g.memory_total), free=gib(g.memory_free))
+            value = t("gpu_value", name=g.name, vendor=g.vendor, total=gib(g.memory_total), free=gib(g.memory_free))
             if g.vendor == "apple":
-                value += f"; {APPLE_UNIFIED_NOTE}"
-            rows.append((ROW_GPU.format(i=i), value))
+                value += "; " + t("apple_unified")
+            rows.append((t("row_gpu", i=i), value))
         return rows
 
 

@@ -13,18 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import edition
 from .connect import connect
 from .ollama_cli.launcher import Launcher, real_ollama, terminal_env
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-
-# Learner-facing line, kept together for the Polish edition.
-MSG_ROOT = "Running as root (a container, cloud VM or RunPod pod): starting JupyterLab with --allow-root."
-MSG_REAL_OLLAMA = "Terminals in JupyterLab run your Ollama's `ollama` command ({path})."
-MSG_COURSE_OLLAMA = (
-    "Ollama is not installed here: `ollama` in JupyterLab's terminals is the course's own command, "
-    "talking to the server at {url}."
-)
 
 
 def jupyter_command(notebook_dir: Path = NOTEBOOKS, *, is_root: bool | None = None) -> list[str]:
@@ -37,17 +30,30 @@ def jupyter_command(notebook_dir: Path = NOTEBOOKS, *, is_root: bool | None = No
     return command
 
 
+def edition_folder(lang: str) -> Path:
+    """Where an edition's notebooks are: notebooks/ for English, notebooks/<lang>/ for the others."""
+    return NOTEBOOKS if lang == edition.DEFAULT else NOTEBOOKS / lang
+
+
 def main() -> int:
+    try:
+        lang = edition.use_environment()  # `make lab EDITION=pl`
+    except ValueError as exc:  # `make lab EDITION=de`: say what exists, no traceback
+        print(exc, file=sys.stderr)
+        return 2
+    folder = edition_folder(lang)
+    print(edition.text("lab.edition", folder=folder.relative_to(NOTEBOOKS.parent)), flush=True)
     connection = connect()
     env = {**os.environ, "OLLAMA_HOST": connection.url}
     env.pop("WORKBOOK_BACKEND", None)  # kernels should use the server chosen here
     real = real_ollama(env.get("PATH", ""))
     launcher = None if real else Launcher()
     env = terminal_env(env, launcher)
-    print(MSG_REAL_OLLAMA.format(path=real) if real else MSG_COURSE_OLLAMA.format(url=connection.url), flush=True)
-    command = jupyter_command()
+    said = edition.text("lab.real_ollama", path=real) if real else edition.text("lab.course_ollama", url=connection.url)
+    print(said, flush=True)
+    command = jupyter_command(folder)
     if "--allow-root" in command:
-        print(MSG_ROOT, flush=True)
+        print(edition.text("lab.root"), flush=True)
     try:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:

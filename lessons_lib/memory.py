@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .edition import text
 from .units import gib
 
 if TYPE_CHECKING:  # only for annotations; hardware does not import this module
@@ -38,38 +39,19 @@ __all__ = [
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
 # Ollama's own text (llm/server.go); kept verbatim because learners search for it.
 MSG_INSUFFICIENT = "model requires more system memory ({required}) than is available ({available})"
-MSG_FIX = (
-    "Try a lower-bit quantization (each step of F16, Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q3_K_M, Q2_K is smaller "
-    "and less accurate), a smaller model, a smaller num_ctx, or close other programs to free memory."
-)
-MSG_FIX_FROM = (
-    "This file is {quant} already; lower-bit choices are {lower} (smaller, and less accurate). Or use a smaller "
-    "model, a smaller num_ctx, or close other programs to free memory."
-)
-MSG_FIX_SMALLEST = (
-    "This file is {quant}, already the smallest common quantization: use a smaller model, a smaller num_ctx, "
-    "or a machine with more memory."
-)
 QUANT_LADDER = ("F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q3_K_M", "Q2_K")
 
 
 def fix_hint(quant: str | None = None) -> str:
     """What to try when a model does not fit; a step down from `quant` when the file's type is known."""
     if quant is None or quant.upper() not in QUANT_LADDER:
-        return MSG_FIX
+        return text("memory.fix")
     lower = QUANT_LADDER[QUANT_LADDER.index(quant.upper()) + 1 :]
     if not lower:
-        return MSG_FIX_SMALLEST.format(quant=quant)
-    return MSG_FIX_FROM.format(quant=quant, lower=" or ".join(lower[:2]))
+        return text("memory.fix_smallest", quant=quant)
+    return text("memory.fix_from", quant=quant, lower=text("memory.or").join(lower[:2]))
 
 
-MSG_FITS_GPU = "fits on the GPU: needs {required}, {gpu} has {free} free"
-MSG_FITS_CPU_GPU = (
-    "fits split between GPU and CPU: needs {required}, {gpu} has {free} free and RAM + swap "
-    "has {ram} available; layers that do not fit on the GPU run on the CPU (slower)"
-)
-MSG_FITS_CPU = "fits in RAM and runs on the CPU: needs {required}, {available} available"
-MSG_SWAP_WARNING = " (only with swap: expect it to be very slow)"
 ERR_MISSING_KEYS = "GGUF metadata lacks {keys}, needed for the memory estimate (architecture {arch!r})"
 ERR_NO_ARCH = "GGUF metadata lacks 'general.architecture', so the model shape cannot be read"
 ERR_NO_VOCAB = "GGUF metadata gives no vocabulary size: neither {key!r} nor a non-empty 'tokenizer.ggml.tokens'"
@@ -252,7 +234,7 @@ class MemoryEstimate:
 
         if best is not None and need <= best.memory_free:
             return Verdict(
-                True, "GPU", MSG_FITS_GPU.format(required=required, gpu=best.name, free=gib(best.memory_free))
+                True, "GPU", text("memory.fits_gpu", required=required, gpu=best.name, free=gib(best.memory_free))
             )
 
         ram = machine.memory_for_models
@@ -262,12 +244,14 @@ class MemoryEstimate:
                 return Verdict(
                     True,
                     "CPU+GPU",
-                    MSG_FITS_CPU_GPU.format(required=required, gpu=gpu.name, free=gib(gpu.memory_free), ram=gib(ram)),
+                    text(
+                        "memory.fits_cpu_gpu", required=required, gpu=gpu.name, free=gib(gpu.memory_free), ram=gib(ram)
+                    ),
                 )
         elif need <= ram:
-            message = MSG_FITS_CPU.format(required=required, available=gib(ram))
+            message = text("memory.fits_cpu", required=required, available=gib(ram))
             if need > machine.ram_available:
-                message += MSG_SWAP_WARNING
+                message += text("memory.swap_warning")
             return Verdict(True, "CPU", message)
 
         available = ram + (max(g.memory_free for g in discrete) if discrete else 0)

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import ollama
 
-from . import memory
+from . import edition, memory
 from .chat import server_url
 from .names import ModelName
 from .ollama_server.mirror import RegistryMirror
@@ -52,41 +52,7 @@ CPU_ONLY = "100% CPU"
 GPU_ONLY = "100% GPU"
 SPLIT = "{cpu}%/{gpu}% CPU/GPU"
 STOPPING = "Stopping..."
-NOT_FOUND = (
-    "No model named {name!r} in {where}.\nAvailable: {available}.\n"
-    "Pull it first (`ollama pull {name}`), or check the spelling and the tag after the colon."
-)
-NO_STORES = "no model folder (none of: {paths})"
-NOTHING = "(none)"
-PLAN_REGISTRY = "Pulling {name} from Ollama's registry (registry.ollama.ai)."
-PLAN_MIRROR = (
-    "{why}: pulling {name} from the course's registry mirror at {url}, which serves the models in "
-    "{root}. Same protocol, same progress lines; layers already on this machine are not downloaded again."
-)
-WHY_CI = "WORKBOOK_BACKEND=embedded (CI or a workshop, no internet by design)"
-WHY_OFFLINE = "Ollama's registry did not answer"
-HINT = "{name}: {size} on disk; at a {ctx}-token context it needs about {need} of memory. {verdict}"
-MEASURE_NOTE = "weights {weights} + KV cache {kv} + compute {compute} + headroom {headroom}"
 
-ERR_MODELFILE_GGUF = (
-    "FROM {path}: a GGUF file is uploaded first, then named in `files`: "
-    "digest = client.create_blob(path); client.create(model=..., files={{'model.gguf': digest}})"
-)
-ERR_MODELFILE_LINE = "Modelfile instruction {n}: unknown instruction {word!r} (expected FROM, PARAMETER, SYSTEM, TEMPLATE, LICENSE, MESSAGE)"
-ERR_MODELFILE_FROM = "a Modelfile needs a FROM line (the model or GGUF file to start from)"
-ERR_MODELFILE_ADAPTER = "ADAPTER (LoRA) is not covered by this course's helper"
-ERR_MODELFILE_UNREADABLE = (
-    "Modelfile: cannot read {text!r} (each instruction starts a line: FROM, PARAMETER, SYSTEM, ...)"
-)
-ERR_MODELFILE_QUOTES = 'Modelfile instruction {n}: {word} opens """ but never closes it'
-ERR_MODELFILE_EMPTY = "Modelfile instruction {n}: {word} needs a value"
-ERR_MODELFILE_PARAMETER = (
-    "Modelfile instruction {n}: PARAMETER needs a name and a value, e.g. PARAMETER temperature 0.7"
-)
-ERR_MODELFILE_ROLE = (
-    'Modelfile instruction {n}: MESSAGE needs a role ("system", "user" or "assistant") and a text, '
-    "e.g. MESSAGE user Hello"
-)
 MESSAGE_ROLES = ("system", "user", "assistant")
 
 REGISTRY_PROBE = "https://registry.ollama.ai/v2/"
@@ -210,19 +176,22 @@ def plan_pull(name: str, *, models_dir: str | os.PathLike[str] | None = None, of
     `models_dir` (the store of the server that pulls, so present layers are not sent again)."""
     if offline is None:
         if os.environ.get("WORKBOOK_BACKEND", "").strip().lower() == "embedded":
-            offline, why = True, WHY_CI
+            offline, why = True, edition.text("models.why_ci")
         else:
-            offline, why = not registry_reachable(), WHY_OFFLINE
+            offline, why = not registry_reachable(), edition.text("models.why_offline")
     else:
-        why = WHY_CI if offline else ""
+        why = edition.text("models.why_ci") if offline else ""
     if not offline:
-        return PullPlan(name, False, PLAN_REGISTRY.format(name=name))
+        return PullPlan(name, False, edition.text("models.plan_registry", name=name))
     root = Path(models_dir) if models_dir else next(iter(ollama_stores()), default_models_dir())
     mirror = RegistryMirror(root).start()
     short = name if "/" in name else f"library/{name}"
     mirrored = f"{mirror.host}/{short}"
     return PullPlan(
-        mirrored, True, PLAN_MIRROR.format(why=why, name=mirrored, url=mirror.url, root=shown(root)), mirror
+        mirrored,
+        True,
+        edition.text("models.plan_mirror", why=why, name=mirrored, url=mirror.url, root=shown(root)),
+        mirror,
     )
 
 
@@ -253,8 +222,13 @@ def memory_hint(client: ollama.Client, name: str, n_ctx: int = 4096, machine: An
         shape = memory.ModelShape.from_gguf_metadata(answer.json().get("model_info") or {})
     estimate = memory.estimate(size, shape, n_ctx=n_ctx)
     verdict = estimate.verdict(machine or detect())
-    message = HINT.format(
-        name=name, size=human_bytes(size), ctx=n_ctx, need=gib(estimate.total_with_headroom), verdict=verdict.message
+    message = edition.text(
+        "models.hint",
+        name=name,
+        size=human_bytes(size),
+        ctx=n_ctx,
+        need=gib(estimate.total_with_headroom),
+        verdict=verdict.message,
     )
     return MemoryHint(name, size, estimate, message)
 
@@ -308,10 +282,17 @@ def find_gguf(name: str, stores: Iterable[str | os.PathLike[str]] | None = None)
             return entry.model_path
         available += [e.name.display for e in store.list() if e.model_path is not None]
     where = (
-        ", ".join(str(r) for r in roots) if roots else NO_STORES.format(paths=", ".join(map(str, ollama_store_paths())))
+        ", ".join(str(r) for r in roots)
+        if roots
+        else edition.text("models.no_stores", paths=", ".join(map(str, ollama_store_paths())))
     )
     raise ModelNotFound(
-        NOT_FOUND.format(name=name, where=where, available=", ".join(sorted(set(available))) or NOTHING)
+        edition.text(
+            "models.not_found",
+            name=name,
+            where=where,
+            available=", ".join(sorted(set(available))) or edition.text("models.nothing"),
+        )
     )
 
 
@@ -345,24 +326,24 @@ def modelfile_to_create(text: str) -> dict[str, Any]:
     starts = [m.start() for m in matches] + [len(body)]
     leftover = " ".join(body[a:b].strip() for a, b in zip(ends, starts) if body[a:b].strip())
     if leftover:  # a line no instruction starts (a stray quote, a typo before the word)
-        raise ValueError(ERR_MODELFILE_UNREADABLE.format(text=leftover))
+        raise ValueError(edition.text("models.err_modelfile_unreadable", text=leftover))
     for position, match in enumerate(matches, start=1):
         word, raw, quoted = match.group(1).upper(), match.group(2), match.group(3)
         value = quoted if quoted is not None else raw.strip()
         if quoted is None and value.startswith('"""'):
-            raise ValueError(ERR_MODELFILE_QUOTES.format(n=position, word=match.group(1)))
+            raise ValueError(edition.text("models.err_modelfile_quotes", n=position, word=match.group(1)))
         if not value and word in ("FROM", "SYSTEM", "TEMPLATE", "LICENSE"):
-            raise ValueError(ERR_MODELFILE_EMPTY.format(n=position, word=match.group(1)))
+            raise ValueError(edition.text("models.err_modelfile_empty", n=position, word=match.group(1)))
         if word == "FROM":
             if value.lower().endswith(".gguf"):
-                raise ValueError(ERR_MODELFILE_GGUF.format(path=value))
+                raise ValueError(edition.text("models.err_modelfile_gguf", path=value))
             fields["from_"] = value
         elif word in ("SYSTEM", "TEMPLATE", "LICENSE"):
             fields[word.lower()] = value
         elif word == "PARAMETER":
             key, _, rest = value.replace("\t", " ").partition(" ")
             if not key or not rest.strip():
-                raise ValueError(ERR_MODELFILE_PARAMETER.format(n=position))
+                raise ValueError(edition.text("models.err_modelfile_parameter", n=position))
             parsed = _value(rest.strip())
             if key == "stop":
                 parameters.setdefault("stop", []).append(parsed)
@@ -371,14 +352,14 @@ def modelfile_to_create(text: str) -> dict[str, Any]:
         elif word == "MESSAGE":
             role, _, content = value.partition(" ")
             if role.lower() not in MESSAGE_ROLES or not content.strip():
-                raise ValueError(ERR_MODELFILE_ROLE.format(n=position))
+                raise ValueError(edition.text("models.err_modelfile_role", n=position))
             messages.append({"role": role, "content": content.strip().strip('"') if quoted is None else content})
         elif word == "ADAPTER":
-            raise ValueError(ERR_MODELFILE_ADAPTER)
+            raise ValueError(edition.text("models.err_modelfile_adapter"))
         else:
-            raise ValueError(ERR_MODELFILE_LINE.format(n=position, word=match.group(1)))
+            raise ValueError(edition.text("models.err_modelfile_line", n=position, word=match.group(1)))
     if "from_" not in fields:
-        raise ValueError(ERR_MODELFILE_FROM)
+        raise ValueError(edition.text("models.err_modelfile_from"))
     if parameters:
         fields["parameters"] = parameters
     if messages:

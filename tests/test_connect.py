@@ -13,6 +13,7 @@ from conftest import MODEL
 from ollama._client import _parse_host as ollama_parse_host
 
 from lessons_lib.connect import connect, disconnect, probe
+from lessons_lib.edition import text
 from lessons_lib.ollama_server.server import HostPort, parse_host
 from lessons_lib.paths import shown
 
@@ -58,7 +59,7 @@ def test_forced_embedded_backend_starts_reuses_and_stops(monkeypatch, tmp_path, 
     monkeypatch.setenv("WORKBOOK_MODELS", str(tmp_path))
     conn = connect()
     assert one_line(capsys) == conn.message == str(conn)
-    assert conn.message == connect_module.MSG_FORCED.format(url=conn.url, models=shown(tmp_path))
+    assert conn.message == text("connect.forced", url=conn.url, models=shown(tmp_path))
     assert conn.backend == "embedded" and conn.server is not None and conn.server.running
     assert conn.url == conn.server.url and conn.url.startswith("http://127.0.0.1:")
     assert conn.version == httpx.get(conn.url + "/api/version").json()["version"]

@@ -20,8 +20,11 @@ ROOT = Path(__file__).resolve().parents[1] / "lessons_lib"
 # specific prefix wins, so `lessons_lib.ollama_server.protocol` sits below the rest of the server.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
-        "ground floor: names, units, hardware, memory, the bundled model, llama.cpp wrappers",
+        "ground floor: the edition and its message catalogue, names, units, hardware, memory, the bundled model, "
+        "llama.cpp wrappers",
         (
+            "lessons_lib.edition",
+            "lessons_lib.messages",
             "lessons_lib.names",
             "lessons_lib.units",
             "lessons_lib.metrics",

@@ -239,12 +239,13 @@ def test_real_bundled_gguf_matches_the_catalog():
 
 
 def test_the_advice_never_suggests_the_quantization_a_model_already_has() -> None:
-    from lessons_lib.memory import MSG_FIX, fix_hint
+    from lessons_lib.edition import text
+    from lessons_lib.memory import fix_hint
 
     assert "Q3_K_M or Q2_K" in fix_hint("Q4_K_M") and "Q4_K_M instead" not in fix_hint("Q4_K_M")
     assert "Q6_K or Q5_K_M" in fix_hint("Q8_0")
     assert "smallest" in fix_hint("Q2_K")
-    assert fix_hint(None) == fix_hint("IQ2_XS") == MSG_FIX
+    assert fix_hint(None) == fix_hint("IQ2_XS") == text("memory.fix")
     big = estimate(42 * 10**9, LLAMA31_70B, n_ctx=4096)
     assert "Q4_K_M already" in big.verdict(LAPTOP_8GB, quant="Q4_K_M").message
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..edition import text
 from ..hardware import Machine, detect
 from ..memory import estimate
 from ..units import human_bytes
@@ -16,28 +17,7 @@ from .lookup import resolve, same_name
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
 PULL_COMMAND = "ollama pull {name}"
-MSG_PRESENT = "Using {name}: it is on this machine."
-MSG_ABSENT = "{requested} is not on this machine. To download it ({size}), run: {pull}"
-MSG_ABSENT_NO_SIZE = "{requested} is not on this machine. To download it, run: {pull}"
-MSG_STAND_IN = "Meanwhile this lesson uses {used} instead{why}."
-MSG_WHY_LANGUAGE = ", which also speaks {languages}"
-MSG_WHY_NO_LANGUAGE = "; no model here speaks {languages}, so expect answers of lower quality"
-MSG_WONT_FIT = " Note: {requested} needs about {need} here, more than this machine has ({have})."
-MSG_NOTHING = "No model is on this machine yet. Run: {pull}"
-MSG_LABEL_STAND_IN = "{used}, standing in for {requested}"
-MSG_NOTHING_SMALL = " (or `ollama pull smollm2:135m` for a 270 MB model that runs anywhere)"
-LANGUAGE_NAMES = {
-    "pl": "Polish",
-    "en": "English",
-    "de": "German",
-    "fr": "French",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "hi": "Hindi",
-    "es": "Spanish",
-    "th": "Thai",
-    "zh": "Chinese",
-}
+LANGUAGES_NAMED = ("pl", "en", "de", "fr", "it", "pt", "hi", "es", "th", "zh")  # catalog.lang_<code>
 
 STAND_IN_CTX = 4096  # context used to judge whether a stand-in fits (Ollama's default num_ctx)
 
@@ -56,12 +36,12 @@ class Choice:
     def label(self) -> str:
         """Who answered, to print next to an answer: the model, and what it stands in for."""
         if self.is_stand_in:
-            return MSG_LABEL_STAND_IN.format(used=self.used, requested=self.requested)
+            return text("catalog.label_stand_in", used=self.used, requested=self.requested)
         return str(self.used)
 
 
 def _language_list(codes: Iterable[str]) -> str:
-    return " and ".join(LANGUAGE_NAMES.get(c, c) for c in codes)
+    return text("catalog.and").join(text(f"catalog.lang_{c}") if c in LANGUAGES_NAMED else c for c in codes)
 
 
 def _needs(model: CatalogModel, variant: Variant, n_ctx: int = STAND_IN_CTX) -> int:
@@ -90,7 +70,7 @@ def choose_model(
 
     for name in present:
         if same_name(requested, name):
-            return Choice(requested, name, False, pull, MSG_PRESENT.format(name=name))
+            return Choice(requested, name, False, pull, text("catalog.present", name=name))
 
     # What the stand-in must speak: the languages asked for, or else the requested model's main
     # language (the first listed: Polish for Bielik, English for Llama).
@@ -102,14 +82,14 @@ def choose_model(
     non_english = [c for c in target if c.lower() != "en"]
 
     if wanted_hit:
-        absent = MSG_ABSENT.format(requested=requested, size=human_bytes(wanted_hit[1].size_bytes), pull=pull)
+        absent = text("catalog.absent", requested=requested, size=human_bytes(wanted_hit[1].size_bytes), pull=pull)
     else:
-        absent = MSG_ABSENT_NO_SIZE.format(requested=requested, pull=pull)
+        absent = text("catalog.absent_no_size", requested=requested, pull=pull)
 
     if not present:
-        message = MSG_NOTHING.format(pull=pull)
+        message = text("catalog.nothing", pull=pull)
         if not same_name(requested, "smollm2:135m"):
-            message += MSG_NOTHING_SMALL
+            message += text("catalog.nothing_small")
         return Choice(requested, None, False, pull, message)
 
     m = machine if machine is not None else detect()
@@ -128,14 +108,14 @@ def choose_model(
     if not non_english:
         why = ""  # everything in the catalog speaks English; no need to say so
     elif best_rank[1]:
-        why = MSG_WHY_LANGUAGE.format(languages=_language_list(non_english))
+        why = text("catalog.why_language", languages=_language_list(non_english))
     else:
-        why = MSG_WHY_NO_LANGUAGE.format(languages=_language_list(non_english))
-    message = f"{absent}. {MSG_STAND_IN.format(used=best, why=why)}"
+        why = text("catalog.why_no_language", languages=_language_list(non_english))
+    message = f"{absent}. {text('catalog.stand_in', used=best, why=why)}"
     if wanted_hit and not _fits(wanted_hit[0], wanted_hit[1], m):
         need = _needs(wanted_hit[0], wanted_hit[1])
         have = max([m.memory_for_models] + [g.memory_free for g in m.gpus])
-        message += MSG_WONT_FIT.format(
-            requested=requested, need=f"{need / _GIB:.1f} GiB", have=f"{have / _GIB:.1f} GiB"
+        message += text(
+            "catalog.wont_fit", requested=requested, need=f"{need / _GIB:.1f} GiB", have=f"{have / _GIB:.1f} GiB"
         )
     return Choice(requested, best, True, pull, message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..edition import text
 from ..hardware import Machine
 from ..memory import estimate
 from ..units import human_bytes
@@ -13,20 +14,6 @@ if TYPE_CHECKING:
     import pandas
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
-COL_MODEL = "Model"
-COL_NAME = "Ollama name"
-COL_QUANT = "Quant"
-COL_PARAMS = "Params"
-COL_DOWNLOAD = "Download"
-COL_CTX = "num_ctx"
-COL_WEIGHTS = "Weights (GiB)"
-COL_KV = "KV cache (GiB)"
-COL_COMPUTE = "Compute (GiB)"
-COL_TOTAL = "Total (GiB)"
-COL_NEEDS = "With headroom (GiB)"
-COL_VERDICT = "Verdict"
-VERDICT_LABELS = {"GPU": "GPU", "CPU+GPU": "CPU+GPU", "CPU": "CPU", "no": "too big"}
-
 _GIB = 2**30
 
 
@@ -39,6 +26,9 @@ def fit_table(machine: Machine, n_ctx: int = 4096) -> pandas.DataFrame:
     """One row per catalog model and variant: sizes, memory estimate and a verdict for `machine`."""
     import pandas as pd  # imported here: the rest of the module works without pandas
 
+    def t(key: str) -> str:
+        return text(f"catalog.{key}")
+
     rows = []
     for model in CATALOG:
         ctx = min(n_ctx, model.context_max)
@@ -47,18 +37,18 @@ def fit_table(machine: Machine, n_ctx: int = 4096) -> pandas.DataFrame:
             verdict = est.verdict(machine, quant=v.quant)
             rows.append(
                 {
-                    COL_MODEL: model.display_name,
-                    COL_NAME: v.ollama_name,
-                    COL_QUANT: v.quant,
-                    COL_PARAMS: _params_label(model.params_b),
-                    COL_DOWNLOAD: human_bytes(v.size_bytes),
-                    COL_CTX: ctx,
-                    COL_WEIGHTS: round(est.weights / _GIB, 2),
-                    COL_KV: round(est.kv_cache / _GIB, 2),
-                    COL_COMPUTE: round(est.compute / _GIB, 2),
-                    COL_TOTAL: round(est.total / _GIB, 2),
-                    COL_NEEDS: round(est.total_with_headroom / _GIB, 2),
-                    COL_VERDICT: VERDICT_LABELS[verdict.where],
+                    t("col_model"): model.display_name,
+                    t("col_name"): v.ollama_name,
+                    t("col_quant"): v.quant,
+                    t("col_params"): _params_label(model.params_b),
+                    t("col_download"): human_bytes(v.size_bytes),
+                    t("col_ctx"): ctx,
+                    t("col_weights"): round(est.weights / _GIB, 2),
+                    t("col_kv"): round(est.kv_cache / _GIB, 2),
+                    t("col_compute"): round(est.compute / _GIB, 2),
+                    t("col_total"): round(est.total / _GIB, 2),
+                    t("col_needs"): round(est.total_with_headroom / _GIB, 2),
+                    t("col_verdict"): t(f"verdict_{verdict.where}"),
                 }
             )
     return pd.DataFrame(rows)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..edition import text
 from .prices import HOURS_PER_MONTH, STORAGE, TokenPrice, hourly_price, token_price
 
 if TYPE_CHECKING:
@@ -30,10 +31,6 @@ __all__ = [
 ]
 
 # --- learner-facing strings ---------------------------------------------------------------------
-ERR_POSITIVE = "{name} must be a positive number, not {value!r}"
-ERR_NOT_NEGATIVE = "{name} must be a number, zero or more, not {value!r}"
-ROW_POD = "Pod {gpu} ({cloud}, {pricing})"
-ROW_TOKENS = "API {model} (per token)"
 COL_OPTION, COL_HOURS, COL_COMPUTE, COL_STORAGE, COL_TOTAL, COL_PER_ITEM = (
     "option",
     "hours",
@@ -59,11 +56,11 @@ class Workload:
         for name in ("items", "tokens_per_s", "concurrency"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value <= 0:
-                raise ValueError(ERR_POSITIVE.format(name=name, value=value))
+                raise ValueError(text("cloud.err_positive", name=name, value=value))
         for name in ("tokens_in", "tokens_out", "prompt_tokens_per_s"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(ERR_NOT_NEGATIVE.format(name=name, value=value))
+                raise ValueError(text("cloud.err_not_negative", name=name, value=value))
 
     @property
     def generation_hours(self) -> float:
@@ -116,9 +113,9 @@ def pod_cost(workload: Workload, plan: PodPlan) -> PodCost:
     for name in ("start_minutes", "model_pull_minutes", "idle_hours", "container_disk_gb", "volume_gb", "stopped_days"):
         value = getattr(plan, name)
         if not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(ERR_NOT_NEGATIVE.format(name=name, value=value))
+            raise ValueError(text("cloud.err_not_negative", name=name, value=value))
     if not isinstance(plan.gpu_count, int) or plan.gpu_count < 1:
-        raise ValueError(ERR_POSITIVE.format(name="gpu_count", value=plan.gpu_count))
+        raise ValueError(text("cloud.err_positive", name="gpu_count", value=plan.gpu_count))
     hours = workload.generation_hours + (plan.start_minutes + plan.model_pull_minutes) / 60 + plan.idle_hours
     running_storage = (
         (plan.container_disk_gb * STORAGE["container_running"] + plan.volume_gb * STORAGE["volume_running"])
@@ -126,20 +123,20 @@ def pod_cost(workload: Workload, plan: PodPlan) -> PodCost:
         / HOURS_PER_MONTH
     )
     stopped_storage = plan.volume_gb * STORAGE["volume_stopped"] * plan.stopped_days * 24 / HOURS_PER_MONTH
-    label = ROW_POD.format(gpu=plan.gpu, cloud=plan.cloud, pricing=plan.pricing)
+    label = text("cloud.row_pod", gpu=plan.gpu, cloud=plan.cloud, pricing=plan.pricing)
     return PodCost(label, hours, plan.hourly() * hours, running_storage + stopped_storage)
 
 
 def token_cost(workload: Workload, model: str | TokenPrice = "gpt-4o-mini") -> TokenCost:
     price = model if isinstance(model, TokenPrice) else token_price(model)
     dollars = workload.items * (workload.tokens_in * price.input + workload.tokens_out * price.output) / 1e6
-    return TokenCost(ROW_TOKENS.format(model=price.model), dollars)
+    return TokenCost(text("cloud.row_tokens", model=price.model), dollars)
 
 
 def cost_per_million_tokens(price_per_hour: float, tokens_per_s: float) -> float:
     """What a pod's output costs per 1M tokens when it generates all the time at this speed."""
     if tokens_per_s <= 0:
-        raise ValueError(ERR_POSITIVE.format(name="tokens_per_s", value=tokens_per_s))
+        raise ValueError(text("cloud.err_positive", name="tokens_per_s", value=tokens_per_s))
     return price_per_hour / (tokens_per_s * 3600) * 1e6
 
 

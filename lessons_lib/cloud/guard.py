@@ -15,39 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..edition import text
 from . import pods
 from .keys import redact
 from .pod_ollama import client_for
 from .sizing import PodSpec
 
 __all__ = ["Budget", "PodSession"]
-
-# --- learner-facing strings ---------------------------------------------------------------------
-MSG_ESTIMATE = "{gpu} x{count} in the {cloud} cloud costs about ${hourly:.2f}/h ({source})."
-SOURCE_LIVE = "price from the API right now"
-SOURCE_TABLE = "price table: {source}"
-MSG_BUDGET = "Budget: at most {hours} and {dollars}; the pod is {action} when either is reached."
-MSG_OVER_BUDGET = "Budget reached ({why}): the pod is being {action}."
-MSG_ENDED = "Pod {id} {action} ({reason}); it ran {uptime:.0f} s of billed time, about ${cost:.4f}."
-MSG_ERROR = "Something went wrong ({error}); ending the pod so it does not keep billing."
-MSG_END_FAILED = (
-    "Could not end pod {id} ({error}): it may still bill. Run cloud.cleanup() when the API answers "
-    "again, or end it in the RunPod console. (The kernel will also try when it shuts down.)"
-)
-REASON_EXIT = "end of the block"
-REASON_ERROR = "error"
-REASON_INTERRUPT = "interrupted"
-REASON_ATEXIT = "kernel shutting down"
-REASON_CALL = "asked"
-ERR_ON_EXIT = "on_exit must be 'terminate' or 'stop', not {value!r}"
-ERR_NOT_STARTED = "The pod is not running: call start() (or use `with PodSession(...)`) first."
-ERR_ALREADY_STARTED = (
-    "This session already has pod {id}: end() it first, or make a new PodSession (one session guards one pod)."
-)
-WHY_HOURS = "{used:.2f} h of {limit:g} h"
-WHY_DOLLARS = "${used:.4f} of ${limit:g}"
-NO_LIMIT = "no limit"
-ERR_BUDGET = "Budget {name} must be a positive number or None (no limit), not {value!r}"
 
 
 @dataclass(frozen=True)
@@ -59,19 +33,19 @@ class Budget:
         for name in ("max_hours", "max_dollars"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0):
-                raise ValueError(ERR_BUDGET.format(name=name, value=value))
+                raise ValueError(text("pod.err_budget", name=name, value=value))
 
     def exceeded(self, hours: float, dollars: float) -> str | None:
         if self.max_hours is not None and hours >= self.max_hours:
-            return WHY_HOURS.format(used=hours, limit=self.max_hours)
+            return text("pod.why_hours", used=hours, limit=self.max_hours)
         if self.max_dollars is not None and dollars >= self.max_dollars:
-            return WHY_DOLLARS.format(used=dollars, limit=self.max_dollars)
+            return text("pod.why_dollars", used=dollars, limit=self.max_dollars)
         return None
 
     def describe(self, action: str) -> str:
-        hours = f"{self.max_hours:g} h" if self.max_hours is not None else NO_LIMIT
-        dollars = f"${self.max_dollars:g}" if self.max_dollars is not None else NO_LIMIT
-        return MSG_BUDGET.format(hours=hours, dollars=dollars, action=action)
+        hours = f"{self.max_hours:g} h" if self.max_hours is not None else text("pod.no_limit")
+        dollars = f"${self.max_dollars:g}" if self.max_dollars is not None else text("pod.no_limit")
+        return text("pod.budget", hours=hours, dollars=dollars, action=action)
 
 
 class PodSession:
@@ -96,7 +70,7 @@ class PodSession:
         say: Callable[[str], None] = print,
     ):
         if on_exit not in ("terminate", "stop"):
-            raise ValueError(ERR_ON_EXIT.format(value=on_exit))
+            raise ValueError(text("pod.err_on_exit", value=on_exit))
         self.spec, self.on_exit, self.budget = spec, on_exit, budget
         self.name = name or pods.unique_name()
         self.allow_fallback, self.ready_timeout, self.poll = allow_fallback, ready_timeout, poll
@@ -117,7 +91,7 @@ class PodSession:
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> PodSession:
         if self.pod_id is not None and self.ended != "terminated":
-            raise RuntimeError(ERR_ALREADY_STARTED.format(id=self.pod_id))
+            raise RuntimeError(text("pod.err_already_started", id=self.pod_id))
         self.pod_id = self.last = self.ended = self.end_reason = self.url = self._client = None  # may start anew
         self._paid, self._paid_s = 0.0, 0
         atexit.register(self._at_exit)
@@ -125,10 +99,10 @@ class PodSession:
             info = pods.deploy(self.spec, self.name, allow_fallback=self.allow_fallback, say=self.say)
             self.pod_id, self.last, self._started_wall = info.id, info, time.monotonic()
             if self.budget is not None:
-                self.say(self.budget.describe(self._action()))
+                self.say(self.budget.describe(text(f"pod.action_{self._action()}")))
             self._arm()
             self.url = pods.wait_ready(info.id, timeout=self.ready_timeout, poll=self.poll, progress=self.progress)
-            self.say(pods.MSG_READY.format(id=info.id, seconds=time.monotonic() - self._started_wall, url=self.url))
+            self.say(text("pod.ready", id=info.id, seconds=time.monotonic() - self._started_wall, url=self.url))
         except BaseException as exc:
             self._fail(exc)
             raise
@@ -146,21 +120,22 @@ class PodSession:
             self._watch.start()
 
     def _fail(self, exc: BaseException) -> None:
-        reason = REASON_INTERRUPT if isinstance(exc, KeyboardInterrupt) else REASON_ERROR
+        reason = text("pod.reason_interrupt") if isinstance(exc, KeyboardInterrupt) else text("pod.reason_error")
         if self.pod_id is not None:
-            self.say(MSG_ERROR.format(error=redact(f"{type(exc).__name__}: {exc}")))
+            self.say(text("pod.error", error=redact(f"{type(exc).__name__}: {exc}")))
             try:
                 self.end(reason=reason)
             except Exception as failed:  # keep the learner's original error; say how to end the pod
-                self.say(MSG_END_FAILED.format(id=self.pod_id, error=redact(f"{type(failed).__name__}: {failed}")))
+                self.say(text("pod.end_failed", id=self.pod_id, error=redact(f"{type(failed).__name__}: {failed}")))
         else:
             atexit.unregister(self._at_exit)
 
     def _action(self, how: str | None = None) -> str:
         return "stopped" if (how or self.on_exit) == "stop" else "terminated"
 
-    def end(self, how: str | None = None, reason: str = REASON_CALL) -> None:
+    def end(self, how: str | None = None, reason: str | None = None) -> None:
         """Terminate (or stop) the pod now. Safe to call twice and from any thread."""
+        reason = reason if reason is not None else text("pod.reason_call")
         with self._lock:
             terminating = (how or self.on_exit) == "terminate"
             if self.pod_id is None or self.ended == "terminated" or (self.ended and not terminating):
@@ -179,13 +154,14 @@ class PodSession:
             self.ended, self.end_reason = self._action(how), reason
             self._stop_watch.set()
             atexit.unregister(self._at_exit)
-            self.say(MSG_ENDED.format(id=self.pod_id, action=self.ended, reason=reason, uptime=uptime, cost=cost))
+            action = text(f"pod.action_{self.ended}")
+            self.say(text("pod.ended", id=self.pod_id, action=action, reason=reason, uptime=uptime, cost=cost))
 
     def _at_exit(self) -> None:
         try:
-            self.end(reason=REASON_ATEXIT)
+            self.end(reason=text("pod.reason_atexit"))
         except Exception as exc:  # the API may be gone at exit; say so rather than stay silent
-            self.say(MSG_END_FAILED.format(id=self.pod_id, error=redact(f"{type(exc).__name__}: {exc}")))
+            self.say(text("pod.end_failed", id=self.pod_id, error=redact(f"{type(exc).__name__}: {exc}")))
 
     def _watchdog(self, stop: threading.Event) -> None:
         while not stop.wait(self.watch_every):
@@ -195,8 +171,8 @@ class PodSession:
                     continue
                 why = self.budget.exceeded(self.billed_seconds(info) / 3600, self.cost_so_far(info))
                 if why:
-                    self.say(MSG_OVER_BUDGET.format(why=why, action=self._action()))
-                    self.end(reason=f"budget: {why}")
+                    self.say(text("pod.over_budget", why=why, action=text(f"pod.action_{self._action()}")))
+                    self.end(reason=text("pod.reason_budget", why=why))
                     return
             except Exception:  # one failed poll (network blip) must not kill the watchdog
                 continue
@@ -229,7 +205,7 @@ class PodSession:
 
     def _require(self) -> str:
         if self.pod_id is None or self.ended == "terminated":
-            raise RuntimeError(ERR_NOT_STARTED)
+            raise RuntimeError(text("pod.err_not_started"))
         return self.pod_id
 
     def _book(self, info: pods.PodInfo | None) -> None:
@@ -242,7 +218,7 @@ class PodSession:
     @property
     def client(self):
         if self.pod_id is None or self.url is None or self.ended:
-            raise RuntimeError(ERR_NOT_STARTED)
+            raise RuntimeError(text("pod.err_not_started"))
         if self._client is None:
             self._client = client_for(self.pod_id)
         return self._client
@@ -277,9 +253,9 @@ class PodSession:
     def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> None:
         if exc_type is None:
             try:
-                self.end(reason=REASON_EXIT)
+                self.end(reason=text("pod.reason_exit"))
             except Exception as failed:
-                self.say(MSG_END_FAILED.format(id=self.pod_id, error=redact(f"{type(failed).__name__}: {failed}")))
+                self.say(text("pod.end_failed", id=self.pod_id, error=redact(f"{type(failed).__name__}: {failed}")))
                 raise
         else:
             self._fail(exc)  # type: ignore[arg-type]
@@ -296,12 +272,12 @@ def estimate_text(spec: PodSpec, live: bool = True) -> str:
 
     row = prices.gpu_price(spec.gpu_type_id)
     cloud = "secure" if spec.cloud_type == "SECURE" else "community"
-    hourly, source = spec.hourly_estimate(), SOURCE_TABLE.format(source=row.source)
+    hourly, source = spec.hourly_estimate(), text("pod.source_table", source=row.source)
     if live:
         try:
             found = prices.live_hourly_price(row.gpu_id, cloud, spec.gpu_count)
         except Exception:  # no key or no network: the table still gives an honest estimate
             found = None
         if found:
-            hourly, source = found, SOURCE_LIVE
-    return MSG_ESTIMATE.format(gpu=row.display_name, count=spec.gpu_count, cloud=cloud, hourly=hourly, source=source)
+            hourly, source = found, text("pod.source_live")
+    return text("pod.estimate", gpu=row.display_name, count=spec.gpu_count, cloud=cloud, hourly=hourly, source=source)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import getpass
 import os
 
+from ..edition import text
+
 __all__ = ["ApiKey", "get_api_key", "use_key", "redact", "ENV_KEY"]
 
 ENV_KEY = "RUNPOD_API_KEY"
-PROMPT = "RunPod API key (hidden; from runpod.io > Settings > API Keys): "
 ERR_NO_KEY = (
     "No RunPod API key: set RUNPOD_API_KEY in the environment before starting Jupyter, or type it at "
     "the hidden prompt. The sandbox needs no key."
@@ -48,7 +49,7 @@ def get_api_key(prompt: bool = True) -> ApiKey:
     """RUNPOD_API_KEY if set, else a hidden prompt (getpass does not echo or keep what is typed)."""
     value = os.environ.get(ENV_KEY, "").strip()
     if not value and prompt:
-        value = getpass.getpass(PROMPT)
+        value = getpass.getpass(text("cloud.key_prompt"))
     return ApiKey(value)
 
 

@@ -6,20 +6,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..edition import text
 from .keys import ENV_KEY, ApiKey, get_api_key, use_key
 
 __all__ = ["CloudMode", "open_cloud"]
 
-MSG_SANDBOX = (
-    "SANDBOX MODE: RunPod calls go to a local emulator at {url}; pods are embedded Ollama servers on "
-    "this machine, billed on a simulated clock ({scale:g}x faster) with sample prices. "
-    "Nothing is rented, nothing is paid."
-)
-MSG_REAL = (
-    "REAL MODE: RunPod calls go to {url} with your API key (from {where}). Pods cost real money "
-    "until they are terminated (unless {url} is your instructor's workshop sandbox)."
-)
-WHERE_PROMPT = "the hidden prompt"
 REAL_API = "https://api.runpod.io"
 
 
@@ -61,14 +52,14 @@ def open_cloud(
         from .sandbox import Sandbox
 
         sandbox = Sandbox(models, time_scale=time_scale, boot_seconds=boot_seconds).start()
-        mode = CloudMode("sandbox", MSG_SANDBOX.format(url=sandbox.url, scale=time_scale), sandbox)
+        mode = CloudMode("sandbox", text("cloud.sandbox", url=sandbox.url, scale=time_scale), sandbox)
     else:
         from .sandbox.server import BASE_URL_ENV
 
-        where = ENV_KEY if os.environ.get(ENV_KEY) else WHERE_PROMPT
+        where = ENV_KEY if os.environ.get(ENV_KEY) else text("cloud.where_prompt")
         key = key or get_api_key()
         previous = use_key(key)
         url = os.environ.get(BASE_URL_ENV, REAL_API)
-        mode = CloudMode("real", MSG_REAL.format(url=url, where=where), None, previous)
+        mode = CloudMode("real", text("cloud.real", url=url, where=where), None, previous)
     print(mode.message)
     return mode

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..edition import text
 from ..metrics import speed
 from ..models import pull
 
@@ -18,7 +19,6 @@ PROXY_TEMPLATE_ENV = "RUNPOD_PROXY_URL_TEMPLATE"
 DEFAULT_PROXY_TEMPLATE = "https://{pod_id}-{port}.proxy.runpod.net"
 
 # --- learner-facing strings ---------------------------------------------------------------------
-MSG_PRESENT = "{model} is already on the pod; nothing to pull."
 
 
 def proxy_url(pod_id: str, port: int = OLLAMA_PORT) -> str:
@@ -48,7 +48,7 @@ def pull_model(client: Any, model: str, progress: bool = True, insecure: bool = 
     returns the last status line. `insecure=True` is for a workshop's plain-HTTP registry mirror, as
     `ollama pull --insecure`. The pull itself is `models.pull`, as on the learner's machine."""
     if any(m.model == model for m in client.list().models):
-        return MSG_PRESENT.format(model=model)
+        return text("cloud.present", model=model)
     lines = pull(client, model, insecure=insecure, quiet=not progress)
     return next((item["status"] for item in reversed(lines) if item.get("status")), "")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..edition import text
 from . import prices
 from .pod_ollama import OLLAMA_PORT, ollama_answers, proxy_url
 from .sizing import PodSpec
@@ -39,34 +40,7 @@ __all__ = [
 ]
 
 COURSE_PREFIX = "llmwb-"
-
-# --- learner-facing strings ---------------------------------------------------------------------
-MSG_TRY = "Trying {gpu} ({cloud} cloud)..."
-MSG_NO_CAPACITY = "No {gpu} free in the {cloud} cloud right now."
-MSG_DEPLOYED = "Pod {name} ({id}) deployed: {gpu} x{count}, {cloud} cloud, ${cost:.2f}/h."
-MSG_ORPHAN = "The API failed after creating pod {id}; it was terminated so it cannot bill."
-MSG_ORPHAN_LEFT = (
-    "The API failed after creating pod {id} and could not terminate it: it may still bill. "
-    "Run cloud.cleanup() when the API answers again, or terminate it in the RunPod console."
-)
-MSG_WAIT_RUNTIME = "waiting for the container"
-MSG_WAIT_API = "waiting for Ollama to answer"
-MSG_READY = "Pod {id} ready after {seconds:.0f} s: {url}"
-MSG_TERMINATED = "Pod {id} terminated: it no longer costs anything."
-MSG_STOPPED = (
-    "Pod {id} stopped: compute billing ended, but its {volume:g} GB volume still costs "
-    "${per_month:.2f}/month until you terminate it."
-)
-MSG_STOPPED_NO_VOLUME = "Pod {id} stopped: compute billing ended; it has no volume, so nothing bills until resume."
-ERR_CAPACITY_ALL = (
-    "No capacity for any of: {tried}. Try again later, another GPU type or cloud, or allow "
-    "fallbacks (allow_fallback=True)."
-)
-ERR_NOT_READY = (
-    "Pod {id} was not ready after {timeout:.0f} s ({phase}). RunPod is sometimes slow to pull "
-    "images; try again, or another GPU type."
-)
-STATE_LABELS = {"starting": "starting", "running": "running", "exited": "stopped", "terminated": "terminated"}
+STATES = ("starting", "running", "exited", "terminated")  # the course's names for RunPod's pod states
 
 
 class CapacityError(RuntimeError):
@@ -100,7 +74,7 @@ class PodInfo:
 
     @property
     def label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
+        return text(f"pod.state_{self.state}") if self.state in STATES else self.state
 
     @classmethod
     def from_api(cls, pod: dict[str, Any] | None, pod_id: str = "") -> PodInfo:
@@ -170,7 +144,7 @@ def deploy(
     tried = []
     for gpu, cloud in options:
         gpu_id = prices.gpu_price(gpu).gpu_id if gpu in {r.display_name for r in prices.GPU_PRICES} else gpu
-        say(MSG_TRY.format(gpu=gpu_id, cloud=cloud.lower()))
+        say(text("pod.try", gpu=gpu_id, cloud=cloud.lower()))
         created = None
         try:
             created = _create(spec, name, gpu_id, cloud)
@@ -178,12 +152,13 @@ def deploy(
         except BaseException as exc:
             _end_orphans(name, (created or {}).get("id"), say)
             if isinstance(exc, Exception) and is_capacity_error(exc):
-                say(MSG_NO_CAPACITY.format(gpu=gpu_id, cloud=cloud.lower()))
+                say(text("pod.no_capacity", gpu=gpu_id, cloud=cloud.lower()))
                 tried.append(f"{gpu_id} ({cloud.lower()})")
                 continue
             raise
         say(
-            MSG_DEPLOYED.format(
+            text(
+                "pod.deployed",
                 name=name,
                 id=info.id,
                 gpu=info.gpu or gpu_id,
@@ -193,7 +168,7 @@ def deploy(
             )
         )
         return info
-    raise CapacityError(ERR_CAPACITY_ALL.format(tried=", ".join(tried)))
+    raise CapacityError(text("pod.err_capacity_all", tried=", ".join(tried)))
 
 
 def _end_orphans(name: str, pod_id: str | None, say: Callable[[str], None]) -> None:
@@ -206,9 +181,9 @@ def _end_orphans(name: str, pod_id: str | None, say: Callable[[str], None]) -> N
     for orphan in sorted(ids):
         try:
             runpod.terminate_pod(orphan)
-            say(MSG_ORPHAN.format(id=orphan))
+            say(text("pod.orphan", id=orphan))
         except Exception:  # the API is down: say what to do instead of hiding the first error
-            say(MSG_ORPHAN_LEFT.format(id=orphan))
+            say(text("pod.orphan_left", id=orphan))
 
 
 def _safe_find(name: str) -> list[dict[str, Any]]:
@@ -233,17 +208,19 @@ def wait_ready(pod_id: str, timeout: float = 900, poll: float = 5.0, progress: b
 
     start = time.monotonic()
     url = proxy_url(pod_id)
-    bar = tqdm(total=2, desc=MSG_WAIT_RUNTIME, disable=not progress)
-    phase = MSG_WAIT_RUNTIME
+    bar = tqdm(total=2, desc=text("pod.wait_runtime"), disable=not progress)
+    phase = text("pod.wait_runtime")
     try:
         while time.monotonic() - start < timeout:
             info = get(pod_id)
             if info.state in ("exited", "terminated"):
-                raise PodNotReady(ERR_NOT_READY.format(id=pod_id, timeout=time.monotonic() - start, phase=info.label))
+                raise PodNotReady(
+                    text("pod.err_not_ready", id=pod_id, timeout=time.monotonic() - start, phase=info.label)
+                )
             if info.ports_ready:
                 if bar.n == 0:
                     bar.update(1)
-                    phase = MSG_WAIT_API
+                    phase = text("pod.wait_api")
                     bar.set_description(phase)
                 if ollama_answers(url):
                     bar.update(1)
@@ -252,7 +229,7 @@ def wait_ready(pod_id: str, timeout: float = 900, poll: float = 5.0, progress: b
             time.sleep(poll)
     finally:
         bar.close()
-    raise PodNotReady(ERR_NOT_READY.format(id=pod_id, timeout=timeout, phase=phase))
+    raise PodNotReady(text("pod.err_not_ready", id=pod_id, timeout=timeout, phase=phase))
 
 
 def stop(pod_id: str, say: Callable[[str], None] = print) -> PodInfo:
@@ -262,9 +239,9 @@ def stop(pod_id: str, say: Callable[[str], None] = print) -> PodInfo:
     info = get(pod_id)
     if info.volume_gb:
         per_month = info.volume_gb * prices.STORAGE["volume_stopped"]
-        say(MSG_STOPPED.format(id=pod_id, volume=info.volume_gb, per_month=per_month))
+        say(text("pod.stopped", id=pod_id, volume=info.volume_gb, per_month=per_month))
     else:
-        say(MSG_STOPPED_NO_VOLUME.format(id=pod_id))
+        say(text("pod.stopped_no_volume", id=pod_id))
     return info
 
 
@@ -280,7 +257,7 @@ def terminate(pod_id: str, say: Callable[[str], None] = print) -> None:
     import runpod
 
     runpod.terminate_pod(pod_id)
-    say(MSG_TERMINATED.format(id=pod_id))
+    say(text("pod.terminated", id=pod_id))
 
 
 def course_pods(include_stopped: bool = True) -> list[PodInfo]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from ..edition import text
+
 __all__ = [
     "GpuPrice",
     "TokenPrice",
@@ -31,11 +33,6 @@ __all__ = [
 ]
 
 # --- learner-facing strings ---------------------------------------------------------------------
-ERR_UNKNOWN_GPU = "Unknown GPU {gpu!r}. Known GPUs: {known}"
-ERR_UNKNOWN_MODEL = "Unknown API model {model!r}. Known: {known}"
-ERR_NO_PRICE = "No {what} price is known for {gpu} ({source}). Pick another cloud or pricing, or type a price."
-ERR_CLOUD = "cloud must be 'community' or 'secure', not {cloud!r}"
-ERR_PRICING = "pricing must be 'on-demand' or 'spot', not {pricing!r}"
 COLS_GPU = ("GPU", "gpuTypeId", "VRAM (GB)", "cloud", "pricing", "$/h", "source and date")
 CLOUD_NOT_STATED = "not stated by the source (filed as community)"
 
@@ -72,12 +69,14 @@ class GpuPrice:
 
     def price(self, cloud: str = "community", pricing: str = "on-demand") -> float:
         if cloud not in ("community", "secure"):
-            raise ValueError(ERR_CLOUD.format(cloud=cloud))
+            raise ValueError(text("cloud.err_cloud", cloud=cloud))
         if pricing not in ("on-demand", "spot"):
-            raise ValueError(ERR_PRICING.format(pricing=pricing))
+            raise ValueError(text("cloud.err_pricing", pricing=pricing))
         value = getattr(self, cloud if pricing == "on-demand" else f"{cloud}_spot")
         if not value:
-            raise ValueError(ERR_NO_PRICE.format(what=f"{cloud} {pricing}", gpu=self.display_name, source=self.source))
+            raise ValueError(
+                text("cloud.err_no_price", what=f"{cloud} {pricing}", gpu=self.display_name, source=self.source)
+            )
         return float(value)
 
 
@@ -181,14 +180,14 @@ def gpu_price(gpu: str, table: tuple[GpuPrice, ...] = GPU_PRICES) -> GpuPrice:
     for row in table:
         if gpu.lower() in (row.gpu_id.lower(), row.display_name.lower()):
             return row
-    raise KeyError(ERR_UNKNOWN_GPU.format(gpu=gpu, known=", ".join(r.display_name for r in table)))
+    raise KeyError(text("cloud.err_unknown_gpu", gpu=gpu, known=", ".join(r.display_name for r in table)))
 
 
 def token_price(model: str) -> TokenPrice:
     for row in TOKEN_PRICES:
         if row.model == model.lower():
             return row
-    raise KeyError(ERR_UNKNOWN_MODEL.format(model=model, known=", ".join(r.model for r in TOKEN_PRICES)))
+    raise KeyError(text("cloud.err_unknown_api_model", model=model, known=", ".join(r.model for r in TOKEN_PRICES)))
 
 
 def hourly_price(

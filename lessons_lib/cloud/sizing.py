@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..catalog.lookup import resolve
+from ..edition import text
 from ..memory import estimate
 from ..units import gib
 from . import prices
@@ -20,10 +21,6 @@ IMAGE = "ollama/ollama:latest"
 BASE_DISK_GB = 10  # the ollama/ollama image and its runtime (about 3.5 GB) with room to spare
 
 # --- learner-facing strings ---------------------------------------------------------------------
-ERR_UNKNOWN_MODEL = "{model} is not in the course catalog; give disk sizes and a GPU yourself."
-ERR_NO_GPU_FITS = "No GPU in the price table has the {need} this model needs."
-ERR_CLOUD_TYPE = "cloud_type must be 'COMMUNITY', 'SECURE' or 'ALL', not {value!r}"
-ERR_GPU_COUNT = "gpu_count must be a whole number from 1 up, not {value!r}"
 
 
 @dataclass(frozen=True)
@@ -43,9 +40,9 @@ class PodSpec:
 
     def __post_init__(self) -> None:  # fail here, with the fix, not deep inside the SDK after a request
         if self.cloud_type not in ("COMMUNITY", "SECURE", "ALL"):
-            raise ValueError(ERR_CLOUD_TYPE.format(value=self.cloud_type))
+            raise ValueError(text("cloud.err_cloud_type", value=self.cloud_type))
         if not isinstance(self.gpu_count, int) or self.gpu_count < 1:
-            raise ValueError(ERR_GPU_COUNT.format(value=self.gpu_count))
+            raise ValueError(text("cloud.err_gpu_count", value=self.gpu_count))
 
     def hourly_estimate(self) -> float:
         """The price-table estimate for this spec: what the learner agrees to before deploying."""
@@ -64,7 +61,7 @@ def _model_needs(model: str, n_ctx: int) -> tuple[int, int]:
     """(download bytes, memory with headroom) from the catalog and the memory estimate."""
     found = resolve(model)
     if found is None:
-        raise KeyError(ERR_UNKNOWN_MODEL.format(model=model))
+        raise KeyError(text("cloud.err_unknown_model", model=model))
     entry, variant = found
     need = estimate(variant.size_bytes, entry.shape, n_ctx=n_ctx).total_with_headroom
     return variant.size_bytes, need
@@ -77,7 +74,7 @@ def gpu_for_model(
     _, need = _model_needs(model, n_ctx)
     fitting = [row for row in table if row.memory_gb * 2**30 * 0.95 >= need and getattr(row, cloud)]
     if not fitting:
-        raise ValueError(ERR_NO_GPU_FITS.format(need=gib(need)))
+        raise ValueError(text("cloud.err_no_gpu_fits", need=gib(need)))
     return min(fitting, key=lambda row: getattr(row, cloud))
 
 

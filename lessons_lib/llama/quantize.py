@@ -22,6 +22,7 @@ from pathlib import Path
 
 import llama_cpp
 
+from ..edition import text
 from . import gguf_file
 from .log import LogCapture, capture_llama_log
 
@@ -37,19 +38,6 @@ __all__ = [
 ]
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
-ERR_UNKNOWN_KIND = "unknown quantization {kind!r}; choose one of: {known}"
-ERR_NEEDS_IMATRIX = (
-    "{kind} needs an importance matrix (llama.cpp's llama-imatrix tool), which this course does not "
-    "compute; use Q2_K or a higher type"
-)
-ERR_NO_SOURCE = "source model not found: {path}"
-ERR_SAME_FILE = "the destination must differ from the source ({path})"
-ERR_REQUANTIZE = (
-    "{name} is already quantized ({type}); quantizing it again stacks the errors. Start from an "
-    "F16/BF16/F32 GGUF (see lessons_lib.quant.dequantize) or pass allow_requantize=True."
-)
-ERR_FAILED = "llama.cpp could not quantize {name} to {kind}: {reason}"
-ERR_UNKNOWN_REASON = "no reason given (see the log above)"
 
 # Names a learner may type, mapped to llama.cpp's LLAMA_FTYPE_* ids (include/llama.h).
 KINDS: dict[str, int] = {
@@ -149,13 +137,13 @@ class QuantizeReport:
 def normalize_kind(kind: str) -> str:
     """ "q4_k_m" -> "Q4_K_M"; raises UnknownQuantization with the list of choices."""
     if not isinstance(kind, str):
-        raise UnknownQuantization(ERR_UNKNOWN_KIND.format(kind=kind, known=", ".join(KINDS)))
+        raise UnknownQuantization(text("models.err_unknown_kind", kind=kind, known=", ".join(KINDS)))
     key = kind.strip().upper()
     key = ALIASES.get(key, key)
     if key in NEEDS_IMATRIX:
-        raise UnknownQuantization(ERR_NEEDS_IMATRIX.format(kind=key))
+        raise UnknownQuantization(text("models.err_needs_imatrix", kind=key))
     if key not in KINDS:
-        raise UnknownQuantization(ERR_UNKNOWN_KIND.format(kind=kind, known=", ".join(KINDS)))
+        raise UnknownQuantization(text("models.err_unknown_kind", kind=kind, known=", ".join(KINDS)))
     return key
 
 
@@ -208,9 +196,9 @@ def quantize(
     name = normalize_kind(kind)
     source, destination = Path(source), Path(destination)
     if not source.is_file():
-        raise FileNotFoundError(ERR_NO_SOURCE.format(path=source))
+        raise FileNotFoundError(text("models.err_no_source", path=source))
     if destination.exists() and destination.resolve() == source.resolve():
-        raise ValueError(ERR_SAME_FILE.format(path=source))
+        raise ValueError(text("models.err_same_file", path=source))
     info = gguf_file.read(source)  # ValueError for a file that is not GGUF
 
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -259,8 +247,8 @@ def parse_fallbacks(log: str) -> tuple[Fallback, ...]:
 
 def _failure_message(log: str, source: Path, kind: str) -> str:
     match = _FAILED.search(log)
-    reason = match[1].strip() if match else ERR_UNKNOWN_REASON
+    reason = match[1].strip() if match else text("models.err_unknown_reason")
     requantize = re.search(r"requantizing from type (\S+) is disabled", reason)
     if requantize:
-        return ERR_REQUANTIZE.format(name=source.name, type=requantize[1].upper())
-    return ERR_FAILED.format(name=source.name, kind=kind, reason=reason)
+        return text("models.err_requantize", name=source.name, type=requantize[1].upper())
+    return text("models.err_failed", name=source.name, kind=kind, reason=reason)

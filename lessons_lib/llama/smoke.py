@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 
+from ..edition import text, use_environment
 from .build import signal_name
 
 SMOKE_TOKENS = 16
@@ -26,17 +27,6 @@ SMOKE_TIMEOUT_S = 180.0
 # one slow core lands far under 0.05.
 SLOW_SHARE = 0.03
 FIX_REBUILD = "make rebuild-llama"
-
-# Learner-facing lines, kept together for the Polish edition.
-MSG_OK = "{tokens} tokens from {model} at {rate:.0f} tok/s ({share:.0%} of this machine's memory-bandwidth limit)"
-MSG_CRASHED = "llama.cpp crashed on the first tokens ({signal}): this build uses an instruction this CPU cannot run"
-MSG_HUNG = "llama.cpp did not answer within {timeout:.0f} s: the build or the machine is stuck"
-MSG_FAILED = "llama.cpp failed to generate: {detail}"
-MSG_SLOW = (
-    "llama.cpp runs far below this machine's speed: {rate:.1f} tok/s, {share:.1%} of the "
-    "memory-bandwidth limit ({limit:.0f} tok/s)"
-)
-MSG_FIX = "Rebuild it for this CPU: `{fix}` (or `python -m lessons_lib.install --rebuild-llama`)."
 
 
 @dataclass(frozen=True)
@@ -67,20 +57,20 @@ def run_smoke(command: list[str] | None = None, timeout: float = SMOKE_TIMEOUT_S
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
     except subprocess.TimeoutExpired:
-        return SmokeResult(False, MSG_HUNG.format(timeout=timeout), FIX_REBUILD)
+        return SmokeResult(False, text("check.smoke_hung", timeout=timeout), FIX_REBUILD)
     if done.returncode < 0:
-        return SmokeResult(False, MSG_CRASHED.format(signal=signal_name(-done.returncode)), FIX_REBUILD)
+        return SmokeResult(False, text("check.smoke_crashed", signal=signal_name(-done.returncode)), FIX_REBUILD)
     report = _last_json_line(done.stdout)
     if done.returncode != 0 or report is None:
         last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        return SmokeResult(False, MSG_FAILED.format(detail=last[:300]), FIX_REBUILD)
+        return SmokeResult(False, text("check.smoke_failed", detail=last[:300]), FIX_REBUILD)
     rate, limit = float(report["tokens_per_s"]), float(report["roofline_tokens_per_s"])
     result = SmokeResult(True, "", "", int(report["tokens"]), rate, limit, str(report.get("system_info", "")))
     share = rate / limit if limit else 0.0
     if result.slow:
-        return replace(result, message=MSG_SLOW.format(rate=rate, share=share, limit=limit), fix=FIX_REBUILD)
+        return replace(result, message=text("check.smoke_slow", rate=rate, share=share, limit=limit), fix=FIX_REBUILD)
     model = report.get("model", "the bundled model")
-    return replace(result, message=MSG_OK.format(tokens=result.tokens, model=model, rate=rate, share=share))
+    return replace(result, message=text("check.smoke_ok", tokens=result.tokens, model=model, rate=rate, share=share))
 
 
 def _last_json_line(text: str) -> dict | None:
@@ -128,12 +118,14 @@ def _child() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    use_environment()
     if argv[:1] == ["--child"]:
         return _child()
     result = run_smoke()
-    print(("NO  " if not result.ok else "SLOW" if result.slow else "ok  ") + " " + result.message)
+    status = "no" if not result.ok else "slow" if result.slow else "ok"
+    print(text(f"check.smoke_status_{status}") + " " + result.message)
     if result.fix:
-        print("    -> " + MSG_FIX.format(fix=result.fix))
+        print("    -> " + text("check.smoke_fix", fix=result.fix))
     return 0 if result.ok else 1
 
 

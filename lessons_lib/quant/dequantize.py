@@ -20,18 +20,12 @@ import numpy as np
 from gguf import GGMLQuantizationType, GGUFReader, GGUFValueType, GGUFWriter, Keys, LlamaFileType
 from gguf.quants import dequantize
 
+from ..edition import text
 from ..llama import gguf_file
 
 __all__ = ["DequantizeReport", "FULL_PRECISION", "to_f16", "describe_source"]
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
-ORIGINAL = "{name}: already {type}, used as it is"
-STORED_IN_F16 = "the {type} model stored in F16 (dequantized from {name}; its {type} rounding stays in every variant)"
-ERR_NOT_FOUND = "model file not found: {path}"
-ERR_UNSUPPORTED = (
-    "the gguf package cannot dequantize tensor {tensor} of type {type}; start from an F16/BF16 GGUF "
-    "or from a model in another quantization"
-)
 
 FULL_PRECISION = frozenset({"F32", "F16", "BF16"})
 # Read as numbers directly; everything else (BF16 included, which GGUFReader returns as raw bytes)
@@ -56,8 +50,8 @@ class DequantizeReport:
 def describe_source(source_type: str, name: str) -> str:
     """What an F16 reference made from a `source_type` file really is, in one sentence."""
     if source_type.upper() in FULL_PRECISION:
-        return ORIGINAL.format(name=name, type=source_type)
-    return STORED_IN_F16.format(type=source_type, name=name)
+        return text("quant.original", name=name, type=source_type)
+    return text("quant.stored_in_f16", type=source_type, name=name)
 
 
 def _copy_metadata(reader: GGUFReader, writer: GGUFWriter) -> None:
@@ -87,7 +81,7 @@ def to_f16(
     """Write `source` with every 2-D tensor as F16 (1-D ones F32), atomically, tensor by tensor."""
     source, destination = Path(source), Path(destination)
     if not source.is_file():
-        raise FileNotFoundError(ERR_NOT_FOUND.format(path=source))
+        raise FileNotFoundError(text("quant.err_not_found", path=source))
     info = gguf_file.read(source)  # fast header read; ValueError for a non-GGUF file
     started = time.perf_counter()
     reader = GGUFReader(source)
@@ -110,7 +104,7 @@ def to_f16(
             try:
                 values = t.data if t.tensor_type in _UNQUANTIZED else dequantize(t.data, t.tensor_type)
             except NotImplementedError:
-                raise ValueError(ERR_UNSUPPORTED.format(tensor=t.name, type=t.tensor_type.name)) from None
+                raise ValueError(text("quant.err_unsupported", tensor=t.name, type=t.tensor_type.name)) from None
             shape = tuple(int(d) for d in reversed(t.shape))
             writer.write_tensor_data(np.asarray(values, dtype=_target_dtype(len(shape))).reshape(shape))
             if progress is not None:

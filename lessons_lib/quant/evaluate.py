@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from ..edition import text
+
 __all__ = [
     "EVAL_PARTS",
     "Perplexity",
@@ -39,13 +41,6 @@ __all__ = [
 ]
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
-ERR_TOO_SHORT = (
-    "the {part} text has {n} tokens; perplexity with n_ctx={n_ctx} needs at least {need} "
-    "(two chunks). Use a smaller n_ctx or a longer text."
-)
-ERR_CTX = "n_ctx must be an even number of at least 8, got {n_ctx}"
-ERR_MISMATCH = "the reference and the variant were scored on different tokens; use variants of one model"
-
 EVAL_PARTS = {"English": "eval_en.txt", "Polish": "eval_pl.txt"}
 
 
@@ -60,7 +55,7 @@ def make_chunks(
 ) -> list[list[int]]:
     """Non-overlapping n_ctx-token chunks; the first token of each is replaced by BOS if given."""
     if n_ctx < 8 or n_ctx % 2:
-        raise ValueError(ERR_CTX.format(n_ctx=n_ctx))
+        raise ValueError(text("quant.err_ctx", n_ctx=n_ctx))
     n_chunks = len(tokens) // n_ctx
     if max_chunks is not None:
         n_chunks = min(n_chunks, max_chunks)
@@ -137,7 +132,7 @@ class Evaluation:
 
     def compare_to(self, ref: Evaluation, logp: np.ndarray) -> None:
         if ref.logp is None or ref.logp.shape != logp.shape:
-            raise ValueError(ERR_MISMATCH)
+            raise ValueError(text("quant.err_mismatch"))
         # In blocks of rows: float64 copies of a 128k-token vocabulary add up quickly.
         per_row = np.concatenate(
             [kl_divergence(ref.logp[i : i + 256], logp[i : i + 256]) for i in range(0, len(logp), 256)]
@@ -189,7 +184,7 @@ def evaluate_model(
         for part, toks in tokens.items():
             chunks = make_chunks(toks, n_ctx, bos, max_chunks)
             if len(chunks) < 1 or len(toks) < 2 * n_ctx and max_chunks is None:
-                raise ValueError(ERR_TOO_SHORT.format(part=part, n=len(toks), n_ctx=n_ctx, need=2 * n_ctx))
+                raise ValueError(text("quant.err_too_short", part=part, n=len(toks), n_ctx=n_ctx, need=2 * n_ctx))
             part_nll = []
             for chunk in chunks:
                 llm.reset()  # the next eval clears the KV cache: each chunk starts fresh

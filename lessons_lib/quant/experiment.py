@@ -20,6 +20,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..bundled import BUNDLED_MODEL, bundled_gguf_path
+from ..edition import text
 from ..llama import gguf_file
 from ..llama.quantize import QuantizeReport, normalize_kind, quantize
 from ..memory import ModelShape, kv_cache_bytes
@@ -41,16 +42,6 @@ __all__ = [
 ]
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
-ERR_NO_MODEL = (
-    "no GGUF found for {model!r}: pass a path to a .gguf file, the bundled 'smollm2:135m', or the "
-    "name of a model in your Ollama store (`ollama pull {model}` first)"
-)
-ERR_NO_REFERENCE = "the variants must include {ref}: KL divergence and top-1 agreement are measured against it"
-ERR_KV_TYPE = "unknown KV cache type {kv!r}; choose from: {known}"
-BAR_QUANTIZE = "quantizing"
-BAR_DEQUANTIZE = "dequantizing to F16"
-BAR_MEASURE = "measuring"
-BAR_KV = "KV cache types"
 COL = {
     "kind": "type",
     "size": "size (MB)",
@@ -107,7 +98,7 @@ def find_model_file(model: str | os.PathLike[str]) -> Path:
     path = Path(model)
     if path.suffix == ".gguf" or path.is_file():
         if not path.is_file():
-            raise FileNotFoundError(ERR_NO_MODEL.format(model=str(model)))
+            raise FileNotFoundError(text("quant.err_no_model", model=str(model)))
         return path
 
     if str(model) in (BUNDLED_MODEL, BUNDLED_MODEL.split(":")[0]):
@@ -117,7 +108,7 @@ def find_model_file(model: str | os.PathLike[str]) -> Path:
     try:
         return Path(ollama_models.find_gguf(str(model)))
     except LookupError as exc:  # ModelNotFound: its message lists what the stores hold
-        raise FileNotFoundError(f"{ERR_NO_MODEL.format(model=str(model))}. {exc}") from exc
+        raise FileNotFoundError(f"{text('quant.err_no_model', model=str(model))}. {exc}") from exc
 
 
 def prepare_source(model: str | os.PathLike[str], workdir: Path) -> Source:
@@ -132,7 +123,7 @@ def prepare_source(model: str | os.PathLike[str], workdir: Path) -> Source:
         quantize(path, f16, "F16")
     else:
         f16 = workdir / f"{path.stem}.F16.gguf"
-        with tqdm(total=len(info.tensors), desc=BAR_DEQUANTIZE, unit="tensor") as bar:
+        with tqdm(total=len(info.tensors), desc=text("quant.bar_dequantize"), unit="tensor") as bar:
             to_f16(path, f16, progress=lambda done, total, name: bar.update(done - bar.n))
     return Source(original=path, original_type=kind, f16=f16, description=describe_source(kind, path.name))
 
@@ -143,7 +134,7 @@ def make_variants(source: Source, workdir: Path, kinds: Sequence[str] = DEFAULT_
     n_tensors = len(gguf_file.read(source.f16).tensors)
     reports: dict[str, QuantizeReport] = {}
     todo = [k for k in names if k != REFERENCE]
-    with tqdm(total=n_tensors * len(todo), desc=BAR_QUANTIZE, unit="tensor") as bar:
+    with tqdm(total=n_tensors * len(todo), desc=text("quant.bar_quantize"), unit="tensor") as bar:
         for kind in todo:
             bar.set_postfix_str(kind)
             start = bar.n
@@ -208,14 +199,14 @@ def measure_variants(
 ) -> LabResults:
     """Measure every variant: file, speed, memory, perplexity, KLD and top-1 against F16."""
     if REFERENCE not in paths:
-        raise ValueError(ERR_NO_REFERENCE.format(ref=REFERENCE))
+        raise ValueError(text("quant.err_no_reference", ref=REFERENCE))
     threads = n_threads or os.cpu_count() or 1
     tokens = tokenize_parts(paths[REFERENCE], texts or load_eval_texts())
     rows, evaluations, speeds = [], {}, {}
     reference: Evaluation | None = None
     # The reference goes first: every other variant's KLD needs its log-probabilities.
     order = [REFERENCE] + [k for k in paths if k != REFERENCE]
-    for kind in tqdm(order, desc=BAR_MEASURE, unit="model"):
+    for kind in tqdm(order, desc=text("quant.bar_measure"), unit="model"):
         path = paths[kind]
         speed = measure_speed(path, prompts=prompts, n_gen=n_gen, n_threads=threads)
         ev = evaluate_model(
@@ -267,12 +258,12 @@ def kv_cache_lab(
     """KV cache in F16 versus quantized (flash attention on for all): memory saved and its cost."""
     unknown = [kv for kv in kv_types if kv not in KV_TYPES]
     if unknown:
-        raise ValueError(ERR_KV_TYPE.format(kv=unknown[0], known=", ".join(KV_TYPES)))
+        raise ValueError(text("quant.err_kv_type", kv=unknown[0], known=", ".join(KV_TYPES)))
     threads = n_threads or os.cpu_count() or 1
     tokens = tokenize_parts(model_path, texts or load_eval_texts())
     shape = ModelShape.from_gguf_metadata(gguf_file.read(model_path).metadata)
     rows, reference = [], None
-    for kv in tqdm(kv_types, desc=BAR_KV, unit="type"):
+    for kv in tqdm(kv_types, desc=text("quant.bar_kv"), unit="type"):
         kw = {"flash_attn": True, "type_k": KV_TYPES[kv], "type_v": KV_TYPES[kv]}
         speed = measure_speed(model_path, prompts=prompts, n_gen=n_gen, n_threads=threads, n_ctx=n_ctx_memory, **kw)
         ev = evaluate_model(

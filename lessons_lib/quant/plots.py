@@ -7,22 +7,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..edition import text
 from .experiment import COL
 from .published import QUALITY_SOURCE, SPEED_SOURCE, llama3_8b_quality, llama31_8b_speed
 
 __all__ = ["size_vs_quality", "speed_vs_bits"]
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
-TITLE_OURS = "{model} (measured here)"
-TITLE_QUALITY = "Size versus quality"
-TITLE_SPEED = "Generation speed versus bits per weight"
-LABEL_SIZE_MB = "file size (MB)"
-LABEL_SIZE_GIB = "file size (GiB)"
-LABEL_KLD = "KL divergence from F16 (log scale, lower is better)"
-LABEL_BPW = "bits per weight"
-LABEL_TG = "generation tokens/s"
-TITLE_PUBLISHED = "Llama 3 8B (llama.cpp, published)"
-TITLE_PUBLISHED_SPEED = "Llama 3.1 8B (llama.cpp, published)"
 
 _KLD_FLOOR = 1e-5  # F16 against itself is 0; log axes need a positive value
 
@@ -37,13 +28,23 @@ def size_vs_quality(table: pd.DataFrame, model: str) -> Figure:
     ours = table[table.index != "F16"]
     left.scatter(ours[COL["size"]], ours[COL["kld"]].clip(lower=_KLD_FLOOR))
     _label_points(left, ours[COL["size"]], ours[COL["kld"]].clip(lower=_KLD_FLOOR))
-    left.set(xlabel=LABEL_SIZE_MB, ylabel=LABEL_KLD, yscale="log", title=TITLE_OURS.format(model=model))
+    left.set(
+        xlabel=text("quant.label_size_mb"),
+        ylabel=text("quant.label_kld"),
+        yscale="log",
+        title=text("quant.title_ours", model=model),
+    )
     pub = llama3_8b_quality().drop(index="F16")
     right.scatter(pub["size (GiB)"], pub["KLD"], color="tab:orange")
     _label_points(right, pub["size (GiB)"], pub["KLD"])
-    right.set(xlabel=LABEL_SIZE_GIB, ylabel=LABEL_KLD, yscale="log", title=TITLE_PUBLISHED)
+    right.set(
+        xlabel=text("quant.label_size_gib"),
+        ylabel=text("quant.label_kld"),
+        yscale="log",
+        title=text("quant.title_published"),
+    )
     right.text(0.0, -0.18, QUALITY_SOURCE, transform=right.transAxes, fontsize=7)
-    fig.suptitle(TITLE_QUALITY)
+    fig.suptitle(text("quant.title_quality"))
     return fig
 
 
@@ -51,11 +52,11 @@ def speed_vs_bits(table: pd.DataFrame, model: str) -> Figure:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     left.scatter(table[COL["bpw"]], table[COL["tg"]])
     _label_points(left, table[COL["bpw"]], table[COL["tg"]])
-    left.set(xlabel=LABEL_BPW, ylabel=LABEL_TG, title=TITLE_OURS.format(model=model))
+    left.set(xlabel=text("quant.label_bpw"), ylabel=text("quant.label_tg"), title=text("quant.title_ours", model=model))
     pub = llama31_8b_speed()
     right.scatter(pub["bits/weight"], pub["gen tok/s"], color="tab:orange")
     _label_points(right, pub["bits/weight"], pub["gen tok/s"])
-    right.set(xlabel=LABEL_BPW, ylabel=LABEL_TG, title=TITLE_PUBLISHED_SPEED)
+    right.set(xlabel=text("quant.label_bpw"), ylabel=text("quant.label_tg"), title=text("quant.title_published_speed"))
     right.text(0.0, -0.18, SPEED_SOURCE, transform=right.transAxes, fontsize=7)
-    fig.suptitle(TITLE_SPEED)
+    fig.suptitle(text("quant.title_speed"))
     return fig

@@ -1,7 +1,7 @@
 """A streaming chat box for notebooks: a thin view over `lessons_lib.chat`.
 
     from lessons_lib.widgets.chat import ChatWidget
-    ChatWidget(conn)            # or ChatWidget(conn, lang="pl")
+    ChatWidget(conn)            # in the current edition (edition.use("pl")), or ChatWidget(conn, lang="pl")
 
 Generation runs in a background thread (`base.Worker`) so that Stop is seen while tokens stream.
 """
@@ -16,6 +16,7 @@ import ollama
 
 from .. import chat
 from ..connect import Connection, connect, model_names
+from ..edition import resolve
 from .base import Worker, error_html
 
 _WIDE_LABEL = {"description_width": "initial"}  # show "Temperature" in full, not "Temperat…"
@@ -34,10 +35,10 @@ class ChatWidget(widgets.VBox):
         system: str = "",
         temperature: float = 0.7,
         max_tokens: int = 256,
-        lang: str = "en",
+        lang: str | None = None,
     ):
-        chat.text(lang, "send")  # rejects an unknown language before any widget is built
-        self.lang = lang
+        # The edition it speaks: the current one unless given; an unknown one is refused before any widget is built.
+        lang = self.lang = resolve(lang)
         if client is None:
             client = (connection or connect()).client
         self.client = client

@@ -19,6 +19,7 @@ import ollama
 
 from .. import chat
 from ..connect import Connection, connect, model_names
+from ..edition import resolve
 from .base import Worker, error_html
 
 if TYPE_CHECKING:
@@ -36,10 +37,9 @@ class CompareWidget(widgets.VBox):
         runs: Sequence[chat.Run] | None = None,
         prompt: str = "",
         max_tokens: int = 64,
-        lang: str = "en",
+        lang: str | None = None,
     ):
-        chat.text(lang, "run")  # rejects an unknown language early
-        self.lang = lang
+        lang = self.lang = resolve(lang)  # the edition it speaks: the current one unless given (rejects others)
         if client is None:
             client = (connection or connect()).client
         self.client = client

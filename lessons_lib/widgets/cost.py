@@ -6,13 +6,14 @@ its table and a bar chart.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
 from IPython.display import display
 
 from ..cloud import costs, prices, projection
+from ..edition import resolve, text
 from .base import Panel
 
 if TYPE_CHECKING:
@@ -20,32 +21,15 @@ if TYPE_CHECKING:
 
 __all__ = ["CostEstimator"]
 
-# --- learner-facing strings ---------------------------------------------------------------------
-LABELS = {
-    "gpu": "GPU",
-    "cloud": "Cloud",
-    "pricing": "Pricing",
-    "gpu_count": "GPUs",
-    "items": "Items",
-    "tokens_in": "Tokens in/item",
-    "tokens_out": "Tokens out/item",
-    "tokens_per_s": "Gen tok/s",
-    "prompt_tokens_per_s": "Prompt tok/s",
-    "concurrency": "Parallel streams",
-    "start_minutes": "Start (min)",
-    "model_pull_minutes": "Model pull (min)",
-    "idle_hours": "Idle (h)",
-    "volume_gb": "Volume (GB)",
-    "stopped_days": "Stopped (days)",
-    "api_models": "API models",
-    "preset": "100 million keywords",
+# The cost table's columns (cloud.costs names them in English, its API) as this widget shows them.
+COLUMNS = {
+    costs.COL_OPTION: "col_option",
+    costs.COL_HOURS: "col_hours",
+    costs.COL_COMPUTE: "col_compute",
+    costs.COL_STORAGE: "col_storage",
+    costs.COL_TOTAL: "col_total",
+    costs.COL_PER_ITEM: "col_per_item",
 }
-CLOUDS = (("community", "community"), ("secure", "secure"))
-PRICINGS = (("on-demand", "on-demand"), ("spot (legacy: the SDK cannot rent it)", "spot"))
-CHART_TITLE = "Total cost for {items:,} items"
-CHART_X = "US dollars"
-MSG_PRICE_NOTE = "Prices: {source}. Sample figures, not live quotes."
-MSG_ERROR = "Cannot estimate: {error}"
 
 
 class CostEstimator(Panel):
@@ -57,61 +41,60 @@ class CostEstimator(Panel):
         plan: costs.PodPlan | None = None,
         api_models: tuple[str, ...] = ("gpt-4o-mini", "gpt-4.1-mini"),
         chart: bool = True,
+        lang: str | None = None,
     ):
+        self.lang = resolve(lang)  # the edition it speaks: the current one unless given
+        t = self._t
         workload = workload or costs.Workload(
             items=10_000, tokens_in=200, tokens_out=200, tokens_per_s=50.0, prompt_tokens_per_s=1000.0
         )
         plan = plan or costs.PodPlan()
         style = {"description_width": "initial"}
+        clouds = [(t("cloud_community"), "community"), (t("cloud_secure"), "secure")]
+        pricings = [(t("pricing_on_demand"), "on-demand"), (t("pricing_spot"), "spot")]
         self.chart = chart
         self.gpu = w.Dropdown(
             options=[(r.display_name, r.display_name) for r in prices.GPU_PRICES],
             value=prices.gpu_price(plan.gpu).display_name,
-            description=LABELS["gpu"],
+            description=t("gpu"),
             style=style,
         )
-        self.cloud = w.ToggleButtons(options=CLOUDS, value=plan.cloud, description=LABELS["cloud"], style=style)
-        self.pricing = w.ToggleButtons(options=PRICINGS, value=plan.pricing, description=LABELS["pricing"], style=style)
-        self.gpu_count = w.BoundedIntText(plan.gpu_count, min=1, max=8, description=LABELS["gpu_count"], style=style)
-        self.items = w.BoundedIntText(workload.items, min=1, max=10**12, description=LABELS["items"], style=style)
-        self.tokens_in = w.BoundedFloatText(
-            workload.tokens_in, min=0, max=1e6, description=LABELS["tokens_in"], style=style
-        )
+        self.cloud = w.ToggleButtons(options=clouds, value=plan.cloud, description=t("cloud"), style=style)
+        self.pricing = w.ToggleButtons(options=pricings, value=plan.pricing, description=t("pricing"), style=style)
+        self.gpu_count = w.BoundedIntText(plan.gpu_count, min=1, max=8, description=t("gpu_count"), style=style)
+        self.items = w.BoundedIntText(workload.items, min=1, max=10**12, description=t("items"), style=style)
+        self.tokens_in = w.BoundedFloatText(workload.tokens_in, min=0, max=1e6, description=t("tokens_in"), style=style)
         self.tokens_out = w.BoundedFloatText(
-            workload.tokens_out, min=0, max=1e6, description=LABELS["tokens_out"], style=style
+            workload.tokens_out, min=0, max=1e6, description=t("tokens_out"), style=style
         )
         self.tokens_per_s = w.BoundedFloatText(
-            workload.tokens_per_s, min=0.1, max=1e6, description=LABELS["tokens_per_s"], style=style
+            workload.tokens_per_s, min=0.1, max=1e6, description=t("tokens_per_s"), style=style
         )
         self.prompt_tokens_per_s = w.BoundedFloatText(
-            workload.prompt_tokens_per_s, min=0, max=1e7, description=LABELS["prompt_tokens_per_s"], style=style
+            workload.prompt_tokens_per_s, min=0, max=1e7, description=t("prompt_tokens_per_s"), style=style
         )
         self.concurrency = w.BoundedIntText(
-            workload.concurrency, min=1, max=1024, description=LABELS["concurrency"], style=style
+            workload.concurrency, min=1, max=1024, description=t("concurrency"), style=style
         )
         self.start_minutes = w.BoundedFloatText(
-            plan.start_minutes, min=0, max=1e4, description=LABELS["start_minutes"], style=style
+            plan.start_minutes, min=0, max=1e4, description=t("start_minutes"), style=style
         )
         self.model_pull_minutes = w.BoundedFloatText(
-            plan.model_pull_minutes, min=0, max=1e4, description=LABELS["model_pull_minutes"], style=style
+            plan.model_pull_minutes, min=0, max=1e4, description=t("model_pull_minutes"), style=style
         )
-        self.idle_hours = w.BoundedFloatText(
-            plan.idle_hours, min=0, max=1e5, description=LABELS["idle_hours"], style=style
-        )
-        self.volume_gb = w.BoundedIntText(
-            plan.volume_gb, min=0, max=10**5, description=LABELS["volume_gb"], style=style
-        )
+        self.idle_hours = w.BoundedFloatText(plan.idle_hours, min=0, max=1e5, description=t("idle_hours"), style=style)
+        self.volume_gb = w.BoundedIntText(plan.volume_gb, min=0, max=10**5, description=t("volume_gb"), style=style)
         self.stopped_days = w.BoundedFloatText(
-            plan.stopped_days, min=0, max=3650, description=LABELS["stopped_days"], style=style
+            plan.stopped_days, min=0, max=3650, description=t("stopped_days"), style=style
         )
         self.api_models = w.SelectMultiple(
             options=[r.model for r in prices.TOKEN_PRICES],
             value=api_models,
-            description=LABELS["api_models"],
+            description=t("api_models"),
             rows=4,
             style=style,
         )
-        self.preset = w.Button(description=LABELS["preset"], icon="magic")
+        self.preset = w.Button(description=t("preset"), icon="magic")
         # The preset's speed is the selected GPU's own (cloud.speed), never one figure for every GPU.
         self.preset.on_click(lambda _: self.apply_preset(projection.keywords_workload(self.gpu.value)))
         self.note = w.HTML()
@@ -174,6 +157,9 @@ class CostEstimator(Panel):
         )
         self.update()
 
+    def _t(self, key: str, **fields: Any) -> str:
+        return text(f"cost.{key}", lang=self.lang, **fields)
+
     def workload(self) -> costs.Workload:
         return costs.Workload(
             self.items.value,
@@ -211,7 +197,7 @@ class CostEstimator(Panel):
             return
         self.output.clear_output(wait=True)
         row = prices.gpu_price(self.gpu.value)
-        self.note.value = MSG_PRICE_NOTE.format(source=row.source)
+        self.note.value = self._t("price_note", source=row.source)
         try:
             workload = self.workload()
             table = self.table = costs.compare(workload, [self.plan()], list(self.api_models.value))
@@ -219,27 +205,30 @@ class CostEstimator(Panel):
         except (ValueError, KeyError) as exc:
             self.table, self.error = None, str(exc).strip("'\"")
             with self.output:
-                print(MSG_ERROR.format(error=self.error))
+                print(self._t("error", error=self.error))
             return
+        col = {name: self._t(key) for name, key in COLUMNS.items()}
         with self.output:
             display(
-                table.style.format(
+                table.rename(columns=col)
+                .style.format(
                     {
-                        costs.COL_HOURS: "{:,.1f}",
-                        costs.COL_COMPUTE: "${:,.2f}",
-                        costs.COL_STORAGE: "${:,.2f}",
-                        costs.COL_TOTAL: "${:,.2f}",
-                        costs.COL_PER_ITEM: "${:,.4f}",
+                        col[costs.COL_HOURS]: "{:,.1f}",
+                        col[costs.COL_COMPUTE]: "${:,.2f}",
+                        col[costs.COL_STORAGE]: "${:,.2f}",
+                        col[costs.COL_TOTAL]: "${:,.2f}",
+                        col[costs.COL_PER_ITEM]: "${:,.4f}",
                     },
                     na_rep="-",
-                ).hide(axis="index")
+                )
+                .hide(axis="index")
             )
             if self.chart:
                 fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(table)))
                 ax.barh(table[costs.COL_OPTION], table[costs.COL_TOTAL], color="#4c72b0")
                 ax.invert_yaxis()
-                ax.set_xlabel(CHART_X)
-                ax.set_title(CHART_TITLE.format(items=workload.items))
+                ax.set_xlabel(self._t("chart_x"))
+                ax.set_title(self._t("chart_title", items=workload.items))
                 fig.tight_layout()
                 display(fig)
                 plt.close(fig)

@@ -1,0 +1,58 @@
+"""RunPod around the pods: the cloud mode (sandbox or real), the API key prompt, prices, sizing and
+the cost model's rows and errors (lessons_lib.cloud). Prices' sources are citations and stay as written."""
+
+EN: dict[str, str] = {
+    "sandbox": (
+        "SANDBOX MODE: RunPod calls go to a local emulator at {url}; pods are embedded Ollama servers on "
+        "this machine, billed on a simulated clock ({scale:g}x faster) with sample prices. "
+        "Nothing is rented, nothing is paid."
+    ),
+    "real": (
+        "REAL MODE: RunPod calls go to {url} with your API key (from {where}). Pods cost real money "
+        "until they are terminated (unless {url} is your instructor's workshop sandbox)."
+    ),
+    "where_prompt": "the hidden prompt",
+    "key_prompt": "RunPod API key (hidden; from runpod.io > Settings > API Keys): ",
+    "err_positive": "{name} must be a positive number, not {value!r}",
+    "err_not_negative": "{name} must be a number, zero or more, not {value!r}",
+    "row_pod": "Pod {gpu} ({cloud}, {pricing})",
+    "row_tokens": "API {model} (per token)",
+    "err_unknown_gpu": "Unknown GPU {gpu!r}. Known GPUs: {known}",
+    "err_unknown_api_model": "Unknown API model {model!r}. Known: {known}",
+    "err_no_price": "No {what} price is known for {gpu} ({source}). Pick another cloud or pricing, or type a price.",
+    "err_cloud": "cloud must be 'community' or 'secure', not {cloud!r}",
+    "err_pricing": "pricing must be 'on-demand' or 'spot', not {pricing!r}",
+    "err_unknown_model": "{model} is not in the course catalog; give disk sizes and a GPU yourself.",
+    "err_no_gpu_fits": "No GPU in the price table has the {need} this model needs.",
+    "err_cloud_type": "cloud_type must be 'COMMUNITY', 'SECURE' or 'ALL', not {value!r}",
+    "err_gpu_count": "gpu_count must be a whole number from 1 up, not {value!r}",
+    "present": "{model} is already on the pod; nothing to pull.",
+}
+
+PL: dict[str, str] = {
+    "sandbox": (
+        "TRYB PIASKOWNICY: wywołania RunPod trafiają do lokalnego emulatora pod adresem {url}; pody to serwery "
+        "Ollamy wbudowane w kurs, działające na tej maszynie, rozliczane na symulowanym zegarze ({scale:g}x "
+        "szybszym) według przykładowych cen. Nic nie jest wynajmowane, za nic nie płacisz."
+    ),
+    "real": (
+        "TRYB RZECZYWISTY: wywołania RunPod trafiają do {url} z Twoim kluczem API (z {where}). Pody kosztują "
+        "prawdziwe pieniądze, dopóki ich nie usuniesz (chyba że {url} to piaskownica prowadzącego warsztaty)."
+    ),
+    "where_prompt": "ukrytego pola do wpisania",
+    "key_prompt": "Klucz API RunPod (ukryty; z runpod.io > Settings > API Keys): ",
+    "err_positive": "{name} musi być liczbą dodatnią, a nie {value!r}",
+    "err_not_negative": "{name} musi być liczbą równą zero lub większą, a nie {value!r}",
+    "row_pod": "Pod {gpu} ({cloud}, {pricing})",
+    "row_tokens": "API {model} (za tokeny)",
+    "err_unknown_gpu": "Nieznane GPU {gpu!r}. Znane GPU: {known}",
+    "err_unknown_api_model": "Nieznany model API {model!r}. Znane: {known}",
+    "err_no_price": "Brak ceny {what} dla {gpu} ({source}). Wybierz inną chmurę lub cennik albo wpisz cenę.",
+    "err_cloud": "cloud musi mieć wartość 'community' albo 'secure', a nie {cloud!r}",
+    "err_pricing": "pricing musi mieć wartość 'on-demand' albo 'spot', a nie {pricing!r}",
+    "err_unknown_model": "Modelu {model} nie ma w katalogu kursu; podaj sam rozmiary dysków i GPU.",
+    "err_no_gpu_fits": "Żadne GPU w tabeli cen nie ma {need}, których potrzebuje ten model.",
+    "err_cloud_type": "cloud_type musi mieć wartość 'COMMUNITY', 'SECURE' albo 'ALL', a nie {value!r}",
+    "err_gpu_count": "gpu_count musi być liczbą całkowitą od 1 w górę, a nie {value!r}",
+    "present": "Model {model} już jest na podzie; nie ma czego pobierać.",
+}

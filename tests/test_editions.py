@@ -1,0 +1,166 @@
+"""The Polish edition follows the English one: same code (the parity rule), stamped with the English
+source it was translated from (the staleness check). Rule: lessons_lib/translation/parity.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lessons_lib.translation import EDITION_HEADER, NOTEBOOKS, compare_code, parity_problems, stamp, states
+from lessons_lib.translation.__main__ import main
+from lessons_lib.translation.editions import english_notebooks, load, translation_of
+
+HEADER = EDITION_HEADER.format(lang="pl")
+
+
+# --- the rule, cell by cell ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "english, polish",
+    [
+        ('chat(client, "What is a hamburger?")', 'chat(client, "Co to jest hamburger?")'),
+        ("x = 1  # the answer", "x = 1  # odpowiedź"),  # comments are prose
+        ("# a comment\nx = 1", "# komentarz\n# w dwóch liniach\n\nx = 1"),
+        ('print("Ask smollm2:135m a question")', 'print("Zapytaj smollm2:135m o coś")'),
+        ('s = "Use 4 threads for it"', 's = "Użyj 4 wątków do tego"'),
+        ('s = f"Hello {name}, you have {n} new"', 's = f"Witaj {name}, masz {n} nowe"'),
+        ('s = ("One long English sentence here")', 's = ("Jedno długie polskie zdanie " "w dwóch częściach")'),
+        ('MODEL = "smollm2:135m"', 'MODEL = "smollm2:135m"'),
+        ("!ollama list", "!ollama list"),
+        ('prompts = ["Name a colour please", "Say hi"]', 'prompts = ["Podaj nazwę koloru", "Powiedz cześć"]'),
+        ('print(f"Threads used: {n}")', 'print(f"Używane wątki: {n}")'),  # a colon ends a word, not a name
+        ('table["Verdict"]', 'table["Werdykt"]'),  # one catalogue message in each edition (catalog.col_verdict)
+        ('assert "standing in for" in label', 'assert "w zastępstwie" in label'),  # a piece of catalog.label_stand_in
+    ],
+)
+def test_what_may_differ(english, polish):
+    assert compare_code(english, polish) == []
+
+
+@pytest.mark.parametrize(
+    "english, polish, why",
+    [
+        ('MODEL = "smollm2:135m"', 'MODEL = "llama3:8b"', "only prose"),  # a model name is no prose
+        ('chat(client, "Hi")', 'chat(client, "Cześć")', "only prose"),  # one word: treated as a name
+        ('table["Verdict"]', 'table["Wynik"]', "only prose"),  # not the catalogue's Polish for it
+        ('assert "standing in for" in label', 'assert "zamiast" in label', "only prose"),  # another message's word
+        ("x = 1", "y = 1", "'y' where English has 'x'"),
+        ("x = 1", "x = 2", "'2' where English has '1'"),
+        ('s = "Ask smollm2:135m a question"', 's = "Zapytaj llama3:8b o coś"', "technical words"),
+        ('s = "Use 4 threads for it"', 's = "Użyj 8 wątków do tego"', "technical words"),
+        ('s = "Open http://localhost:11434 now"', 's = "Otwórz http://localhost:8080 teraz"', "technical words"),
+        ('s = f"Hello {name} there"', 's = f"Witaj {user} tutaj"', "expressions differ"),
+        ("!ollama list", "!ollama ps", "where English has"),
+        ('chat(client, "What is it?")', 'chat(client, "Co to jest?", stream=True)', "where English has"),
+        ("x = 1", "x = 1\ny = 2", "goes on"),
+    ],
+)
+def test_what_may_not_differ(english, polish, why):
+    problems = compare_code(english, polish)
+    assert problems and why in problems[0], problems
+
+
+# --- notebooks in a folder: parity, stamps and staleness -----------------------------------------
+
+
+def notebook(*cells: tuple[str, str]) -> dict:
+    return {
+        "cells": [{"cell_type": kind, "metadata": {}, "source": source} for kind, source in cells],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+ENGLISH = notebook(
+    ("markdown", "# Lesson\nAsk a model."),
+    ("code", "from lessons_lib import chat"),
+    ("code", 'answer = chat.ask("What is a hamburger?")'),
+)
+POLISH = notebook(
+    ("markdown", "# Lekcja\nZapytaj model."),
+    ("code", f"{HEADER}\nfrom lessons_lib import chat"),
+    ("markdown", "Polish may add prose cells."),
+    ("code", 'answer = chat.ask("Co to jest hamburger?")'),
+)
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    (tmp_path / "pl").mkdir()
+    (tmp_path / "01_lesson.ipynb").write_text(json.dumps(ENGLISH), encoding="utf-8")
+    (tmp_path / "pl" / "01_lesson.ipynb").write_text(json.dumps(POLISH), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_translation_with_the_edition_lines_and_the_same_code_passes():
+    assert parity_problems(ENGLISH, POLISH, "pl") == []
+    separate = notebook(("code", HEADER), *[(c["cell_type"], c["source"]) for c in POLISH["cells"]])
+    separate["cells"][2]["source"] = "from lessons_lib import chat"  # the header as a cell of its own
+    assert parity_problems(ENGLISH, separate, "pl") == []
+
+
+def test_the_edition_lines_must_come_first():
+    wrong = json.loads(json.dumps(POLISH))
+    wrong["cells"][1]["source"] = "from lessons_lib import chat"
+    assert "must begin with the edition lines" in parity_problems(ENGLISH, wrong, "pl")[0]
+    wrong["cells"][1]["source"] = 'from lessons_lib import edition\nedition.use("en")\nfrom lessons_lib import chat'
+    assert parity_problems(ENGLISH, wrong, "pl")
+
+
+def test_a_missing_code_cell_is_found():
+    short = notebook(("code", f"{HEADER}\nfrom lessons_lib import chat"))
+    assert parity_problems(ENGLISH, short, "pl") == ["1 code cells where English has 2 (the edition lines not counted)"]
+
+
+def test_stamp_then_a_changed_english_cell_makes_the_translation_stale(course: Path, capsys):
+    [state] = states(course)
+    assert not state.missing and state.parity == [] and "never stamped" in state.stale
+    assert main(["stamp", str(course / "pl" / "01_lesson.ipynb")]) == 0
+    assert "workbook_edition" in load(course / "pl" / "01_lesson.ipynb")["metadata"]
+    [state] = states(course)
+    assert state.ok
+    assert main(["check", "--notebooks", str(course)]) == 0
+
+    changed = json.loads(json.dumps(ENGLISH))
+    changed["cells"][0]["source"] = "# Lesson\nAsk a model, then ask again."
+    changed["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "outputs are not hashed"}]
+    (course / "01_lesson.ipynb").write_text(json.dumps(changed), encoding="utf-8")
+    [state] = states(course)
+    assert state.stale == "the English source changed since the translation: cells 1"
+    capsys.readouterr()
+    assert main(["diff", str(course / "pl" / "01_lesson.ipynb")]) == 1
+    out = capsys.readouterr().out
+    assert "--- cell 1 (markdown)" in out and "ask again" in out and "--- cell 2" not in out
+    assert main(["check", "--notebooks", str(course)]) == 1
+    assert "STALE" in capsys.readouterr().out
+
+    stamp(course / "pl" / "01_lesson.ipynb")  # translated again
+    assert states(course)[0].ok
+
+
+def test_a_missing_translation_is_reported(course: Path, capsys):
+    (course / "02_next.ipynb").write_text(json.dumps(ENGLISH), encoding="utf-8")
+    assert [s.missing for s in states(course)] == [False, True]
+    assert main(["check", "--notebooks", str(course)]) == 1
+    assert "MISSING" in capsys.readouterr().out
+
+
+# --- the course's own notebooks ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("english", english_notebooks(), ids=lambda p: p.name)
+def test_every_lesson_has_a_polish_edition_in_step(english: Path):
+    [state] = [s for s in states() if s.english == english]
+    assert not state.missing, f"no Polish edition: {translation_of(english, 'pl')}"
+    assert state.parity == []
+    assert state.stale == "", f"{state.stale}; `python -m lessons_lib.translation diff {state.translation}`"
+
+
+def test_no_polish_notebook_without_an_english_source():
+    # Lessons are NN_name; a page of one edition only (the Polish glossary) has no number.
+    orphans = [p.name for p in (NOTEBOOKS / "pl").glob("[0-9][0-9]_*.ipynb") if not (NOTEBOOKS / p.name).exists()]
+    assert orphans == []
