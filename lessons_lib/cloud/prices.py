@@ -332,4 +332,4 @@ def serverless_price(pool_or_gpu: str) -> ServerlessPrice:
     for row in SERVERLESS_PRICES:
         if row.pool == pool:
             return row
-    raise KeyError(ERR_UNKNOWN_GPU.format(gpu=pool_or_gpu, known=", ".join(r.pool for r in SERVERLESS_PRICES)))
+    raise KeyError(text("cloud.err_unknown_gpu", gpu=pool_or_gpu, known=", ".join(r.pool for r in SERVERLESS_PRICES)))
