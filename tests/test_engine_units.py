@@ -303,7 +303,13 @@ def test_capabilities_come_from_the_chat_template():
 
     assert capabilities(SimpleNamespace(chat_template=None)) == ["completion"]
     assert capabilities(SimpleNamespace(chat_template="{% if tools %}...{% endif %}")) == ["completion", "tools"]
-    assert capabilities(SimpleNamespace(chat_template="<think>\n")) == ["completion", "thinking"]
+    # Ollama 0.33 (server/images.go): both tags, or the "split on </think>" pattern; one tag alone is not enough.
+    assert capabilities(SimpleNamespace(chat_template="<think>\n{{ x }}</think>")) == ["completion", "thinking"]
+    assert capabilities(SimpleNamespace(chat_template="{{ content.split('</think>')[-1] }}")) == [
+        "completion",
+        "thinking",
+    ]
+    assert capabilities(SimpleNamespace(chat_template="<think>\n")) == ["completion"]
 
 
 def test_held_back_text_is_flushed_at_the_end():

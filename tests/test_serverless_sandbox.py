@@ -57,8 +57,12 @@ def test_queue_jobs_scale_to_zero_and_bill_per_second(runpod_sandbox):
     settled = runpod_sandbox.serverless.spent()
     time.sleep(0.3)
     assert runpod_sandbox.serverless.spent() == pytest.approx(settled)
-    worker = runpod_sandbox.serverless.get(endpoint_id).retired[0]
-    assert settled == pytest.approx(worker.billed_seconds(0) * 0.00031, rel=1e-6)  # RTX 4090 flex $/s
+    # Every worker that served, billed per second (the SDK may poll past the 1 s idle timeout between
+    # the two jobs, and a second worker then boots for the second one).
+    retired = runpod_sandbox.serverless.get(endpoint_id).retired
+    assert 1 <= len(retired) <= 2
+    billed = sum(w.billed_seconds(0) for w in retired)
+    assert settled == pytest.approx(billed * 0.00031, rel=1e-6)  # RTX 4090 flex $/s
 
 
 def test_cancel_and_a_worker_killed_mid_job(runpod_sandbox):
