@@ -9,12 +9,25 @@ from pathlib import Path
 import ollama
 import pytest
 
+from lessons_lib import hardware
 from lessons_lib.bundled import BUNDLED_MODEL
 from lessons_lib.ollama_server import EmbeddedServer
 
 MODEL = BUNDLED_MODEL
 # Short, reproducible answers keep the suite fast on two cores.
 QUICK = {"num_predict": 12, "seed": 7, "temperature": 0.0}
+# A machine with 1 GiB free, for the memory refusal: 4 slots x 8192 tokens of KV cache, the weights
+# and headroom of the bundled model do not fit in it.
+ONE_GIB_MACHINE = hardware.Machine(
+    cpu_name="test",
+    cores_physical=2,
+    cores_logical=2,
+    ram_total=1 << 30,
+    ram_available=1 << 30,
+    swap_free=0,
+    os="Linux",
+    arch="x86_64",
+)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import time
 import httpx
 import ollama
 import pytest
-from conftest import MODEL, QUICK
+from conftest import MODEL, ONE_GIB_MACHINE, QUICK
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 DETAIL_KEYS = {"parent_model", "format", "family", "families", "parameter_size", "quantization_level"}
@@ -317,24 +317,13 @@ def test_unknown_route_and_wrong_method(server):
 
 
 def test_model_too_big_for_memory_is_refused_before_loading():
-    from lessons_lib import hardware
     from lessons_lib.bundled import bundled_gguf_path
     from lessons_lib.llama import gguf_file
     from lessons_lib.ollama_server.engine import Engine
     from lessons_lib.ollama_server.options import LoadParams, merge_options
     from lessons_lib.ollama_server.protocol import ApiError
 
-    small = hardware.Machine(
-        cpu_name="test",
-        cores_physical=2,
-        cores_logical=2,
-        ram_total=1 << 30,
-        ram_available=1 << 30,
-        swap_free=0,
-        os="Linux",
-        arch="x86_64",
-    )
-    engine = Engine(machine=lambda: small, num_parallel=4)
+    engine = Engine(machine=lambda: ONE_GIB_MACHINE, num_parallel=4)
     try:
         info = gguf_file.read(bundled_gguf_path())
         # 4 slots x 8192 tokens of KV cache (about 0.7 GiB), the weights and headroom do not fit in 1 GiB.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import h11
 import ollama
 import pytest
-from conftest import MODEL
+from conftest import MODEL, ONE_GIB_MACHINE
 
 from lessons_lib import chat
 from lessons_lib.widgets.chat import ChatWidget
@@ -216,25 +216,14 @@ def small_machine_server(tmp_path):
     machine the bundled model always fits; the memory check is what is given less room.)"""
     import uvicorn
 
-    from lessons_lib import hardware
     from lessons_lib.bundled import bundled_gguf_path
     from lessons_lib.ollama_server.engine import Engine
     from lessons_lib.ollama_server.routes import create_app
     from lessons_lib.ollama_server.store import Store
 
-    small = hardware.Machine(
-        cpu_name="test",
-        cores_physical=2,
-        cores_logical=2,
-        ram_total=1 << 30,
-        ram_available=1 << 30,
-        swap_free=0,
-        os="Linux",
-        arch="x86_64",
-    )
     store = Store(tmp_path)
     store.register_gguf(MODEL, bundled_gguf_path())
-    engine = Engine(machine=lambda: small, num_parallel=4)
+    engine = Engine(machine=lambda: ONE_GIB_MACHINE, num_parallel=4)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
