@@ -75,7 +75,7 @@ class BatchEngine:
         self._cond = threading.Condition()
         self._closing = False
         self._metrics = Metrics()
-        self._batch = llama_cpp.llama_batch_init(max(shape.n_batch, shape.n_seq), 0, 1)
+        self._batch = llama_cpp.llama_batch_init(self.ctx.n_batch, 0, 1)
         self._piece_buf = ctypes.create_string_buffer(256)
         self._thread = threading.Thread(target=self._run, name=f"batch-engine-{name}", daemon=True)
         self._thread.start()
@@ -239,7 +239,7 @@ class BatchEngine:
                 rows.append((slot, n))
                 fed.append((slot, [slot.next_token], True))
                 n += 1
-        budget = self.ctx.shape.n_batch - n
+        budget = self.ctx.n_batch - n
         for slot in self.slots:
             if budget <= 0:
                 break
@@ -327,18 +327,19 @@ class BatchEngine:
                 gen._emit(tail)
         now = time.perf_counter_ns()
         first = slot.first_ns or now
-        gen._emit(
-            Finished(
-                reason=reason,
-                prompt_tokens=len(gen.request.tokens),
-                cached_tokens=slot.cached,
-                completion=list(slot.completion),
-                queued_ns=slot.started_ns - gen.submitted_ns,
-                prompt_ns=max(first - slot.started_ns, 1),
-                eval_ns=max(now - first, 1),
-            )
+        finished = Finished(
+            reason=reason,
+            prompt_tokens=len(gen.request.tokens),
+            cached_tokens=slot.cached,
+            completion=list(slot.completion),
+            queued_ns=slot.started_ns - gen.submitted_ns,
+            prompt_ns=max(first - slot.started_ns, 1),
+            eval_ns=max(now - first, 1),
         )
+        # Free the slot first: a client that sends its next request the moment this one ends finds
+        # the slot free (and `active` already counts it out).
         self._release(slot)
+        gen._emit(finished)
 
     def _release(self, slot: Slot) -> None:
         if slot.chain is not None:

@@ -113,8 +113,12 @@ class NativeContext:
     def __init__(self, model: NativeModel, shape: ContextShape):
         params = llama_cpp.llama_context_default_params()
         params.n_ctx = shape.n_ctx_seq * shape.n_seq
-        params.n_batch = shape.n_batch
-        params.n_ubatch = shape.n_batch
+        # Every slot may output a token in one decode: llama.cpp reserves max(outputs, n_seq_max) rows
+        # and asserts (aborts the process) when that exceeds n_batch (llama-context.cpp, output_reserve).
+        # So a batch is never smaller than the slot count, whatever num_batch a client sends.
+        self.n_batch = max(shape.n_batch, shape.n_seq)
+        params.n_batch = self.n_batch
+        params.n_ubatch = self.n_batch
         params.n_seq_max = shape.n_seq
         params.n_threads = shape.n_threads
         params.n_threads_batch = shape.n_threads_batch

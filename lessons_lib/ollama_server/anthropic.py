@@ -19,8 +19,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from .protocol import ApiError
 from .service import OllamaService
-from .sse import converted_stream, named_event
-from .wire import collect, merge_chat, read_json
+from .sse import named_event
+from .wire import batched_stream, collect, merge_chat, read_json
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -314,5 +314,5 @@ def add_anthropic_routes(app: FastAPI, service: OllamaService) -> None:
         def failed(message: str) -> bytes:  # mid-stream: Anthropic's error event ends the stream
             return named_event("error", {"type": "error", "error": {"type": "api_error", "message": message}})
 
-        events = converted_stream(first, items, converter.process, failed)
+        events = batched_stream(first, items, converter.process, failed)
         return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

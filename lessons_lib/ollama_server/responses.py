@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from .openai import _BadRequest, openai_error, think_from_effort, tool_calls_out
 from .protocol import ApiError
 from .service import OllamaService
-from .sse import converted_stream, named_event
-from .wire import collect, merge_chat, read_json
+from .sse import named_event
+from .wire import batched_stream, collect, merge_chat, read_json
 
 
 def _content_text(content: Any, where: str) -> str:
@@ -333,5 +333,5 @@ def add_responses_routes(app: FastAPI, service: OllamaService) -> None:
             response["error"] = {"code": "server_error", "message": message}
             return converter._event("response.failed", {"response": response})
 
-        events = converted_stream(first, items, converter.process, failed)
+        events = batched_stream(first, items, converter.process, failed)
         return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

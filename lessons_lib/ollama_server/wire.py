@@ -78,6 +78,29 @@ async def collect(first: Any, items: AsyncIterator[Any]) -> list[Any]:
     return collected
 
 
+async def batched_stream(
+    first: Any, items: AsyncIterator[Any], encode: Callable[[Any], list[bytes]], failed: Callable[[str], bytes]
+) -> AsyncIterator[bytes]:
+    """Chunks encoded as they come, one socket write per FLUSH. An error after the first chunk ends
+    the stream with the API's own error record, `failed(message)`: the status is already sent.
+    Shared by the NDJSON routes and the named-event SSE routes (Anthropic, Responses)."""
+    out = encode(first)
+    try:
+        async for item in items:
+            if item is FLUSH:
+                yield b"".join(out)
+                out = []
+            else:
+                out.extend(encode(item))
+    except ApiError as exc:
+        out.append(failed(exc.message))
+    except Exception as exc:
+        log.exception("generation failed")
+        out.append(failed(str(exc) or type(exc).__name__))
+    if out:
+        yield b"".join(out)
+
+
 def _streaming(body: dict[str, Any]) -> bool:
     return body.get("stream") is not False
 
@@ -105,24 +128,9 @@ async def respond(
             return error_response(500, str(exc) or type(exc).__name__)
         return JSONResponse(merge(collected))
 
-    async def lines() -> AsyncIterator[bytes]:
-        buffer = [dumps(first) + b"\n"]
-        try:
-            async for item in items:
-                if item is FLUSH:
-                    yield b"".join(buffer)
-                    buffer = []
-                else:
-                    buffer.append(dumps(item) + b"\n")
-        except ApiError as exc:
-            buffer.append(dumps({"error": exc.message}) + b"\n")
-        except Exception as exc:  # mid-stream: status stays 200, one error line ends it (Ollama)
-            log.exception("generation failed")
-            buffer.append(dumps({"error": str(exc) or type(exc).__name__}) + b"\n")
-        if buffer:
-            yield b"".join(buffer)
-
-    return StreamingResponse(lines(), media_type=NDJSON)
+    # Mid-stream the status is already 200: one {"error"} line ends the stream, as Ollama does.
+    lines = batched_stream(first, items, lambda item: [dumps(item) + b"\n"], lambda msg: dumps({"error": msg}) + b"\n")
+    return StreamingResponse(lines, media_type=NDJSON)
 
 
 def _merge_logprobs(final: dict[str, Any], chunks: list[dict[str, Any]]) -> None:
