@@ -16,7 +16,7 @@ from typing import Any
 from ..llama import gguf_file
 from ..names import InvalidDigest, InvalidName, ModelName, normalize_digest, sha256_file
 from .progress import Emit, line
-from .protocol import ApiError
+from .protocol import ApiError, go_json_type
 from .store import (
     LAYER_LICENSE,
     LAYER_MESSAGES,
@@ -99,7 +99,7 @@ def parse_request(body: dict[str, Any]) -> CreateRequest:
     texts = {key: body.get(key) for key in ("system", "template", "quantize")}
     for key, value in texts.items():
         if value is not None and not isinstance(value, str):
-            raise ApiError(400, ERR_FIELD.format(what=type(value).__name__, field=f"{key} of type string"))
+            raise ApiError(400, ERR_FIELD.format(what=go_json_type(value), field=f"{key} of type string"))
     return CreateRequest(
         name=name,
         source=source,

@@ -11,29 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..llama.logprobs import MAX_TOP_LOGPROBS
-from .protocol import ApiError
+from .protocol import ApiError, go_json_type
 
 THINK_LEVELS = ("high", "medium", "low", "max")
 _THINK_HELP = '("high", "medium", "low", "max", true, or false)'
 _MESSAGE_TEXT_FIELDS = ("role", "content", "thinking", "tool_name", "tool_call_id")
 
 
-def _go_type(value: Any) -> str:
-    """How Go's decoder names a JSON value it cannot take (json.UnmarshalTypeError.Value)."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def unmarshal_error(value: Any, struct: str, field: str, go_type: str) -> ApiError:
     return ApiError(
-        400, f"json: cannot unmarshal {_go_type(value)} into Go struct field {struct}.{field} of type {go_type}"
+        400, f"json: cannot unmarshal {go_json_type(value)} into Go struct field {struct}.{field} of type {go_type}"
     )
 
 
@@ -101,12 +88,12 @@ def check_message(message: dict[str, Any]) -> dict[str, Any]:
         if value is not None and not isinstance(value, str):
             raise ApiError(
                 400,
-                f"json: cannot unmarshal {type(value).__name__} into Go struct field Message.messages.{key} of type string",
+                f"json: cannot unmarshal {go_json_type(value)} into Go struct field Message.messages.{key} of type string",
             )
     for key in ("images", "tool_calls"):
         value = message.get(key)
         if value is not None and not isinstance(value, list):
             raise ApiError(
-                400, f"json: cannot unmarshal {type(value).__name__} into Go struct field Message.messages.{key}"
+                400, f"json: cannot unmarshal {go_json_type(value)} into Go struct field Message.messages.{key}"
             )
     return message

@@ -7,6 +7,8 @@ message, which reaches the client as Ollama's `{"error": message}` body.
 
 from __future__ import annotations
 
+from typing import Any
+
 # The Ollama release whose behaviour this server follows: v0.33.0-rc2 (2026-08-21), the newest tag of
 # github.com/ollama/ollama, whose build reports its tag without the "v" (version.Version).
 OLLAMA_VERSION = "0.33.0-rc2"
@@ -21,3 +23,16 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def go_json_type(value: Any) -> str:
+    """How Go's decoder names a JSON value it cannot take (json.UnmarshalTypeError.Value)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

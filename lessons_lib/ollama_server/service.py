@@ -264,8 +264,8 @@ class OllamaService(ModelsApi):
         entry = self.find(name, missing=missing)
         opts, keep_alive = self._common(body, entry)
         if legacy:
-            raw_input = body.get("prompt") or ""
-            inputs = [raw_input] if raw_input else []
+            prompt = string_field(body, "prompt")  # api.EmbeddingRequest.Prompt is a string
+            inputs = [prompt] if prompt else []
         else:
             raw_input = body.get("input")
             if raw_input is None or raw_input == "":

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from .protocol import NDJSON, ApiError
+from .protocol import NDJSON, ApiError, go_json_type
 
 log = logging.getLogger("lessons_lib.ollama_server")
 
@@ -65,7 +65,7 @@ def string_field(body: dict[str, Any], key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ApiError(400, f"json: cannot unmarshal {type(value).__name__} into Go struct field .{key} of type string")
+        raise ApiError(400, f"json: cannot unmarshal {go_json_type(value)} into Go struct field .{key} of type string")
     return value
 
 
