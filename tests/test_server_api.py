@@ -230,6 +230,8 @@ def test_legacy_embeddings_are_not_normalised(client, server):
     assert post(server, "/api/embeddings", {"model": MODEL, "prompt": ""}).json() == {"embedding": []}
     missing = post(server, "/api/embeddings", {"model": "nope", "prompt": "x"})
     assert missing.status_code == 404 and missing.json() == {"error": 'model "nope" not found, try pulling it first'}
+    not_text = post(server, "/api/embeddings", {"model": MODEL, "prompt": {"t": 1}})  # found by make fuzz
+    assert not_text.status_code == 400 and "cannot unmarshal object" in not_text.json()["error"]
 
 
 # -- model management ------------------------------------------------------------------------------------
