@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# Every committed notebook of both editions: the English lessons and the Polish edition beside them
+# (its lessons and its glossary page).
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
+    (ROOT / "notebooks" / "pl").glob("*.ipynb")
+)
 
 # Absolute paths of a machine: a home folder, temp folders, this checkout. "~/.ollama" (written that
 # way) is the documented place, not a machine's path, and stays allowed.
@@ -52,13 +56,15 @@ def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.fixture(params=NOTEBOOKS, ids=[p.relative_to(ROOT / "notebooks").as_posix() for p in NOTEBOOKS])
 def notebook(request: pytest.FixtureRequest) -> tuple[str, dict]:
-    return request.param.name, _load(request.param)
+    return request.param.relative_to(ROOT / "notebooks").as_posix(), _load(request.param)
 
 
 def test_every_lesson_is_checked() -> None:
-    assert len(NOTEBOOKS) >= 5
+    english = [p for p in NOTEBOOKS if p.parent.name == "notebooks"]
+    polish = [p for p in NOTEBOOKS if p.parent.name == "pl"]
+    assert len(english) >= 5 and polish, (english, polish)
 
 
 def test_no_traceback_in_any_output(notebook: tuple[str, dict]) -> None:
