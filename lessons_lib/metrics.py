@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import edition
+
 NS = 1e9
 
 
@@ -28,10 +30,15 @@ class Speed:
         }
 
     def __str__(self) -> str:
-        return (
-            f"{self.generated_tokens} tokens at {self.generated_tokens_per_s:.1f} tok/s "
-            f"(prompt: {self.prompt_tokens} tokens at {self.prompt_tokens_per_s:.1f} tok/s; "
-            f"load {self.load_s:.2f} s, total {self.total_s:.2f} s)"
+        """'24 tokens at 61.0 tok/s (prompt: 37 tokens at 133.5 tok/s; ...)', in the current edition."""
+        return edition.text(
+            "chat.speed",
+            tokens=self.generated_tokens,
+            tps=self.generated_tokens_per_s,
+            prompt_tokens=self.prompt_tokens,
+            prompt_tps=self.prompt_tokens_per_s,
+            load=self.load_s,
+            total=self.total_s,
         )
 
 

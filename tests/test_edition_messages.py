@@ -128,3 +128,19 @@ def test_the_chat_and_compare_widgets_follow_the_edition(monkeypatch):
     assert box.send_button.description == "Wyślij" and box.lang == "pl"
     assert CompareWidget(client=NoServer()).run_button.description == "Uruchom"
     assert ChatWidget(client=NoServer(), lang="en").send_button.description == "Send"
+
+
+def test_the_stats_and_speed_lines_follow_the_edition(monkeypatch):
+    """The line under a chat answer and a reply's printed speed (metrics.Speed) are the catalogue's."""
+    from lessons_lib import chat, metrics
+
+    reply = {"prompt_eval_count": 37, "prompt_eval_duration": 277_000_000, "eval_count": 24}
+    reply |= {"eval_duration": 400_000_000, "load_duration": 0, "total_duration": 1_280_000_000}
+    speed = metrics.speed(reply)
+    result = chat.ChatResult(model="m", content="ok", ttft_s=0.25, wall_s=1.3, speed=speed)
+    monkeypatch.setattr(edition, "_current", "pl")
+    assert chat.stats_line(result) == "tokeny: 24 · 60.0 tok/s · pierwszy token po 0.25 s"
+    assert str(speed).startswith("tokeny odpowiedzi: 24, 60.0 tok/s (prompt: tokeny 37,")
+    assert chat.stats_line(result, "en") == "24 tokens · 60.0 tok/s · first token after 0.25 s"
+    monkeypatch.setattr(edition, "_current", "en")
+    assert str(speed).startswith("24 tokens at 60.0 tok/s (prompt: 37 tokens at 133.6 tok/s;")

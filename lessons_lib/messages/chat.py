@@ -1,4 +1,4 @@
-"""Chatting: the chat and compare widgets, error explanations and the stats line (lessons_lib.chat)."""
+"""Chatting: the chat and compare widgets, error explanations, the stats line (lessons_lib.chat) and a reply's speed (metrics.Speed)."""
 
 EN: dict[str, str] = {
     "model": "Model",
@@ -15,6 +15,7 @@ EN: dict[str, str] = {
     "you": "You",
     "generating": "Generating…",
     "stats": "{tokens} tokens · {tps:.1f} tok/s · first token after {ttft:.2f} s",
+    "speed": "{tokens} tokens at {tps:.1f} tok/s (prompt: {prompt_tokens} tokens at {prompt_tps:.1f} tok/s; load {load:.2f} s, total {total:.2f} s)",
     "stopped": " · stopped",
     "no_answer": "no answer text came back",
     "empty_prompt": "Type a prompt first.",
@@ -49,7 +50,8 @@ PL: dict[str, str] = {
     "models": "Modele",
     "you": "Ty",
     "generating": "Generuję…",
-    "stats": "{tokens} tokenów · {tps:.1f} tok/s · pierwszy token po {ttft:.2f} s",
+    "stats": "tokeny: {tokens} · {tps:.1f} tok/s · pierwszy token po {ttft:.2f} s",
+    "speed": "tokeny odpowiedzi: {tokens}, {tps:.1f} tok/s (prompt: tokeny {prompt_tokens}, {prompt_tps:.1f} tok/s; ładowanie {load:.2f} s, łącznie {total:.2f} s)",
     "stopped": " · zatrzymano",
     "no_answer": "nie przyszedł żaden tekst odpowiedzi",
     "empty_prompt": "Najpierw wpisz pytanie.",
