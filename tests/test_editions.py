@@ -156,7 +156,6 @@ def test_a_missing_translation_is_reported(course: Path, capsys):
 # for them). The test below fails for a lesson missing here that is not in step, and for a lesson
 # listed here that is in step again (then it must leave this list).
 PENDING_TRANSLATION = {
-    "02_run_llama_and_bielik.ipynb": "the English lesson gained the OpenAI-compatible chat cells since the stamp",
     "04_runpod_pods.ipynb": "translated (notebooks/pl/text/04_runpod_pods.md), not yet built, stamped and executed",
     "05_batch_jobs.ipynb": "new lesson, not translated yet",
 }
