@@ -82,12 +82,15 @@ def test_keeps_outputs_only_of_unchanged_code(folder: Path) -> None:
     for cell in built["cells"]:
         if cell["cell_type"] == "code":
             cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x\n"}]
+            cell["metadata"]["execution"] = {"iopub.execute_input": "the Polish run"}
     built["metadata"]["workbook_edition"] = {"source_hash": "kept"}
     target.write_text(json.dumps(built), encoding="utf-8")
     (folder / "pl" / "text" / "01_x.md").write_text(TEXT.replace("# prompt\n", "# pytanie\n"), encoding="utf-8")
     rebuilt = build.build(target)
     code = [c for c in rebuilt["cells"] if c["cell_type"] == "code"]
     assert code[0]["outputs"] and not code[1]["outputs"]  # the changed cell must be executed again
+    assert code[0]["metadata"]["execution"] == {"iopub.execute_input": "the Polish run"}  # its own run's times
+    assert "execution" not in code[1]["metadata"]
     assert rebuilt["metadata"]["workbook_edition"] == {"source_hash": "kept"}
 
 

@@ -125,8 +125,12 @@ def build(translation_path: Path) -> dict[str, Any]:
         old = old_code[code_index] if code_index < len(old_code) else None
         if old is not None and cell_source(old) == source:
             cell["outputs"], cell["execution_count"] = old.get("outputs", []), old.get("execution_count")
+            # The kept outputs come with their own run's timestamps, not the English run's.
+            if "execution" in old.get("metadata", {}):
+                cell["metadata"]["execution"] = old["metadata"]["execution"]
         else:
             cell["outputs"], cell["execution_count"] = [], None
+            cell["metadata"].pop("execution", None)  # not run yet in this edition
         code_index += 1
     unused = sorted(set(translation.code) - set(range(code_index)))
     if unused:
