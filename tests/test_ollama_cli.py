@@ -7,6 +7,7 @@ server then holds, so a command that prints the right words but does the wrong t
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from lessons_lib.bundled import BUNDLED_MODEL, bundled_gguf_path
 from lessons_lib.ollama_cli import CLIENT_VERSION
-from lessons_lib.ollama_cli.launcher import Launcher, real_ollama, terminal_env
+from lessons_lib.ollama_cli.launcher import Launcher, is_launcher, real_ollama, terminal_env
 from lessons_lib.ollama_server.mirror import RegistryMirror
 from lessons_lib.ollama_server.server import EmbeddedServer
 from lessons_lib.ollama_server.store import Store
@@ -268,8 +269,9 @@ def test_launcher_goes_first_only_without_a_real_ollama(tmp_path: Path, server: 
         kept = terminal_env({"PATH": str(real)}, launcher)
         assert kept["PATH"] == str(real) and real_ollama(kept["PATH"]) == str(fake)
         env = terminal_env({"PATH": os.pathsep.join([str(empty), os.environ["PATH"]])}, launcher)
-        found = real_ollama(env["PATH"])
+        found = shutil.which("ollama", path=env["PATH"])
         assert found == str(launcher.folder / "ollama")
+        assert is_launcher(launcher.folder / "ollama") and real_ollama(env["PATH"]) != found  # not a real Ollama
         child = pexpect.spawn(
             found, ["list"], env={**os.environ, **env, "OLLAMA_HOST": server.url}, encoding="utf-8", timeout=TIMEOUT
         )

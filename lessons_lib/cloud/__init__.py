@@ -1,5 +1,5 @@
 """RunPod pods for the course: sizing, lifecycle (pods), the pod's Ollama, safety (guard, fleet), keys, prices,
-cost model, sandbox.
+cost model, sandbox, the pod's web terminal.
 
     from lessons_lib import cloud
     mode = cloud.open_cloud()                       # sandbox unless real=True
@@ -28,6 +28,7 @@ from .pods import (
     wait_ready,
 )
 from .sizing import PodSpec, gpu_for_model, spec_for_model
+from .web_terminal import WebTerminal, pod_terminal
 
 # runpod configures the root logger at import; httpx would then log every proxied request.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -61,8 +62,10 @@ __all__ = [
     "gpu_for_model",
     "measure_speed",
     "proxy_url",
+    "pod_terminal",
     "pull_model",
     "spec_for_model",
     "unique_name",
     "wait_ready",
+    "WebTerminal",
 ]

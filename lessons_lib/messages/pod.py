@@ -1,5 +1,5 @@
 """Pods: deploying, waiting, stopping and terminating (lessons_lib.cloud.pods), the pod budget
-guard (lessons_lib.cloud.guard) and the pod panel (lessons_lib.widgets.pod).
+guard (lessons_lib.cloud.guard), the pod panel (lessons_lib.widgets.pod) and the pod's web terminal.
 
 RunPod's own words stay as its API returns them (error texts, GPU ids, the state codes
 RUNNING/EXITED); what the course says around them is translated.
@@ -73,6 +73,20 @@ EN: dict[str, str] = {
     "row_cost": "<br>Billed uptime: {uptime} &middot; cost so far: <b>${cost:.4f}</b>",
     "row_not_started": "No pod yet.",
     "row_ended": "<br>Session over: pod {action} ({reason}).",
+    # the pod's web terminal (lessons_lib.cloud.web_terminal)
+    "terminal_link": "Open the pod's web terminal",
+    "terminal_opened": (
+        "Connect → Start Web Terminal: JupyterLab terminal {name} is open with OLLAMA_HOST set to the pod, so "
+        "`ollama` there talks to the pod (`ollama ps`, `ollama list`, `ollama run MODEL`). The link opens it in a "
+        "new tab; it is also listed under Running Terminals and Kernels. It closes when this kernel shuts down."
+    ),
+    "terminal_no_server": (
+        "No Jupyter server runs this notebook (an automatic run or plain Python), so no terminal can be opened "
+        "from here; paste this line into a terminal instead:"
+    ),
+    "terminal_failed": "JupyterLab could not open a terminal ({error}); paste this line into a terminal instead:",
+    "terminal_off": "terminals are switched off on this Jupyter server",
+    "terminal_paste": "# paste into a terminal (Windows: set OLLAMA_HOST=...)",
 }
 
 PL: dict[str, str] = {
@@ -142,4 +156,18 @@ PL: dict[str, str] = {
     "row_cost": "<br>Naliczony czas pracy: {uptime} &middot; koszt do tej pory: <b>${cost:.4f}</b>",
     "row_not_started": "Nie ma jeszcze poda.",
     "row_ended": "<br>Sesja zakończona: pod {action} ({reason}).",
+    "terminal_link": "Otwórz terminal webowy poda",
+    "terminal_opened": (
+        "Connect → Start Web Terminal: terminal JupyterLab {name} jest otwarty, a OLLAMA_HOST wskazuje w nim "
+        "poda, więc `ollama` rozmawia właśnie z podem (`ollama ps`, `ollama list`, `ollama run MODEL`). Link "
+        "otwiera go w nowej karcie; jest też na liście Running Terminals and Kernels. Zamknie się razem z tym "
+        "kernelem."
+    ),
+    "terminal_no_server": (
+        "Tego notatnika nie uruchamia serwer Jupytera (to przebieg automatyczny albo zwykły Python), więc stąd "
+        "nie da się otworzyć terminala; wklej tę linię do terminala samodzielnie:"
+    ),
+    "terminal_failed": "JupyterLab nie otworzył terminala ({error}); wklej tę linię do terminala samodzielnie:",
+    "terminal_off": "terminale są wyłączone na tym serwerze Jupytera",
+    "terminal_paste": "# wklej do terminala (Windows: set OLLAMA_HOST=...)",
 }

@@ -19,8 +19,21 @@ _CMD = '@echo off\r\n"{python}" -m lessons_lib.ollama_cli %*\r\n'
 
 
 def real_ollama(path: str | None = None) -> str | None:
-    """The `ollama` a terminal would run today (None where there is none)."""
-    return shutil.which("ollama", path=path if path is not None else os.environ.get("PATH", ""))
+    """The real `ollama` a terminal would run (None where there is none): a course launcher doesn't count."""
+    for folder in (path if path is not None else os.environ.get("PATH", "")).split(os.pathsep):
+        found = shutil.which("ollama", path=folder) if folder else None
+        if found and not is_launcher(found):
+            return found
+    return None
+
+
+def is_launcher(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` is one of the course's launchers (`make lab` puts one on JupyterLab's PATH)."""
+    try:
+        with open(path, "rb") as file:
+            return b"-m lessons_lib.ollama_cli" in file.read(512)
+    except OSError:
+        return False
 
 
 class Launcher:
