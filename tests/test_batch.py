@@ -7,12 +7,16 @@ one local Ray each inside `run_job`, which stops it; `no_ray_left` checks nothin
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import http.server
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -177,10 +181,40 @@ def test_router_moves_work_off_a_dead_endpoint(server):
     assert any(r.attempts > 1 for r in results) or router.states[0].failures >= 1
 
 
-def test_slots_come_from_the_server_or_the_environment(server, monkeypatch):
-    monkeypatch.setenv("OLLAMA_NUM_PARALLEL", "3")
-    assert batch.discover_slots(batch.Endpoint.ollama(server.url, MODEL)) >= 1
-    assert batch.Endpoint.ollama("http://127.0.0.1:9", MODEL).with_slots().slots == 3
+@contextlib.contextmanager
+def ollama_without_props():
+    """A real HTTP server on loopback that, like Ollama, has no /props (Gin's plain-text 404)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"Ollama is running" if self.path == "/" else b"404 page not found"
+            self.send_response(200 if self.path == "/" else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_slots_come_from_props_else_one(server):
+    """The embedded server answers llama-server's GET /props; a server without it (Ollama) counts as 1 slot."""
+    slots = batch.discover_slots(batch.Endpoint.ollama(server.url, MODEL))
+    assert slots >= 1 and batch.discover_slots(batch.Endpoint.openai(server.url + "/v1", MODEL)) == slots
+    assert httpx.get(server.url + "/props", params={"model": "no-such-model"}).status_code == 404
+    with ollama_without_props() as url:
+        assert httpx.get(url + "/props").status_code == 404
+        assert batch.Endpoint.ollama(url, MODEL).with_slots().slots == 1
+        assert batch.Endpoint.ollama(url, MODEL, slots=3).with_slots().slots == 3  # given: kept, not asked
 
 
 # --- the job on Ray Data --------------------------------------------------------------------------------
@@ -210,6 +244,20 @@ def test_job_on_ray_survives_an_endpoint_dying(models_dir, server, tmp_path, no_
     assert table.row.tolist() == list(range(60)) and table.keyword.tolist() == KEYWORDS[:60]
     assert summary.done_now == 60 and summary.errors == summary.invalid  # nothing lost to the dead endpoint
     assert {e["endpoint"] for e in summary.endpoints if e["rows"]} == {"a", "b"} or summary.endpoints[0]["rows"] == 60
+
+
+@pytest.mark.slow
+def test_job_takes_its_slots_from_the_server(models_dir, tmp_path, no_ray_left):
+    """A server started with OLLAMA_NUM_PARALLEL=2 says so in /props: the job, not told, sends 2 at once."""
+    with EmbeddedServer(models=models_dir, env={"OLLAMA_NUM_PARALLEL": "2"}) as two:
+        assert httpx.get(two.url + "/props", params={"model": MODEL}).json() == {"total_slots": 2}
+        endpoint = batch.Endpoint.ollama(two.url, MODEL)
+        summary = batch.run_job(KEYWORDS[:8], tmp_path, [endpoint], k=2, progress=False)
+        metrics = httpx.get(two.url + "/metrics").text
+        assert httpx.get(two.url + "/props", params={"model": MODEL}).json() == {"total_slots": 2}  # loaded now
+    assert summary.endpoints[0]["slots"] == 2 and summary.done_now == 8
+    busy = re.search(r"^llamacpp:n_busy_slots_per_decode (\S+)$", metrics, re.M)
+    assert busy is not None and float(busy.group(1)) > 1  # the server decoded two requests together
 
 
 @pytest.mark.slow

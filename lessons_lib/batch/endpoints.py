@@ -1,9 +1,9 @@
 """Where the job's requests go: Ollama-compatible or OpenAI-compatible servers, each with its slots.
 
 An endpoint is a URL, an API kind and a model. `slots` is how many requests it serves at once:
-given, else read from the server (llama-server's /props `total_slots`), else OLLAMA_NUM_PARALLEL,
-else 1 (Ollama's default since v0.10, and today's embedded server). Sending more than that only
-queues requests on the server; sending fewer leaves its batching unused.
+given, else read from the server's `GET /props` `total_slots` (llama-server, and the course's
+embedded server), else 1. Sending more than that only queues requests on the server; sending
+fewer leaves its batching unused.
 
     Endpoint.ollama("http://127.0.0.1:11434", "smollm2:135m")
     Endpoint.openai("https://api.runpod.ai/v2/ENDPOINT_ID/openai/v1", "Qwen/Qwen2.5-7B-Instruct", api_key=...)
@@ -11,7 +11,6 @@ queues requests on the server; sending fewer leaves its batching unused.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -146,17 +145,21 @@ def parse_reply(kind: str, data: dict[str, Any]) -> Reply:
 
 
 def discover_slots(endpoint: Endpoint) -> int:
-    """Parallel requests the server serves: /props total_slots (llama-server), else OLLAMA_NUM_PARALLEL, else 1."""
+    """Parallel requests the server serves: its /props `total_slots`, else 1.
+
+    llama-server answers `GET /props` with `total_slots` (its --parallel); in router mode, and on
+    the course's embedded server, `?model=` asks about one model. Real Ollama has no /props (404)
+    and does not say how many slots it runs; its default OLLAMA_NUM_PARALLEL is 1 (since v0.10),
+    so 1 it is: pass `slots=` for an Ollama started with more. The client's own environment says
+    nothing about a server's, so it is not read.
+    """
     root = endpoint.url[:-3] if endpoint.url.endswith("/v1") else endpoint.url
     try:
-        response = httpx.get(root + "/props", headers=endpoint.headers(), timeout=5)
+        response = httpx.get(root + "/props", params={"model": endpoint.model}, headers=endpoint.headers(), timeout=5)
         if response.status_code == 200:
             slots = int((response.json() or {}).get("total_slots") or 0)
             if slots > 0:
                 return slots
     except (httpx.HTTPError, ValueError, TypeError, AttributeError):
         pass
-    try:
-        return max(1, int(os.environ.get("OLLAMA_NUM_PARALLEL", "1")))
-    except ValueError:
-        return 1
+    return 1

@@ -19,6 +19,7 @@ from . import security
 from .anthropic import add_anthropic_routes
 from .engine import Engine
 from .openai import add_openai_routes
+from .options import LoadParams, merge_options
 from .prometheus import prometheus_text
 from .protocol import OLLAMA_VERSION, SERVER_HEADER, ApiError
 from .responses import add_responses_routes
@@ -69,6 +70,10 @@ def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> A
     @app.get("/metrics")
     async def metrics() -> Response:
         return PlainTextResponse(prometheus_text(engine.metrics()), media_type="text/plain; version=0.0.4")
+
+    @app.get("/props")
+    async def props(request: Request) -> Response:
+        return JSONResponse(await asyncio.to_thread(llama_server_props, service, request.query_params.get("model")))
 
     @app.get("/api/ps")
     async def ps() -> Response:
@@ -154,3 +159,26 @@ def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> A
     add_responses_routes(app, service)
     add_anthropic_routes(app, service)
     return security.wrap(app, loopback_only=loopback_only)
+
+
+def llama_server_props(service: OllamaService, model: str | None) -> dict[str, Any]:
+    """llama-server's GET /props, the part a client sizes its concurrency by: `total_slots`.
+
+    `?model=NAME` (llama-server's router mode) asks about one model: the slots it has if loaded, else
+    the slots it would get (OLLAMA_NUM_PARALLEL, or the automatic 4-or-1 that the engine picks from
+    memory). Without it: OLLAMA_NUM_PARALLEL, else the first loaded model's, else the automatic 4.
+    Real Ollama has no /props (404), so a client falls back to Ollama's own default of 1.
+    """
+    engine = service.engine
+    loaded = engine.loaded()
+    if model:
+        entry = service.find(model)
+        slots = next((lm.n_parallel for lm in loaded if lm.entry_digest == entry.digest), 0)
+        info = entry.gguf()
+        if not slots and info is not None:
+            n_ctx_train = int(info.metadata.get(f"{info.architecture}.context_length") or 0)
+            params = LoadParams.from_options(merge_options(entry.parameters)).capped(n_ctx_train)
+            slots = engine.check_memory(info, params)[2]
+    else:
+        slots = engine.num_parallel or (loaded[0].n_parallel if loaded else 4)
+    return {"total_slots": slots or 1}

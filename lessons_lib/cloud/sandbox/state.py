@@ -398,8 +398,10 @@ class Cloud:
             if pod.generation != generation or pod.status != "RUNNING":
                 return
             time.sleep(0.05)
-        # A pod gets no copy of the account key (RunPod gives pods only a pod-scoped one).
-        server = EmbeddedServer(models=self.models, env={"OLLAMA_KEEP_ALIVE": "5m", "RUNPOD_API_KEY": ""})
+        # A pod gets no copy of the account key (RunPod gives pods only a pod-scoped one). It runs one
+        # request at a time, as the real Ollama image does by default (OLLAMA_NUM_PARALLEL=1).
+        env = {"OLLAMA_KEEP_ALIVE": "5m", "RUNPOD_API_KEY": "", "OLLAMA_NUM_PARALLEL": "1"}
+        server = EmbeddedServer(models=self.models, env=env)
         try:
             server.start()
         except Exception:  # a container that crashes on start stays "not ready", as on RunPod
