@@ -28,6 +28,11 @@ def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
         return False
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no phoning home from a course
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+    # Ray Data re-reads its logging config whenever a dataset runs (ray/data/_internal/logging.py,
+    # configure_logging), putting its logger back at DEBUG with an INFO console handler, unless
+    # RAY_DATA_LOG_LEVEL says otherwise: its "execution finished" lines would land in the
+    # learner's cell between the job's progress bar and its result. Errors still show.
+    os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")
     kwargs: dict[str, Any] = {
         "include_dashboard": False,
         "log_to_driver": False,
@@ -60,9 +65,7 @@ def start_ray(address: str | None = None, num_cpus: int = 2) -> bool:
                     _kill(pid)
                 if attempt == attempts - 1 or "timed out during startup" not in str(exc):
                     raise
-    # Ray Data's own INFO/WARNING lines ("execution finished", a resource warning while the actor starts)
-    # would land in the learner's cell between the job's progress bar and its result.
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    logging.getLogger("ray.data").setLevel(os.environ["RAY_DATA_LOG_LEVEL"])  # configured at import already
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False  # the job shows its own bar (items/s, tokens/s, cost)
     ctx.print_on_execution_start = False

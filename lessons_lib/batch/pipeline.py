@@ -16,9 +16,10 @@ import hashlib
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pyarrow as pa
@@ -42,7 +43,7 @@ class JobSummary:
     errors: int
     invalid: int  # rows whose pack never produced a valid answer
     seconds: float  # this run, wall clock, Ray start included
-    job_seconds: float  # this run, from the first pack sent to the last one written
+    job_seconds: float  # this run, from the first pack sent to the last one written (Ray's start-up apart)
     prompt_tokens: float
     completion_tokens: float
     k: int
@@ -185,7 +186,8 @@ def run_job(
     counts = {"rows": 0, "errors": 0, "invalid": 0}
     tokens = {"prompt": 0.0, "completion": 0.0}
     by_endpoint: dict[str, int] = {}
-    job_started = time.monotonic()
+    job_started = first_sent = last_written = time.monotonic()
+    written_any = False
     ours = False
     try:
         if pending:
@@ -193,22 +195,43 @@ def run_job(
 
             ours = start_ray(address, num_cpus)
             items = ray.data.from_items(pending, override_num_blocks=max(1, math.ceil(len(pending) / per_block)))
-            ds = items.map_batches(
-                Classify,
-                batch_size=per_block,
-                batch_format="pyarrow",
-                num_cpus=0.25,
-                compute=ray.data.ActorPoolStrategy(size=workers),
-                fn_constructor_kwargs={
-                    "endpoints": endpoints,
-                    "categories": categories,
-                    "share": 1.0 / workers,
-                    "router_options": router_options,
-                },
-            )
-            job_started = time.monotonic()
-            for block in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0):
+            # On this machine's Ray an actor that dies (out of memory, killed) would die again: the job
+            # stops and the next run resumes from the ledger. Ray's restart also makes its driver print
+            # an error line at every start (ray-project/ray#53727). On a cluster (`address` given) Ray
+            # restarts the actor, on another node if need be.
+            restarts: dict[str, Any] = {} if address else {"max_restarts": 0}
+            with warnings.catch_warnings():
+                # max_restarts has no named parameter in map_batches; Ray Data's source says to pass it so.
+                warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+                ds = items.map_batches(
+                    Classify,
+                    batch_size=per_block,
+                    batch_format="pyarrow",
+                    num_cpus=0.25,
+                    compute=ray.data.ActorPoolStrategy(size=workers),
+                    **restarts,
+                    fn_constructor_kwargs={
+                        "endpoints": endpoints,
+                        "categories": categories,
+                        "share": 1.0 / workers,
+                        "router_options": router_options,
+                    },
+                )
+            job_started = first_sent = last_written = time.monotonic()
+            for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0):
+                block = cast(pa.Table, batch)
+                # The job's clock starts when its first pack was sent, not when Ray Data was asked:
+                # starting the actor (a process that imports the job) is paid once, like Ray's start.
+                # A block's packs are handed to the router together; `seconds` is each one's time from
+                # then to its answer, so "now - the longest" is when the block started (late by the
+                # milliseconds it took to reach the driver). Durations, not clock readings: a cluster's
+                # clocks differ.
+                if block.num_rows:
+                    sent = time.monotonic() - max(block.column("seconds").to_pylist())
+                    first_sent = max(job_started, min(first_sent, sent) if written_any else sent)
+                    written_any = True
                 fresh = ledger.commit(block)
+                last_written = time.monotonic()
                 written = fresh.num_rows
                 if not written:
                     continue
@@ -221,7 +244,7 @@ def run_job(
                 for name in fresh.column("endpoint").to_pylist():
                     by_endpoint[name] = by_endpoint.get(name, 0) + 1
                 if bar is not None:
-                    elapsed = max(1e-9, time.monotonic() - job_started)
+                    elapsed = max(1e-9, time.monotonic() - first_sent)
                     postfix = {"tok/s": f"{tokens['completion'] / elapsed:.0f}"}
                     if price_per_hour is not None:
                         postfix["cost"] = f"${price_per_hour * (time.monotonic() - started) / 3600:.4f}"
@@ -242,7 +265,7 @@ def run_job(
         errors=counts["errors"],
         invalid=counts["invalid"],
         seconds=round(seconds, 3),
-        job_seconds=round(time.monotonic() - job_started, 3),
+        job_seconds=round(last_written - first_sent, 3),
         prompt_tokens=round(tokens["prompt"], 1),
         completion_tokens=round(tokens["completion"], 1),
         k=k,
