@@ -144,3 +144,20 @@ def test_the_stats_and_speed_lines_follow_the_edition(monkeypatch):
     assert chat.stats_line(result, "en") == "24 tokens · 60.0 tok/s · first token after 0.25 s"
     monkeypatch.setattr(edition, "_current", "en")
     assert str(speed).startswith("24 tokens at 60.0 tok/s (prompt: 37 tokens at 133.6 tok/s;")
+
+
+def test_the_keyword_job_speaks_the_edition_in_its_ray_workers_too(monkeypatch, tmp_path):
+    """lessons_lib.batch's strings are the catalogue's; a Ray worker (Classify) takes the driver's edition."""
+    from lessons_lib import batch
+    from lessons_lib.batch.pipeline import Classify
+
+    wrong = '{"labels": ["electronics", "holidays"]}'
+    monkeypatch.setattr(edition, "_current", "en")
+    with pytest.raises(batch.InvalidAnswer, match="'holidays' \\(keyword 2\\) is not one of the categories"):
+        batch.parse(wrong, 2)
+    Classify([batch.Endpoint.ollama("http://127.0.0.1:9", "m", slots=1)], batch.CATEGORIES, 1.0, {}, lang="pl")
+    assert edition.current() == "pl"  # what a worker process does with the edition the job was started in
+    with pytest.raises(batch.InvalidAnswer, match="'holidays' \\(fraza 2\\) nie jest żadną z kategorii"):
+        batch.parse(wrong, 2)
+    with pytest.raises(ValueError, match="Podaj co najmniej jeden punkt końcowy"):
+        batch.run_job(["laptop do 3000 zł"], tmp_path / "job", [], k=1)

@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="classify keywords (resumes when --out holds the same job)")
     run.add_argument("keywords", help="CSV/Parquet/JSONL with a 'keyword' column, or a .txt file")
     run.add_argument("--out", required=True)
-    run.add_argument("--endpoint", action="append", required=True, help=HELP_ENDPOINT)
+    run.add_argument("--endpoint", action="append", required=True, help=str(HELP_ENDPOINT))
     run.add_argument("--model", required=True)
     run.add_argument("--api", choices=("ollama", "openai"), default="ollama")
     run.add_argument("--slots", type=int, default=None, help="parallel requests per endpoint (default: ask it)")

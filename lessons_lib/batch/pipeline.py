@@ -24,6 +24,7 @@ from typing import Any, cast
 import httpx
 import pyarrow as pa
 
+from .. import edition
 from .data import load_keywords
 from .endpoints import Endpoint
 from .ledger import RESULT_SCHEMA, Ledger
@@ -67,7 +68,10 @@ class JobSummary:
 class Classify:
     """A Ray Data actor: each call classifies one block of packs, concurrently, through its Router."""
 
-    def __init__(self, endpoints: list[Endpoint], categories: Categories, share: float, router_options: dict):
+    def __init__(
+        self, endpoints: list[Endpoint], categories: Categories, share: float, router_options: dict, lang: str = "en"
+    ):
+        edition.use(lang)  # a worker process speaks the driver's edition (the messages in a row's `error`)
         self.router = Router(endpoints, categories, share=share, **router_options)
         self.client: httpx.AsyncClient | None = None
 
@@ -182,7 +186,7 @@ def run_job(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(keywords), initial=done_before, desc=BAR, unit="kw", smoothing=0.1)
+        bar = tqdm(total=len(keywords), initial=done_before, desc=str(BAR), unit="kw", smoothing=0.1)
     counts = {"rows": 0, "errors": 0, "invalid": 0}
     tokens = {"prompt": 0.0, "completion": 0.0}
     by_endpoint: dict[str, int] = {}
@@ -215,6 +219,7 @@ def run_job(
                         "categories": categories,
                         "share": 1.0 / workers,
                         "router_options": router_options,
+                        "lang": edition.current(),
                     },
                 )
             job_started = first_sent = last_written = time.monotonic()

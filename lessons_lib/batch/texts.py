@@ -1,51 +1,68 @@
-"""Every learner-facing string of the keyword job, in one place (the Polish edition translates this file).
+"""The keyword job's learner-facing strings, by the names its modules use (`ERR_JSON.format(text=...)`).
 
-Grouped by the module that shows them. The prompt the model reads is not here: it is in
-prompts.py, and stays the same in both editions. Error codes at the start of a row's `error`
-(`invalid_output:`, `no_endpoint:`) are data a learner filters on, so they stay as they are.
+The strings themselves live in the message catalogue, `lessons_lib/messages/batch.py` (English and Polish side
+by side); each name here fills its string in the current edition when it is formatted (`edition.use("pl")`).
+The prompt the model reads is not here: it is in prompts.py, and stays the same in both editions.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from .. import edition
+
+
+class Message:
+    """One string of the catalogue's batch room; `format` (or `str`) gives it in the current edition."""
+
+    def __init__(self, key: str):
+        self.key = f"batch.{key}"
+
+    def format(self, **fields: Any) -> str:
+        return edition.text(self.key, **fields)
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r})"
+
+
 # --- reading keywords (data.py)
-ERR_SUFFIX = "Cannot read {path}: keywords come as {suffixes} (a 'keyword' column, or one per line)."
-ERR_COLUMN = "{path} has no 'keyword' column (columns: {columns})."
+ERR_SUFFIX = Message("err_suffix")
+ERR_COLUMN = Message("err_column")
 
 # --- categories (prompts.py)
-ERR_EMPTY = "A category set needs at least two categories, got {n}."
+ERR_EMPTY = Message("err_empty")
 
 # --- checking an answer (schema.py)
-ERR_JSON = "the answer is not JSON: {text!r}"
-ERR_SHAPE = 'the answer is not {{"labels": [...]}}: {text!r}'
-ERR_COUNT = "expected {want} labels, got {got}"
-ERR_LABEL = "label {label!r} (keyword {index}) is not one of the categories"
+ERR_JSON = Message("err_json")
+ERR_SHAPE = Message("err_shape")
+ERR_COUNT = Message("err_count")
+ERR_LABEL = Message("err_label")
 
 # --- endpoints (endpoints.py)
-ERR_KIND = "kind must be 'ollama' or 'openai', not {kind!r}"
-ERR_DOWN = "{name}: {why}"
-ERR_STATUS = "HTTP {status}: {body}"
+ERR_KIND = Message("err_kind")
+ERR_DOWN = Message("err_down")
+ERR_STATUS = Message("err_status")
 
-# --- a row's error (router.py)
-ERR_INVALID = "invalid_output: {why}"
-ERR_NO_ENDPOINT = "no_endpoint: every endpoint is out of the job ({n} failures for this pack; last: {last})"
+# --- a row's error (router.py); its code (invalid_output:, no_endpoint:) is the same in every edition
+ERR_INVALID = Message("err_invalid")
+ERR_NO_ENDPOINT = Message("err_no_endpoint")
 
 # --- the ledger (ledger.py)
-ERR_MISMATCH = (
-    "{out} holds another job ({field}: {old!r} there, {new!r} now). Use a new output folder, "
-    "or delete this one to start over."
-)
-ERR_DUPLICATE = "the ledger holds pack {pack} twice: {files}"
+ERR_MISMATCH = Message("err_mismatch")
+ERR_DUPLICATE = Message("err_duplicate")
 
 # --- the job (pipeline.py)
-ERR_NO_ENDPOINTS = "Give at least one endpoint (an Ollama or OpenAI-compatible server URL and a model)."
-ERR_K = "k (keywords per request) must be between 1 and 200, not {k!r}"
-BAR = "keywords"
-MSG_RESUMED = "Resuming the job: {done:,} of {total:,} keywords were already done."
+ERR_NO_ENDPOINTS = Message("err_no_endpoints")
+ERR_K = Message("err_k")
+BAR = Message("bar")
+MSG_RESUMED = Message("msg_resumed")
 
 # --- OpenAI Batch files (openai_batch.py)
-ERR_CUSTOM_ID = "line {line}: custom_id {custom_id!r} is not one of this job's packs"
+ERR_CUSTOM_ID = Message("err_custom_id")
 
 # --- the command (python -m lessons_lib.batch)
-MSG_DONE = (
-    "{done_now:,} keywords classified now ({done_before:,} before), {errors:,} flagged; "
-    "{items_per_s:.2f} keywords/s, {tokens_per_s:.1f} tokens/s. Result: {result}"
-)
-HELP_ENDPOINT = "server URL; repeat for several (Ollama root, or an OpenAI base URL ending in /v1)"
+MSG_DONE = Message("msg_done")
+HELP_ENDPOINT = Message("help_endpoint")

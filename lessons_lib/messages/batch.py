@@ -1,0 +1,75 @@
+"""The keyword job (lessons_lib.batch, lesson 05): reading keywords, checking answers, endpoints, the ledger, the job.
+
+The prompt the model reads is not here: it is in batch/prompts.py and stays the same in both editions. The error
+codes at the start of a row's `error` (`invalid_output:`, `no_endpoint:`) are data a learner filters on, so they
+stay as they are in Polish too.
+"""
+
+EN: dict[str, str] = {
+    # reading keywords (data.py)
+    "err_suffix": "Cannot read {path}: keywords come as {suffixes} (a 'keyword' column, or one per line).",
+    "err_column": "{path} has no 'keyword' column (columns: {columns}).",
+    # categories (prompts.py)
+    "err_empty": "A category set needs at least two categories, got {n}.",
+    # checking an answer (schema.py)
+    "err_json": "the answer is not JSON: {text!r}",
+    "err_shape": 'the answer is not {{"labels": [...]}}: {text!r}',
+    "err_count": "expected {want} labels, got {got}",
+    "err_label": "label {label!r} (keyword {index}) is not one of the categories",
+    # endpoints (endpoints.py)
+    "err_kind": "kind must be 'ollama' or 'openai', not {kind!r}",
+    "err_down": "{name}: {why}",
+    "err_status": "HTTP {status}: {body}",
+    # a row's error (router.py)
+    "err_invalid": "invalid_output: {why}",
+    "err_no_endpoint": "no_endpoint: every endpoint is out of the job ({n} failures for this pack; last: {last})",
+    # the ledger (ledger.py)
+    "err_mismatch": (
+        "{out} holds another job ({field}: {old!r} there, {new!r} now). Use a new output folder, "
+        "or delete this one to start over."
+    ),
+    "err_duplicate": "the ledger holds pack {pack} twice: {files}",
+    # the job (pipeline.py)
+    "err_no_endpoints": "Give at least one endpoint (an Ollama or OpenAI-compatible server URL and a model).",
+    "err_k": "k (keywords per request) must be between 1 and 200, not {k!r}",
+    "bar": "keywords",
+    "msg_resumed": "Resuming the job: {done:,} of {total:,} keywords were already done.",
+    # OpenAI Batch files (openai_batch.py)
+    "err_custom_id": "line {line}: custom_id {custom_id!r} is not one of this job's packs",
+    # the command (python -m lessons_lib.batch)
+    "msg_done": (
+        "{done_now:,} keywords classified now ({done_before:,} before), {errors:,} flagged; "
+        "{items_per_s:.2f} keywords/s, {tokens_per_s:.1f} tokens/s. Result: {result}"
+    ),
+    "help_endpoint": "server URL; repeat for several (Ollama root, or an OpenAI base URL ending in /v1)",
+}
+
+PL: dict[str, str] = {
+    "err_suffix": "Nie można odczytać {path}: frazy przyjmuję jako {suffixes} (kolumna 'keyword' albo jedna fraza w wierszu).",
+    "err_column": "{path} nie ma kolumny 'keyword' (kolumny: {columns}).",
+    "err_empty": "Zbiór kategorii musi mieć co najmniej dwie kategorie, a ma {n}.",
+    "err_json": "odpowiedź nie jest JSON-em: {text!r}",
+    "err_shape": 'odpowiedź nie ma postaci {{"labels": [...]}}: {text!r}',
+    "err_count": "oczekiwano etykiet: {want}, przyszło: {got}",
+    "err_label": "etykieta {label!r} (fraza {index}) nie jest żadną z kategorii",
+    "err_kind": "kind musi być 'ollama' albo 'openai', a nie {kind!r}",
+    "err_down": "{name}: {why}",
+    "err_status": "HTTP {status}: {body}",
+    "err_invalid": "invalid_output: {why}",
+    "err_no_endpoint": "no_endpoint: żaden punkt końcowy nie bierze już udziału w zadaniu (nieudane próby tej paczki: {n}; ostatnia: {last})",
+    "err_mismatch": (
+        "{out} zawiera inne zadanie ({field}: tam {old!r}, teraz {new!r}). Użyj nowego folderu wyników "
+        "albo usuń ten, żeby zacząć od nowa."
+    ),
+    "err_duplicate": "rejestr zawiera paczkę {pack} dwa razy: {files}",
+    "err_no_endpoints": "Podaj co najmniej jeden punkt końcowy (adres serwera Ollama albo zgodnego z OpenAI i model).",
+    "err_k": "k (liczba fraz w zapytaniu) musi być od 1 do 200, a nie {k!r}",
+    "bar": "frazy",
+    "msg_resumed": "Wznawiam zadanie: {done:,} z {total:,} fraz było już zrobionych.",
+    "err_custom_id": "wiersz {line}: custom_id {custom_id!r} nie jest żadną z paczek tego zadania",
+    "msg_done": (
+        "Sklasyfikowane teraz: {done_now:,} fraz (wcześniej: {done_before:,}), oznaczone jako błędne: {errors:,}; "
+        "{items_per_s:.2f} fraz/s, {tokens_per_s:.1f} tokenów/s. Wynik: {result}"
+    ),
+    "help_endpoint": "adres serwera; powtórz dla kilku (Ollama: adres główny, OpenAI: adres bazowy kończący się na /v1)",
+}
