@@ -161,3 +161,13 @@ def test_the_keyword_job_speaks_the_edition_in_its_ray_workers_too(monkeypatch, 
         batch.parse(wrong, 2)
     with pytest.raises(ValueError, match="Podaj co najmniej jeden punkt końcowy"):
         batch.run_job(["laptop do 3000 zł"], tmp_path / "job", [], k=1)
+
+
+def test_a_pod_fleet_speaks_the_edition(monkeypatch):
+    from lessons_lib.cloud import PodFleet
+
+    monkeypatch.setattr(edition, "_current", "pl")
+    with pytest.raises(ValueError, match="count musi być całkowitą liczbą podów od 1 do 32"):
+        PodFleet(None, 0)  # type: ignore[arg-type]  # refused before the spec is read
+    with pytest.raises(RuntimeError, match="Flota nie ma uruchomionych podów"):
+        PodFleet(None, 1).require_urls()  # type: ignore[arg-type]

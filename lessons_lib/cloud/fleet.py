@@ -17,18 +17,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..edition import text
 from .guard import Budget, PodSession
 from .keys import redact
 from .sizing import PodSpec
 
 __all__ = ["PodFleet"]
 
-# --- learner-facing strings ---------------------------------------------------------------------
-MSG_READY = "{ready} of {count} pods ready: {urls}"
-MSG_START_FAILED = "Pod {n} of {count} could not start ({error}): ending the fleet's other pods."
-MSG_END_FAILED = "{failed} of {count} pods could not be ended: run cloud.cleanup(), or end them in the RunPod console."
-ERR_COUNT = "count must be a whole number of pods from 1 to {most}, not {count!r}"
-ERR_NOT_STARTED = "The fleet has no running pods: call start() (or use `with PodFleet(...)`) first."
+# Learner-facing strings: the catalogue's fleet room (lessons_lib/messages/fleet.py); why a pod ended: its pod room.
+
 DEFAULT_BUDGET = Budget()  # per pod, as PodSession's own default
 MOST_PODS = 32  # a typo guard, not RunPod's limit: a fleet of 300 pods is an expensive slip of the finger
 
@@ -47,7 +44,7 @@ class PodFleet:
         **session_options: Any,
     ):
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MOST_PODS:
-            raise ValueError(ERR_COUNT.format(most=MOST_PODS, count=count))
+            raise ValueError(text("fleet.err_count", most=MOST_PODS, count=count))
         from .pods import unique_name
 
         self.spec, self.count, self.say = spec, count, say
@@ -66,21 +63,22 @@ class PodFleet:
             errors = [(n, f.exception()) for n, f in enumerate(futures) if f.exception() is not None]
         except BaseException:  # Ctrl+C while the pods deploy: let each deploy finish, so each pod is known and ended
             pool.shutdown(wait=True)
-            self.end(reason="interrupted")
+            self.end(reason=text("pod.reason_interrupt"))
             raise
         pool.shutdown(wait=True)
         if errors:
             n, error = errors[0]
             self.say(
-                MSG_START_FAILED.format(n=n + 1, count=self.count, error=redact(f"{type(error).__name__}: {error}"))
+                text("fleet.start_failed", n=n + 1, count=self.count, error=redact(f"{type(error).__name__}: {error}"))
             )
             self.end()
             raise error  # type: ignore[misc]  # an exception, checked above
-        self.say(MSG_READY.format(ready=len(self.urls), count=self.count, urls=", ".join(self.urls)))
+        self.say(text("fleet.ready", ready=len(self.urls), count=self.count, urls=", ".join(self.urls)))
         return self
 
-    def end(self, reason: str = "end of the fleet") -> None:
+    def end(self, reason: str | None = None) -> None:
         """End every pod (each one tried, whatever the others do). Safe to call twice."""
+        reason = reason if reason is not None else text("fleet.reason_end")
         failed = 0
         for session in self.sessions:
             try:
@@ -88,7 +86,7 @@ class PodFleet:
             except Exception:  # the next pod must still be ended
                 failed += 1
         if failed:
-            self.say(MSG_END_FAILED.format(failed=failed, count=self.count))
+            self.say(text("fleet.end_failed", failed=failed, count=self.count))
 
     # --- using it -----------------------------------------------------------------------------
     @property
@@ -99,7 +97,7 @@ class PodFleet:
     def require_urls(self) -> list[str]:
         urls = self.urls
         if not urls:
-            raise RuntimeError(ERR_NOT_STARTED)
+            raise RuntimeError(text("fleet.err_not_started"))
         return urls
 
     def cost_so_far(self) -> float:
@@ -110,8 +108,8 @@ class PodFleet:
         return self.start()
 
     def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: Any) -> None:
-        reason = "end of the block" if exc_type is None else "interrupted" if exc_type is KeyboardInterrupt else "error"
-        self.end(reason=reason)
+        why = "exit" if exc_type is None else "interrupt" if exc_type is KeyboardInterrupt else "error"
+        self.end(reason=text(f"pod.reason_{why}"))
 
     def __repr__(self) -> str:
         return f"PodFleet(count={self.count}, running={len(self.urls)})"

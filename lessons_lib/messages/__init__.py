@@ -11,9 +11,41 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import batch, catalog, chat, check, cloud, connect, cost, lab, memory, models, pod, quant, site, will_it_fit
+from . import (
+    batch,
+    catalog,
+    chat,
+    check,
+    cloud,
+    connect,
+    cost,
+    fleet,
+    lab,
+    memory,
+    models,
+    pod,
+    quant,
+    site,
+    will_it_fit,
+)
 
-_MODULES = (batch, catalog, chat, check, cloud, connect, cost, lab, memory, models, pod, quant, site, will_it_fit)
+_MODULES = (
+    batch,
+    catalog,
+    chat,
+    check,
+    cloud,
+    connect,
+    cost,
+    fleet,
+    lab,
+    memory,
+    models,
+    pod,
+    quant,
+    site,
+    will_it_fit,
+)
 
 # A room's name is its module's name: keys read "check.fix_rebuild".
 ROOMS: dict[str, ModuleType] = {module.__name__.rpartition(".")[2]: module for module in _MODULES}
