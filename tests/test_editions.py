@@ -157,7 +157,6 @@ def test_a_missing_translation_is_reported(course: Path, capsys):
 # listed here that is in step again (then it must leave this list).
 PENDING_TRANSLATION = {
     "04_runpod_pods.ipynb": "translated (notebooks/pl/text/04_runpod_pods.md), not yet built, stamped and executed",
-    "05_batch_jobs.ipynb": "new lesson, not translated yet",
 }
 
 
