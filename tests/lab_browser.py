@@ -26,7 +26,7 @@ import psutil
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import BrowserContext, Locator, Page, Playwright
 
 CHROMIUM = os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,6 +41,22 @@ CHROMIUM_ARGS = [
 ]
 # Waits are on conditions; the limits are generous because CI has two shared cores.
 START_S, RUN_S, ANSWER_S = 120, 180, 240
+
+
+@contextmanager
+def chromium(playwright: Playwright, profile: Path, height: int = 1000) -> Iterator[BrowserContext]:
+    """Debian's headless Chromium with a profile folder of its own, closed at the end."""
+    browser = playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": height},
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def free_port() -> int:

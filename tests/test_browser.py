@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from lab_browser import (
     ANSWER_S,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     RUN_S,
+    chromium,
     open_notebook,
     require_chromium,
     run_cell,
@@ -39,14 +38,7 @@ def test_chat_widget_streams_in_jupyterlab(lab, tmp_path: Path, output_dir: Path
 
     url, token = lab
     with sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 1000},
-        )
-        try:
+        with chromium(p, tmp_path / "chromium-profile") as browser:
             page = browser.new_page()
             open_notebook(page, url, token, LESSON)  # saved outputs cleared: what appears comes from this run
 
@@ -78,5 +70,3 @@ def test_chat_widget_streams_in_jupyterlab(lab, tmp_path: Path, output_dir: Path
             expect(widget.locator("button.workbook-chat-send")).to_be_enabled()
             expect(widget.locator("button.workbook-chat-stop")).to_be_disabled()
             page.screenshot(path=str(output_dir / "browser-chat-widget.png"), full_page=False)
-        finally:
-            browser.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import nbformat
 import pytest
-from lab_browser import CHROMIUM, CHROMIUM_ARGS, RUN_S, START_S, open_notebook, require_chromium, run_cell, running_lab
+from lab_browser import RUN_S, START_S, chromium, open_notebook, require_chromium, run_cell, running_lab
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
 
@@ -50,48 +50,41 @@ def test_the_lessons_link_opens_a_terminal_whose_ollama_is_the_pods(lab, tmp_pat
     url, token = lab
     api = httpx.Client(base_url=url, headers={"Authorization": f"token {token}"}, timeout=60)
     with sync_playwright() as p:
-        browser = p.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            page = browser.new_page()
-            open_notebook(page, url, token, NOTEBOOK)
-            ready = run_cell(page, "pod ready").locator(".jp-OutputArea-output").filter(has_text="pod ready:")
-            expect(ready).to_be_visible(timeout=RUN_S * 1000)
-            match = re.search(r"pod ready: (\w+)", ready.inner_text())
-            assert match, ready.inner_text()
-            pod_id = match.group(1)
+        with chromium(p, tmp_path / "chromium-profile", height=900) as browser:
+            try:
+                page = browser.new_page()
+                open_notebook(page, url, token, NOTEBOOK)
+                ready = run_cell(page, "pod ready").locator(".jp-OutputArea-output").filter(has_text="pod ready:")
+                expect(ready).to_be_visible(timeout=RUN_S * 1000)
+                match = re.search(r"pod ready: (\w+)", ready.inner_text())
+                assert match, ready.inner_text()
+                pod_id = match.group(1)
 
-            link = run_cell(page, OPEN).get_by_role("link", name="Open the pod's web terminal")
-            expect(link).to_be_visible(timeout=RUN_S * 1000)
-            assert [t["name"] for t in api.get("/api/terminals").json()] == [f"pod_{pod_id}"]
-            with browser.expect_page(timeout=START_S * 1000) as opened:
-                link.click()
-            tab = opened.value
-            screen = tab.locator(".jp-Terminal .xterm-accessibility-tree")
-            # The prompt the lesson's line sets, typed after the shell's startup files (which may reset PATH).
-            expect(screen).to_contain_text(f"(pod {pod_id})", timeout=START_S * 1000)
-            tab.locator(".jp-Terminal .xterm-screen").click()
-            tab.keyboard.type("echo $OLLAMA_HOST; command -v ollama\n")
-            expect(screen).to_contain_text(f"/proxy/{pod_id}-11434", timeout=RUN_S * 1000)  # the pod's proxy
-            tab.keyboard.type("ollama ps\n")
-            expect(screen).to_contain_text("PROCESSOR", timeout=RUN_S * 1000)  # `ollama ps`'s header
-            expect(screen).to_contain_text(MODEL)
-            tab.keyboard.type("ollama list\n")
-            expect(screen).to_contain_text("MODIFIED", timeout=RUN_S * 1000)  # `ollama list`'s header
-            text = screen.inner_text()
-            assert "error" not in text.lower() and "command not found" not in text, text
-            assert text.count(MODEL) >= 2, text  # in both listings
-            ended = run_cell(page, END).locator(".jp-OutputArea-output").filter(has_text="terminated")
-            expect(ended).to_be_visible(timeout=RUN_S * 1000)
-        finally:
-            for shown in browser.pages[1:]:  # the terminal's tab, as the test left it (also when it failed)
-                shown.screenshot(path=str(output_dir / "browser-pod-terminal.png"))
-            browser.close()
+                link = run_cell(page, OPEN).get_by_role("link", name="Open the pod's web terminal")
+                expect(link).to_be_visible(timeout=RUN_S * 1000)
+                assert [t["name"] for t in api.get("/api/terminals").json()] == [f"pod_{pod_id}"]
+                with browser.expect_page(timeout=START_S * 1000) as opened:
+                    link.click()
+                tab = opened.value
+                screen = tab.locator(".jp-Terminal .xterm-accessibility-tree")
+                # The prompt the lesson's line sets, typed after the shell's startup files (which may reset PATH).
+                expect(screen).to_contain_text(f"(pod {pod_id})", timeout=START_S * 1000)
+                tab.locator(".jp-Terminal .xterm-screen").click()
+                tab.keyboard.type("echo $OLLAMA_HOST; command -v ollama\n")
+                expect(screen).to_contain_text(f"/proxy/{pod_id}-11434", timeout=RUN_S * 1000)  # the pod's proxy
+                tab.keyboard.type("ollama ps\n")
+                expect(screen).to_contain_text("PROCESSOR", timeout=RUN_S * 1000)  # `ollama ps`'s header
+                expect(screen).to_contain_text(MODEL)
+                tab.keyboard.type("ollama list\n")
+                expect(screen).to_contain_text("MODIFIED", timeout=RUN_S * 1000)  # `ollama list`'s header
+                text = screen.inner_text()
+                assert "error" not in text.lower() and "command not found" not in text, text
+                assert text.count(MODEL) >= 2, text  # in both listings
+                ended = run_cell(page, END).locator(".jp-OutputArea-output").filter(has_text="terminated")
+                expect(ended).to_be_visible(timeout=RUN_S * 1000)
+            finally:
+                for shown in browser.pages[1:]:  # the terminal's tab, as the test left it (also when it failed)
+                    shown.screenshot(path=str(output_dir / "browser-pod-terminal.png"))
     # The terminal ends with the kernel, as a web terminal ends with its pod. (A kernel shut down while a
     # sandbox pod still runs is killed after 2.5 s: ipykernel waits for its child processes, the pod's server
     # among them, and then no exit handler runs; so the pod is ended first, as the lesson does.)

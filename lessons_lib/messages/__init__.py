@@ -9,46 +9,28 @@ wnioskowanie); commands, model names, units and file names stay as the tools spe
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
-from . import (
-    batch,
-    catalog,
-    chat,
-    check,
-    cloud,
-    connect,
-    cost,
-    fleet,
-    lab,
-    memory,
-    models,
-    pod,
-    quant,
-    site,
-    will_it_fit,
+# One module per room; a room's name is its module's name, so keys read "check.fix_rebuild".
+_ROOM_NAMES = (
+    "batch",
+    "catalog",
+    "chat",
+    "check",
+    "cloud",
+    "connect",
+    "cost",
+    "fleet",
+    "lab",
+    "memory",
+    "models",
+    "pod",
+    "quant",
+    "site",
+    "will_it_fit",
 )
-
-_MODULES = (
-    batch,
-    catalog,
-    chat,
-    check,
-    cloud,
-    connect,
-    cost,
-    fleet,
-    lab,
-    memory,
-    models,
-    pod,
-    quant,
-    site,
-    will_it_fit,
-)
-
-# A room's name is its module's name: keys read "check.fix_rebuild".
-ROOMS: dict[str, ModuleType] = {module.__name__.rpartition(".")[2]: module for module in _MODULES}
+ROOMS: dict[str, ModuleType] = {name: importlib.import_module(f".{name}", __name__) for name in _ROOM_NAMES}
 
 
 def _build() -> dict[str, dict[str, str]]:
