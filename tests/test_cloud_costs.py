@@ -98,6 +98,21 @@ def test_estimate_without_a_key_uses_the_table(monkeypatch):
     monkeypatch.setattr(runpod, "api_key", None)
     text = estimate_text(sizing.PodSpec("RTX 3090"))
     assert "$0.39/h" in text and "price table: deploybase.ai" in text
+    # deploybase does not say which cloud it quotes: the sentence says so instead of "community cloud".
+    assert "community cloud" not in text and "does not say which cloud" in text
+    # A secure price from a source that names its cloud keeps the plain sentence.
+    secure = estimate_text(sizing.PodSpec("NVIDIA A40", "SECURE"), live=False)
+    assert secure.startswith("A40 x1 in the secure cloud costs about $0.40/h (price table: skypilot")
+
+
+def test_a_pods_label_names_its_cloud_only_where_the_price_source_does() -> None:
+    unstated = costs.pod_cost(costs.KEYWORDS_100M, costs.PodPlan("RTX 4090"))
+    assert unstated.label == "Pod RTX 4090 (cloud not stated by the source, on-demand)"
+    assert costs.pod_cost(costs.KEYWORDS_100M, costs.PodPlan("RTX 4090", "secure")).label == (
+        "Pod RTX 4090 (secure, on-demand)"
+    )
+    typed = costs.PodPlan("RTX 4090", price_per_hour=0.5)  # the learner's own price: their cloud stands
+    assert costs.pod_cost(costs.KEYWORDS_100M, typed).label == "Pod RTX 4090 (community, on-demand)"
 
 
 def test_bad_inputs_fail_early_with_a_clear_message():

@@ -155,9 +155,7 @@ def test_a_missing_translation_is_reported(course: Path, capsys):
 # Lessons whose Polish edition is not in step with the English one yet, and why (issue 15 is open
 # for them). The test below fails for a lesson missing here that is not in step, and for a lesson
 # listed here that is in step again (then it must leave this list).
-PENDING_TRANSLATION = {
-    "04_runpod_pods.ipynb": "translated (notebooks/pl/text/04_runpod_pods.md), not yet built, stamped and executed",
-}
+PENDING_TRANSLATION: dict[str, str] = {}  # lesson -> why its Polish edition is not in step yet
 
 
 @pytest.mark.parametrize("english", english_notebooks(), ids=lambda p: p.name)

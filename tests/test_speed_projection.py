@@ -35,7 +35,7 @@ def test_projection_hours_pods_and_prices():
     table = projection.projection()
     pods = table[table.option.str.startswith("pod")]
     assert (pods["hours on those pods"] <= projection.WEEK_HOURS + 1).all()
-    rtx = pods[(pods.GPU == "RTX 4090") & (pods.option == "pod community on-demand")].iloc[0]
+    rtx = pods[(pods.GPU == "RTX 4090") & (pods.option == "pod on-demand, cloud not stated")].iloc[0]
     assert rtx["pods for 7 days"] == -(-rtx["hours on 1"] // projection.WEEK_HOURS)
     flex = table[(table.option == "serverless flex") & (table.GPU == "H100 SXM")].iloc[0]
     assert flex["$/h"] == pytest.approx(0.00116 * 3600)

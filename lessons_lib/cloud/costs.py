@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..edition import text
-from .prices import HOURS_PER_MONTH, STORAGE, TokenPrice, hourly_price, token_price
+from .prices import HOURS_PER_MONTH, STORAGE, TokenPrice, gpu_price, hourly_price, states_cloud, token_price
 
 if TYPE_CHECKING:
     import pandas
@@ -84,6 +84,13 @@ class PodPlan:
     stopped_days: float = 0.0  # days the stopped pod keeps its volume before termination
     price_per_hour: float | None = None  # overrides the table (live or typed-in price)
 
+    def cloud_shown(self) -> str:
+        """The cloud as the price's source gives it: a table price whose source does not say which
+        cloud it quotes (deploybase) is labelled so, not passed off as community."""
+        if self.price_per_hour is not None or states_cloud(gpu_price(self.gpu), self.cloud):
+            return self.cloud
+        return text("cloud.cloud_not_stated")
+
     def hourly(self) -> float:
         if self.price_per_hour is not None:
             return self.price_per_hour * self.gpu_count
@@ -123,7 +130,7 @@ def pod_cost(workload: Workload, plan: PodPlan) -> PodCost:
         / HOURS_PER_MONTH
     )
     stopped_storage = plan.volume_gb * STORAGE["volume_stopped"] * plan.stopped_days * 24 / HOURS_PER_MONTH
-    label = text("cloud.row_pod", gpu=plan.gpu, cloud=plan.cloud, pricing=plan.pricing)
+    label = text("cloud.row_pod", gpu=plan.gpu, cloud=plan.cloud_shown(), pricing=plan.pricing)
     return PodCost(label, hours, plan.hourly() * hours, running_storage + stopped_storage)
 
 

@@ -273,11 +273,12 @@ def estimate_text(spec: PodSpec, live: bool = True) -> str:
     row = prices.gpu_price(spec.gpu_type_id)
     cloud = "secure" if spec.cloud_type == "SECURE" else "community"
     hourly, source = spec.hourly_estimate(), text("pod.source_table", source=row.source)
+    key = "pod.estimate" if prices.states_cloud(row, cloud) else "pod.estimate_unstated"
     if live:
         try:
             found = prices.live_hourly_price(row.gpu_id, cloud, spec.gpu_count)
         except Exception:  # no key or no network: the table still gives an honest estimate
             found = None
-        if found:
-            hourly, source = found, text("pod.source_live")
-    return text("pod.estimate", gpu=row.display_name, count=spec.gpu_count, cloud=cloud, hourly=hourly, source=source)
+        if found:  # the API says which cloud its price is for
+            hourly, source, key = found, text("pod.source_live"), "pod.estimate"
+    return text(key, gpu=row.display_name, count=spec.gpu_count, cloud=cloud, hourly=hourly, source=source)

@@ -26,6 +26,7 @@ __all__ = [
     "live_hourly_price",
     "gpu_table",
     "price_rows",
+    "states_cloud",
     "token_table",
     "ServerlessPrice",
     "SERVERLESS_PRICES",
@@ -254,6 +255,11 @@ def _source_of(row: GpuPrice, cloud: str) -> str:
     return row.source
 
 
+def states_cloud(row: GpuPrice, cloud: str) -> bool:
+    """Whether the source of this row's `cloud` price says which cloud it quotes (deploybase does not)."""
+    return _source_of(row, cloud) != SRC_DEPLOYBASE
+
+
 def price_rows(table: tuple[GpuPrice, ...] = GPU_PRICES) -> list[tuple[Any, ...]]:
     """One row per price: GPU, id, VRAM, which cloud, on-demand or spot, $/h, and that price's source.
 
@@ -267,9 +273,8 @@ def price_rows(table: tuple[GpuPrice, ...] = GPU_PRICES) -> list[tuple[Any, ...]
             ("secure", "spot", r.secure_spot),
         ):
             if value:
-                source = _source_of(r, cloud)
-                shown = CLOUD_NOT_STATED if source == SRC_DEPLOYBASE else cloud
-                rows.append((r.display_name, r.gpu_id, r.memory_gb, shown, pricing, value, source))
+                shown = cloud if states_cloud(r, cloud) else CLOUD_NOT_STATED
+                rows.append((r.display_name, r.gpu_id, r.memory_gb, shown, pricing, value, _source_of(r, cloud)))
     return rows
 
 

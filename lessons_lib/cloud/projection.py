@@ -20,6 +20,7 @@ TOKENS_OUT = 4.0  # per keyword at K=10: '{"labels": [...]}' divided by 10
 WEEK_HOURS = 7 * 24
 COLS = ("option", "GPU", "tok/s", "$/h", "hours on 1", "$ total", "pods for 7 days", "hours on those pods")
 ROW_POD = "pod {cloud} {pricing}"
+ROW_POD_UNSTATED = "pod {pricing}, cloud not stated"  # the price's source does not say (prices.states_cloud)
 ROW_SERVERLESS = "serverless flex"
 ROW_API = "API {model}"
 
@@ -65,7 +66,7 @@ def projection(
         for cloud in ("community", "secure"):
             for pricing in ("on-demand", "spot"):
                 price = getattr(row, cloud if pricing == "on-demand" else f"{cloud}_spot", None) if row else None
-                if not price:
+                if not price or row is None:
                     continue
                 one = costs.pod_cost(work, costs.PodPlan(spec.name, cloud, pricing))
                 pods = max(1, math.ceil(one.hours / deadline_hours))
@@ -73,7 +74,9 @@ def projection(
                 each = costs.pod_cost(share, costs.PodPlan(spec.name, cloud, pricing))
                 rows.append(
                     (
-                        ROW_POD.format(cloud=cloud, pricing=pricing),
+                        (ROW_POD if prices.states_cloud(row, cloud) else ROW_POD_UNSTATED).format(
+                            cloud=cloud, pricing=pricing
+                        ),
                         spec.name,
                         work.tokens_per_s,
                         price,

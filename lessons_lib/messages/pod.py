@@ -38,6 +38,10 @@ EN: dict[str, str] = {
     "state_terminated": "terminated",
     # the guard
     "estimate": "{gpu} x{count} in the {cloud} cloud costs about ${hourly:.2f}/h ({source}).",
+    "estimate_unstated": (
+        "{gpu} x{count} costs about ${hourly:.2f}/h ({source}; that source does not say which cloud it "
+        "quotes, so the course files it as {cloud})."
+    ),
     "source_live": "price from the API right now",
     "source_table": "price table: {source}",
     "budget": "Budget: at most {hours} and {dollars}; the pod is {action} when either is reached.",
@@ -122,6 +126,10 @@ PL: dict[str, str] = {
     "state_exited": "zatrzymany",
     "state_terminated": "usunięty",
     "estimate": "{gpu} x{count} w chmurze {cloud} kosztuje około ${hourly:.2f}/h ({source}).",
+    "estimate_unstated": (
+        "{gpu} x{count} kosztuje około ${hourly:.2f}/h ({source}; to źródło nie podaje, której chmury dotyczy "
+        "cena, więc kurs zalicza ją do {cloud})."
+    ),
     "source_live": "cena z API w tej chwili",
     "source_table": "tabela cen: {source}",
     "budget": "Budżet: najwyżej {hours} i {dollars}; po przekroczeniu któregoś z limitów pod zostanie {action}.",
