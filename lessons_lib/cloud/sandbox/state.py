@@ -86,6 +86,7 @@ class Faults:
     fail_next: dict[str, str] = field(default_factory=dict)  # root field -> error message, once
     orphan_on_create: bool = False  # the pod is created but the API answers with an error (once)
     html_500_next: bool = False  # the next request gets an HTML 500 page (a Cloudflare hiccup)
+    html_500_match: str = ""  # ...only a request whose query contains this text (a test's own request)
 
 
 @dataclass
