@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -66,6 +67,22 @@ def runpod_sandbox(models_dir: Path):
     with Sandbox(models_dir, time_scale=SANDBOX_TIME_SCALE, boot_seconds=3) as sandbox:
         yield sandbox
     assert not sandbox.cloud.servers(), "a sandbox left a pod server running"
+    assert_no_budget_watchdog()
+
+
+def budget_watchdogs() -> list[threading.Thread]:
+    """PodSession budget watchdogs still running (guard.PodSession._arm names them budget-<pod id>)."""
+    return [t for t in threading.enumerate() if t.name.startswith("budget-") and t.is_alive()]
+
+
+def assert_no_budget_watchdog(grace_s: float = 2.0) -> None:
+    """A test that ends its pod session ends its watchdog too. One left running keeps polling the
+    RunPod API, and the next test's fresh sandbox would answer it (a stray request there)."""
+    deadline = time.monotonic() + grace_s
+    while budget_watchdogs() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = budget_watchdogs()
+    assert not left, f"a pod session was left guarded (watchdog threads {[t.name for t in left]} still running)"
 
 
 @pytest.fixture(scope="session", autouse=True)

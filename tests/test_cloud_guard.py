@@ -16,6 +16,7 @@ from runpod.error import QueryError
 from lessons_lib import cloud
 from lessons_lib.cloud import pod_ollama, pods, sizing
 from lessons_lib.cloud.guard import Budget, PodSession
+from lessons_lib.edition import text
 
 FAST = {"poll": 0.05, "progress": False, "watch_every": 0.05}
 ROOMY = Budget(max_hours=1000, max_dollars=1000)  # at 600x the default 1 h cap is 6 s of test time
@@ -244,10 +245,17 @@ def test_a_failing_end_keeps_the_original_error_and_says_what_to_do(runpod_sandb
     runpod_sandbox.faults.never_ready = True
     runpod_sandbox.faults.fail_next["podTerminate"] = "Something went wrong. Please try again later or contact support."
     lines: list[str] = []
+    session = PodSession(_spec(), ready_timeout=0.3, say=lines.append, **FAST)
     with pytest.raises(cloud.PodNotReady):
-        PodSession(_spec(), ready_timeout=0.3, say=lines.append, **FAST).start()
+        session.start()
     assert any("Could not end pod" in line and "cloud.cleanup()" in line for line in lines)
+    assert session.ended is None  # still guarded: the watchdog keeps the budget
     assert len(pods.cleanup(say=lambda _: None)) == 1  # the backstop the message points to
+    # The watchdog sees the pod gone, ends the session and itself (conftest checks no watchdog is left).
+    deadline = time.monotonic() + 5
+    while session.ended is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (session.ended, session.end_reason) == ("terminated", text("pod.reason_gone"))
     _no_pod_left(runpod_sandbox)
 
 

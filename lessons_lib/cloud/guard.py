@@ -167,6 +167,9 @@ class PodSession:
         while not stop.wait(self.watch_every):
             try:
                 info = self.status(quiet=True)
+                if info is not None and info.state == "terminated":  # ended elsewhere: nothing left to guard
+                    self._gone()
+                    return
                 if info is None or self.budget is None:
                     continue
                 why = self.budget.exceeded(self.billed_seconds(info) / 3600, self.cost_so_far(info))
@@ -176,6 +179,14 @@ class PodSession:
                     return
             except Exception:  # one failed poll (network blip) must not kill the watchdog
                 continue
+
+    def _gone(self) -> None:
+        """The pod was terminated by someone else (cloud.cleanup(), the console): the session is over."""
+        with self._lock:
+            if self.ended != "terminated":
+                self.ended, self.end_reason = "terminated", text("pod.reason_gone")
+            self._stop_watch.set()
+            atexit.unregister(self._at_exit)
 
     def stop(self) -> pods.PodInfo:
         """Stop the pod (compute billing ends; a volume keeps billing) without ending the session."""

@@ -60,6 +60,7 @@ EN: dict[str, str] = {
     "reason_atexit": "kernel shutting down",
     "reason_call": "asked",
     "reason_budget": "budget: {why}",
+    "reason_gone": "ended outside this session (cloud.cleanup() or the console)",
     "err_on_exit": "on_exit must be 'terminate' or 'stop', not {value!r}",
     "err_not_started": "The pod is not running: call start() (or use `with PodSession(...)`) first.",
     "err_already_started": (
@@ -148,6 +149,7 @@ PL: dict[str, str] = {
     "reason_atexit": "zamykanie kernela",
     "reason_call": "na żądanie",
     "reason_budget": "budżet: {why}",
+    "reason_gone": "zakończony poza tą sesją (cloud.cleanup() lub konsola)",
     "err_on_exit": "on_exit musi mieć wartość 'terminate' albo 'stop', a nie {value!r}",
     "err_not_started": "Pod nie działa: najpierw wywołaj start() (albo użyj `with PodSession(...)`).",
     "err_already_started": (
