@@ -1,11 +1,17 @@
-"""The engine's parts without a model: keep_alive, options, stop strings, think tags, load parameters."""
+"""The engine's parts without a model: keep_alive, options, stop strings, token text, handing events
+over, think tags, load parameters."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lessons_lib import hardware
-from lessons_lib.llama.slots import StopFilter
+from lessons_lib.llama.slots import Finished, Generation, GenerationFailed, Request, StopFilter, TextAssembler
 from lessons_lib.ollama_server.options import DEFAULT_OPTIONS, LoadParams, merge_options, parse_keep_alive
 from lessons_lib.ollama_server.prompts import capabilities
 from lessons_lib.ollama_server.protocol import ApiError
@@ -319,3 +325,69 @@ def test_held_back_text_is_flushed_at_the_end():
     inside = ThinkSplitter(enabled=True, starts_inside=False)
     inside.feed("<think>pondering</th")
     assert inside.flush() == Piece(thinking="</th")
+
+
+# -- token bytes to text (slots.TextAssembler) ----------------------------------------------------------
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64) | st.text(max_size=24).map(str.encode), st.lists(st.integers(1, 6), max_size=40))
+def test_text_from_token_bytes_is_the_whole_decode_however_it_is_split(data, cuts):
+    """ASCII pieces take a fast path; whatever the split (a character over several tokens, broken
+    bytes), the text is what decoding all the bytes at once with replacement gives."""
+    pieces, i = [], 0
+    for n in cuts:
+        pieces.append(data[i : i + n])
+        i += n
+    pieces.append(data[i:])
+    text = TextAssembler([])
+    assert "".join(text.feed(p) for p in pieces) + text.finish() == data.decode("utf-8", "replace")
+
+
+# -- handing events to the consumer (slots.Generation) ---------------------------------------------------
+def _finished() -> Finished:
+    return Finished("stop", 1, 0, [], 0, 1, 1)
+
+
+def _produce(gen: Generation, pieces: list[str], every_s: float, end: object) -> threading.Thread:
+    def run() -> None:
+        for piece in pieces:
+            gen._emit(piece)
+            time.sleep(every_s)
+        gen._emit(end)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_paced_consumer_gets_every_event_in_order_and_the_first_and_last_at_once():
+    gen = Generation(Request([1]))
+    pieces = [f"t{i} " for i in range(40)]
+    started = time.monotonic()
+    producer = _produce(gen, pieces, 0.002, _finished())
+    seen, arrivals = [], []
+    for event in gen.paced(0.5):  # an interval far longer than the whole generation
+        seen.append(event)
+        arrivals.append(time.monotonic() - started)
+    producer.join()
+    assert seen[:-1] == pieces and isinstance(seen[-1], Finished)
+    assert arrivals[0] < 0.25  # the first token is not held for the interval
+    assert arrivals[-1] < 0.4  # nor is the end: it wakes the consumer
+
+
+def test_paced_consumer_raises_the_engines_error_after_what_came_before():
+    gen = Generation(Request([1]))
+    producer = _produce(gen, ["a", "b"], 0.0, GenerationFailed("decode failed"))
+    seen = []
+    with pytest.raises(GenerationFailed, match="decode failed"):
+        for event in gen.paced(0.05):
+            seen.append(event)
+    producer.join()
+    assert seen == ["a", "b"]
+
+
+def test_whole_text_waits_for_the_end_once():
+    gen = Generation(Request([1]))
+    producer = _produce(gen, ["Hel", "lo"], 0.01, _finished())
+    text, done = gen.text()
+    producer.join()
+    assert text == "Hello" and done.reason == "stop"

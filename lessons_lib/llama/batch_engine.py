@@ -152,9 +152,9 @@ class BatchEngine:
                 self._cond.wait()
             if self._closing:
                 return False
-            admitted = self._admit_locked()
+            admitted = self._admit_locked() if self._waiting else []
         for slot in self.slots:
-            if slot.busy and slot.gen is not None and slot.gen.cancelled:
+            if slot.gen is not None and slot.gen.cancelled:
                 self._finish(slot, "cancel")
         for slot, gen in admitted:
             self._start(slot, gen)
@@ -227,8 +227,9 @@ class BatchEngine:
         token, pos, n_seq_id, seq_id, logits = batch.token, batch.pos, batch.n_seq_id, batch.seq_id, batch.logits
         rows: list[tuple[Slot, int]] = []  # slot, batch row whose logits it samples from
         fed: list[tuple[Slot, list[int], bool]] = []  # slot, its tokens in this batch, generating?
-        for slot in self.slots:
-            if slot.busy and slot.next_token is not None:
+        busy = [slot for slot in self.slots if slot.gen is not None]  # once: every loop below needs it
+        for slot in busy:
+            if slot.next_token is not None:
                 token[n], pos[n], n_seq_id[n], seq_id[n][0], logits[n] = (
                     slot.next_token,
                     len(slot.cache),
@@ -240,10 +241,10 @@ class BatchEngine:
                 fed.append((slot, [slot.next_token], True))
                 n += 1
         budget = self.ctx.n_batch - n
-        for slot in self.slots:
+        for slot in busy:
             if budget <= 0:
                 break
-            if not (slot.busy and slot.pending):
+            if not slot.pending:
                 continue
             chunk = slot.pending[:budget]
             start = len(slot.cache)
@@ -275,7 +276,7 @@ class BatchEngine:
                 n_prompt += len(chunk)
         m = self._metrics
         m.n_decode_total += 1
-        m.n_busy_slots_total += sum(s.busy for s in self.slots)
+        m.n_busy_slots_total += len(busy)
         m.prompt_tokens_total += n_prompt
         n_gen = len(rows)
         if n_prompt and n_gen:  # split the step's time between prompt and generation by token count

@@ -60,6 +60,11 @@ class NativeModel:
         # Recurrent and hybrid memories cannot drop the tail of a sequence: no partial prefix reuse.
         self.recurrent = bool(llama_cpp.llama_model_is_recurrent(model) or llama_cpp.llama_model_is_hybrid(model))
         self.has_encoder = bool(llama_cpp.llama_model_has_encoder(model))
+        # Per-token answers that never change, memoised: after a decode has streamed the weights
+        # through the caches, each ctypes call costs microseconds, and the generation loop asks
+        # for every token's text and end-of-generation flag.
+        self._pieces: dict[int, bytes] = {}
+        self._eog: dict[int, bool] = {}
 
     def tokenize(self, text: str, *, add_special: bool = True, parse_special: bool = True) -> list[int]:
         data = text.encode("utf-8")
@@ -74,19 +79,29 @@ class NativeModel:
 
     def piece(self, token: int, buf: ctypes.Array | None = None, special: bool = False) -> bytes:
         """The bytes of one token (may be part of a UTF-8 character)."""
+        if not special:
+            known = self._pieces.get(token)
+            if known is not None:
+                return known
         buf = buf if buf is not None else ctypes.create_string_buffer(64)
         n = llama_cpp.llama_token_to_piece(self.vocab, token, buf, len(buf), 0, special)
         if n < 0:
             buf = ctypes.create_string_buffer(-n)
             n = llama_cpp.llama_token_to_piece(self.vocab, token, buf, len(buf), 0, special)
-        return buf.raw[:n]
+        data = buf.raw[: max(n, 0)]
+        if not special:
+            self._pieces[token] = data
+        return data
 
     def detokenize(self, tokens: list[int]) -> str:
         buf = ctypes.create_string_buffer(64)
         return b"".join(self.piece(t, buf) for t in tokens).decode("utf-8", "replace")
 
     def is_eog(self, token: int) -> bool:
-        return bool(llama_cpp.llama_vocab_is_eog(self.vocab, token))
+        known = self._eog.get(token)
+        if known is None:
+            known = self._eog[token] = bool(llama_cpp.llama_vocab_is_eog(self.vocab, token))
+        return known
 
     def valid_token(self, token: int) -> bool:
         return 0 <= token < self.n_vocab

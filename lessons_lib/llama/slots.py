@@ -57,6 +57,7 @@ class TextAssembler:
 
     def __init__(self, stops: list[str]):
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._clean = True  # the decoder holds no partial character
         self.stops = StopFilter(stops)
 
     @property
@@ -64,7 +65,11 @@ class TextAssembler:
         return self.stops.hit
 
     def feed(self, data: bytes) -> str:
-        return self.stops.feed(self._decoder.decode(data))
+        if self._clean and data.isascii():  # most tokens: no decoder state to carry
+            return self.stops.feed(data.decode("ascii"))
+        text = self._decoder.decode(data)
+        self._clean = not self._decoder.getstate()[0]
+        return self.stops.feed(text)
 
     def finish(self) -> str:
         """What is left once generation ends (held-back text that never became a stop string)."""
@@ -118,6 +123,7 @@ class Generation:
         self.request = request
         self.submitted_ns = time.perf_counter_ns()
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._ended = threading.Event()  # set once the last event (Finished or an error) is queued
         self._cancelled = cancel if cancel is not None else threading.Event()
         self.result: Finished | None = None
         self.chain: Any = None  # its sampler chain until a slot takes it over
@@ -140,8 +146,29 @@ class Generation:
             if isinstance(event, Finished):
                 return
 
+    def paced(self, interval: float | None) -> Iterator[Any]:
+        """The same events, but while tokens flow the consumer wakes about every `interval` seconds
+        (None: only at the end) and takes what came meanwhile, so the engine hands tokens over
+        without waking a thread each time (on two cores, every wake-up takes CPU from llama.cpp).
+        The first event, the first after a pause longer than `interval`, and the end still arrive
+        at once."""
+        while True:
+            event = self._events.get()
+            while True:
+                if isinstance(event, BaseException):
+                    raise event
+                yield event
+                if isinstance(event, Finished):
+                    return
+                try:
+                    event = self._events.get_nowait()
+                except queue.Empty:
+                    break
+            self._ended.wait(interval)
+
     def text(self) -> tuple[str, Finished]:
-        """Everything at once: the whole text and the final record."""
+        """Everything at once: the whole text and the final record (no wake-up per token)."""
+        self._ended.wait()
         parts: list[str] = []
         for event in self:
             if isinstance(event, Finished):
@@ -155,6 +182,8 @@ class Generation:
         if isinstance(event, Finished):
             self.result = event
         self._events.put(event)
+        if isinstance(event, (Finished, BaseException)):
+            self._ended.set()
 
 
 class Slot:

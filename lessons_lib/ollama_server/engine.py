@@ -27,6 +27,7 @@ from ..llama.logprobs import TokenLogprob
 from ..llama.sampling import GrammarError, SamplingParams
 from ..llama.slots import Finished, GenerationFailed, Request
 from .options import LoadParams, default_max_queue, default_num_parallel, env_keep_alive
+from .progress import FLUSH_INTERVAL_S
 from .prompts import chat_formatter, fit_context
 from .protocol import ApiError
 from .store import LAYER_MODEL, ModelEntry
@@ -331,8 +332,12 @@ class Engine:
         cancel: threading.Event | None = None,
         load_ns: int = 0,
         logprobs: int | None = None,
+        pace_s: float | None = FLUSH_INTERVAL_S,
     ) -> Iterator[Piece | Done]:
         """Generate from prompt tokens in one of the model's slots: Pieces of text, then one Done.
+
+        Pieces are taken from the engine every `pace_s` seconds (None: all at the end, for an
+        answer sent whole); the first and the end come at once.
 
         With `logprobs` (the number of alternatives, 0..20), each Piece carries the TokenLogprobs of
         the tokens it holds; a token whose text is held back (a possible stop string or tag) still
@@ -362,7 +367,9 @@ class Engine:
         finished = None
         pending: list[TokenLogprob] = []
         try:
-            for event in gen:
+            # Tokens reach the client in batches anyway: take them from the engine at that pace
+            # too, instead of waking this thread (and a core llama.cpp computes on) for every token.
+            for event in gen.paced(pace_s):
                 if isinstance(event, Finished):
                     finished = event
                     break

@@ -131,6 +131,7 @@ def _native(body: dict[str, Any], chat: bool) -> tuple[str, dict[str, Any]]:
                 native.update(logprobs=True, top_logprobs=logprobs)
     except (AttributeError, TypeError) as exc:
         raise _BadRequest(f"invalid request: {exc}") from exc
+    native["stream"] = bool(body.get("stream"))  # OpenAI's default is a whole answer
     return model, native
 
 

@@ -92,9 +92,13 @@ READY = object()  # yielded once the model is loaded and the prompt built; the c
 FLUSH_INTERVAL_S = 0.03
 
 
-def thread_stream(produce: Callable[[threading.Event], Generator[Any, None, None]]) -> AsyncIterator[list[Any]]:
+def thread_stream(
+    produce: Callable[[threading.Event], Generator[Any, None, None]], flush_s: float | None = FLUSH_INTERVAL_S
+) -> AsyncIterator[list[Any]]:
     """Run a blocking generator in a worker thread and hand its items to the event loop in batches.
 
+    Batches go every `flush_s` seconds; with None (an answer sent whole) only the first two items
+    go early and the rest at the end, so the event loop is not woken while nobody reads.
     If the consumer goes away (client disconnect), `cancel` is set; the worker stops between
     tokens and closes the generator, which releases the model for the next request.
     """
@@ -110,7 +114,7 @@ def thread_stream(produce: Callable[[threading.Event], Generator[Any, None, None
                 batch.append(item)
                 now = time.monotonic()
                 # The first two posts (ready, first token) go at once: time to first token is untouched.
-                if posts < 2 or now - last_post >= FLUSH_INTERVAL_S:
+                if posts < 2 or (flush_s is not None and now - last_post >= flush_s):
                     post(batch)
                     batch, last_post, posts = [], now, posts + 1
         finally:  # an error reaches the consumer after what came before it

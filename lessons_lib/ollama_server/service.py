@@ -30,14 +30,14 @@ from .fields import (
 )
 from .models_api import ModelsApi
 from .options import merge_options, parse_keep_alive
-from .progress import READY, Emit, progress_stream, thread_stream
+from .progress import FLUSH_INTERVAL_S, READY, Emit, progress_stream, thread_stream
 from .prompts import capabilities
 from .protocol import ApiError
 from .registry import pull_model
 from .store import ModelEntry, Store
 from .text import Piece
 from .tools import ToolParser, template_tag
-from .wire import FLUSH, now_rfc3339, string_field
+from .wire import FLUSH, now_rfc3339, streaming, string_field
 
 
 class OllamaService(ModelsApi):
@@ -71,9 +71,11 @@ class OllamaService(ModelsApi):
         can_think = info is not None and "thinking" in capabilities(info)
         return resolve_thinking(think, can_think, name, relax=relax)
 
-    async def _run(self, produce: Callable[[threading.Event], Generator[Any, None, None]]) -> AsyncIterator[Any]:
+    async def _run(
+        self, produce: Callable[[threading.Event], Generator[Any, None, None]], pace_s: float | None
+    ) -> AsyncIterator[Any]:
         """Items from the worker; engine errors raised before the first item keep their status."""
-        async for batch in thread_stream(produce):
+        async for batch in thread_stream(produce, pace_s):
             items = [item for item in batch if item is not READY]
             for item in items:
                 yield item
@@ -123,6 +125,7 @@ class OllamaService(ModelsApi):
             raise ApiError(400, f"{entry.name.full} does not support tools")
         thinking = self._thinking(body, entry, name, relax=relax_thinking)
         fmt = check_format(body)
+        pace = FLUSH_INTERVAL_S if streaming(body) else None  # an answer sent whole is taken whole
 
         if not messages:
             reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
@@ -156,10 +159,11 @@ class OllamaService(ModelsApi):
                     cancel=cancel,
                     load_ns=load_ns,
                     logprobs=top_logprobs,
+                    pace_s=pace,
                 )
 
         unflushed = False  # a FLUSH only after a chunk: the first item is never a FLUSH
-        async for item in self._run(produce):
+        async for item in self._run(produce, pace):
             if item is FLUSH:
                 if unflushed:
                     yield FLUSH
@@ -193,6 +197,7 @@ class OllamaService(ModelsApi):
         opts, keep_alive = self._common(body, entry)
         thinking = self._thinking(body, entry, name)
         fmt = check_format(body)
+        pace = FLUSH_INTERVAL_S if streaming(body) else None  # an answer sent whole is taken whole
 
         if not prompt:
             reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
@@ -230,9 +235,10 @@ class OllamaService(ModelsApi):
                     cancel=cancel,
                     load_ns=load_ns,
                     logprobs=top_logprobs,
+                    pace_s=pace,
                 )
 
-        async for item in self._run(produce):
+        async for item in self._run(produce, pace):
             if item is FLUSH:
                 yield FLUSH
             elif isinstance(item, Piece):

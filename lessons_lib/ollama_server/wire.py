@@ -101,7 +101,8 @@ async def batched_stream(
         yield b"".join(out)
 
 
-def _streaming(body: dict[str, Any]) -> bool:
+def streaming(body: dict[str, Any]) -> bool:
+    """Does the native request ask for a stream? (Ollama streams unless told `"stream": false`.)"""
     return body.get("stream") is not False
 
 
@@ -118,7 +119,7 @@ async def respond(
     except Exception as exc:  # never a bare 500: Ollama's JSON error
         log.exception("generation failed")
         return error_response(500, str(exc) or type(exc).__name__)
-    if not _streaming(body):
+    if not streaming(body):
         try:
             collected = await collect(first, items)
         except ApiError as exc:
