@@ -288,6 +288,25 @@ def test_empty_and_malformed_bodies(server, path):
     assert broken.headers["content-type"].startswith("application/json")
 
 
+def test_messages_without_role_or_content_are_empty_fields_as_in_go(server):
+    """Go decodes {} into api.Message with role and content "" (the zero value); the template runs
+    and the model answers. Found by the fuzzer: the chat template failed here with a 500."""
+    options = {"num_predict": 2, "temperature": 0}
+    for body in (
+        {"model": MODEL, "messages": [{}, {"content": None}], "stream": False, "options": options},
+        {
+            "model": MODEL,
+            "messages": [{"": None}, {"role": "user", "content": "Hi"}],
+            "stream": False,
+            "options": options,
+        },
+    ):
+        r = post(server, "/api/chat", body)
+        assert r.status_code == 200 and r.json()["done"] is True, r.text
+    r = post(server, "/v1/chat/completions", {"model": MODEL, "messages": [{"x": 1}], "max_tokens": 2})
+    assert r.status_code == 200 and r.json()["object"] == "chat.completion", r.text
+
+
 def test_unknown_model_errors_match_ollama(client, server):
     for call in (
         lambda: client.chat(model="nope", messages=[{"role": "user", "content": "x"}]),

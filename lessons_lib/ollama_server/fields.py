@@ -96,4 +96,5 @@ def check_message(message: dict[str, Any]) -> dict[str, Any]:
             raise ApiError(
                 400, f"json: cannot unmarshal {go_json_type(value)} into Go struct field Message.messages.{key}"
             )
-    return message
+    # A field left out (or null) is Go's zero value, "", as the template sees it: {} is a message.
+    return {**message, "role": message.get("role") or "", "content": message.get("content") or ""}
