@@ -138,13 +138,7 @@ class Generation:
         return self._cancelled.is_set()
 
     def __iter__(self) -> Iterator[Any]:
-        while True:
-            event = self._events.get()
-            if isinstance(event, BaseException):
-                raise event
-            yield event
-            if isinstance(event, Finished):
-                return
+        return self.paced(0)  # each event as soon as it is there
 
     def paced(self, interval: float | None) -> Iterator[Any]:
         """The same events, but while tokens flow the consumer wakes about every `interval` seconds

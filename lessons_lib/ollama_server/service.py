@@ -40,6 +40,12 @@ from .tools import ToolParser, template_tag
 from .wire import FLUSH, now_rfc3339, streaming, string_field
 
 
+def _pace(body: dict[str, Any]) -> float | None:
+    """How often a generation's tokens are handed on: a stream's flush interval; an answer sent whole
+    is taken whole (None), so no thread wakes for its tokens."""
+    return FLUSH_INTERVAL_S if streaming(body) else None
+
+
 class OllamaService(ModelsApi):
     """The native API as Python: parsed requests in, response objects (dicts) out."""
 
@@ -125,7 +131,7 @@ class OllamaService(ModelsApi):
             raise ApiError(400, f"{entry.name.full} does not support tools")
         thinking = self._thinking(body, entry, name, relax=relax_thinking)
         fmt = check_format(body)
-        pace = FLUSH_INTERVAL_S if streaming(body) else None  # an answer sent whole is taken whole
+        pace = _pace(body)
 
         if not messages:
             reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
@@ -197,7 +203,7 @@ class OllamaService(ModelsApi):
         opts, keep_alive = self._common(body, entry)
         thinking = self._thinking(body, entry, name)
         fmt = check_format(body)
-        pace = FLUSH_INTERVAL_S if streaming(body) else None  # an answer sent whole is taken whole
+        pace = _pace(body)
 
         if not prompt:
             reason = await asyncio.to_thread(self._load_only, entry, name, opts, keep_alive)
