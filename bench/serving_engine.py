@@ -23,7 +23,6 @@ import argparse
 import concurrent.futures
 import json
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -44,6 +43,7 @@ from _llama_cpp_tools import build_tool  # noqa: E402
 from lessons_lib import hardware  # noqa: E402
 from lessons_lib.bundled import BUNDLED_MODEL, bundled_gguf_path  # noqa: E402
 from lessons_lib.ollama_server import EmbeddedServer  # noqa: E402
+from lessons_lib.ollama_server.prometheus import metric_value  # noqa: E402
 
 STORY = "Write a long, detailed story about a dragon who learns to bake bread."
 QUESTIONS = [
@@ -265,7 +265,9 @@ def outside_decode_share(base: str, n_gen: int, seed: int) -> float:
     def decode_seconds() -> float:
         with urllib.request.urlopen(f"{base}/metrics", timeout=30) as r:
             text = r.read().decode()
-        return float(re.search(r"^llamacpp:tokens_predicted_seconds_total (\S+)$", text, re.M).group(1))
+        value = metric_value(text, "tokens_predicted_seconds_total")
+        assert value is not None, "tokens_predicted_seconds_total missing from /metrics"
+        return value
 
     before = decode_seconds()
     final = generate(base, n_gen, seed)

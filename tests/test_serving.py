@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures
-import re
 import time
 
 import httpx
 import ollama
 from conftest import MODEL, QUICK
+
+from lessons_lib.ollama_server.prometheus import metric_value
 
 
 def post(server, path, body, timeout=300):
@@ -16,9 +17,9 @@ def post(server, path, body, timeout=300):
 
 
 def metric(text: str, name: str) -> float:
-    match = re.search(rf"^llamacpp:{name} (\S+)$", text, re.M)
-    assert match, f"{name} missing from /metrics"
-    return float(match.group(1))
+    value = metric_value(text, name)
+    assert value is not None, f"{name} missing from /metrics"
+    return value
 
 
 def test_concurrent_requests_share_the_batch(client, server):

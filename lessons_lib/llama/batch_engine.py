@@ -227,7 +227,7 @@ class BatchEngine:
         token, pos, n_seq_id, seq_id, logits = batch.token, batch.pos, batch.n_seq_id, batch.seq_id, batch.logits
         rows: list[tuple[Slot, int]] = []  # slot, batch row whose logits it samples from
         fed: list[tuple[Slot, list[int], bool]] = []  # slot, its tokens in this batch, generating?
-        busy = [slot for slot in self.slots if slot.gen is not None]  # once: every loop below needs it
+        busy = [slot for slot in self.slots if slot.busy]  # once: every loop below needs it
         for slot in busy:
             if slot.next_token is not None:
                 token[n], pos[n], n_seq_id[n], seq_id[n][0], logits[n] = (

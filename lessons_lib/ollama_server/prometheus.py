@@ -7,6 +7,8 @@ so a chart or a Prometheus scrape written for llama-server works unchanged.
 
 from __future__ import annotations
 
+import re
+
 from ..llama.batch_engine import Metrics
 
 _COUNTERS = (
@@ -49,3 +51,9 @@ def prometheus_text(m: Metrics) -> str:
                 f"llamacpp:{name} {float(value):g}",
             ]
     return "\n".join(lines) + "\n"
+
+
+def metric_value(text: str, name: str) -> float | None:
+    """One value read back from this text (what a client of /metrics does): None when it is absent."""
+    match = re.search(rf"^llamacpp:{re.escape(name)} (\S+)$", text, re.M)
+    return float(match.group(1)) if match else None
