@@ -110,6 +110,24 @@ def bundled_model_check() -> Check:
         return Check(_t("row_bundled", model=BUNDLED_MODEL), False, _t("missing"), _t("fix_model"))
 
 
+def shelf_checks() -> list[Check]:
+    """One row per model on the shelf (`make shelf`): optional, so a missing one is not a failure."""
+    from .shelf import SHELF, verified_path
+    from .units import human_bytes
+
+    rows = []
+    for model in SHELF:
+        name = _t("row_shelf", model=model.name)
+        if verified_path(model) is None:
+            rows.append(Check(name, True, _t("shelf_missing"), _t("fix_shelf")))
+            continue
+        kind = text(f"shelf.kind_{model.kind}")
+        rows.append(
+            Check(name, True, _t("shelf_found", size=human_bytes(model.size), kind=kind, license=model.license))
+        )
+    return rows
+
+
 def ollama_check() -> Check:
     from .connect import ollama_url, probe
 
@@ -144,6 +162,7 @@ def run_checks(smoke_command: list[str] | None = None) -> list[Check]:
         *package_checks(),
         llama_cpp_check(),
         bundled_model_check(),
+        *shelf_checks(),
         smoke_check(smoke_command),
         ollama_check(),
         memory_check(),

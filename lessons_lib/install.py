@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from .llama.build import GPU_CHOICES, LLAMA_CPP_PYTHON, LLAMA_CPP_VERSION, BuildPlan, plan
+from .paths import course_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK_FILE = ROOT / "requirements.lock"
@@ -53,8 +54,7 @@ MSG_DONE = "Course installed."
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "local-llm-workbook"
+    return course_cache()
 
 
 def wheel_folder(build: BuildPlan) -> Path:

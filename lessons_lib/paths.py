@@ -14,6 +14,11 @@ from pathlib import Path
 COURSE_ROOT = Path(__file__).resolve().parents[1]
 
 
+def course_cache() -> Path:
+    """The course's own cache folder (built wheels, models, the model shelf): XDG's cache home."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "local-llm-workbook"
+
+
 def shown(path: str | os.PathLike[str]) -> str:
     """`path` for a message: relative inside the course, `~/...` at home, `$TMPDIR/...` in temp."""
     p = Path(path).expanduser()

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1] / "lessons_lib"
 # specific prefix wins, so `lessons_lib.ollama_server.protocol` sits below the rest of the server.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
-        "ground floor: the edition and its message catalogue, names, units, hardware, memory, the bundled model, "
+        "ground floor: the edition and its message catalogue, names, units, paths, hardware, memory, the bundled "
+        "model and the model shelf, "
         "llama.cpp wrappers",
         (
             "lessons_lib.edition",
@@ -31,6 +32,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lessons_lib.hardware",
             "lessons_lib.memory",
             "lessons_lib.bundled",
+            "lessons_lib.paths",
+            "lessons_lib.shelf",
             "lessons_lib.llama",
         ),
     ),
@@ -60,7 +63,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("server service", ("lessons_lib.ollama_server.service", "lessons_lib.ollama_server.models_api")),
     ("server routes, /v1 and the launcher", ("lessons_lib.ollama_server",)),
-    ("lessons: connect, catalog, models, chat, quantization lab, cloud", ("lessons_lib",)),
+    (
+        "lessons: connect, catalog, models, chat, quantization lab, cloud, the shelf's command line",
+        ("lessons_lib", "lessons_lib.shelf.__main__"),
+    ),
     ("widgets", ("lessons_lib.widgets",)),
 ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..memory import ModelShape
 from .entries import CatalogModel, Variant
+from .shelf_entries import SHELF_CATALOG
 
 # ---------------------------------------------------------------------------------------------
 # The catalog. Shapes: (n_layer, n_embd, n_head, n_head_kv, n_vocab, head_dim).
@@ -21,7 +22,7 @@ _SRC_LLAMA31_70B_SHAPE = (
 )
 _LLAMA31_LANGS = ("en", "de", "fr", "it", "pt", "hi", "es", "th")  # Meta's supported list
 
-CATALOG: tuple[CatalogModel, ...] = (
+_LIBRARY: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="smollm2-135m",
         display_name="SmolLM2 135M Instruct",
@@ -506,3 +507,6 @@ CATALOG: tuple[CatalogModel, ...] = (
         ),
     ),
 )
+
+# The bundled model first, then the shelf (smallest first), then what Ollama's library has.
+CATALOG: tuple[CatalogModel, ...] = (_LIBRARY[0], *SHELF_CATALOG, *_LIBRARY[1:])

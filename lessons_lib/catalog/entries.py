@@ -29,6 +29,7 @@ class CatalogModel:
     variants: tuple[Variant, ...]  # the first one is what the plain name pulls
     license: str
     thinking: bool = False
+    instruct: bool = True  # False for a base (pretrained) model: it continues text, it does not answer
     notes: str = ""
     aliases: tuple[str, ...] = ()  # other Ollama names for the default variant, e.g. "llama3.1:latest"
 

@@ -94,13 +94,14 @@ def choose_model(
 
     m = machine if machine is not None else detect()
 
-    def rank(name: str) -> tuple[bool, bool, bool, float]:
+    def rank(name: str) -> tuple[bool, bool, bool, bool, float]:
         hit = resolve(name)
         if hit is None:  # unknown to the catalog: language and size unknown, so it ranks last
-            return (False, False, False, 0.0)
+            return (False, False, False, False, 0.0)
         model, variant = hit
         speaks = target_set <= {c.lower() for c in model.languages}
-        return (True, speaks, _fits(model, variant, m), model.params_b)
+        # A base model continues text instead of answering: the last choice to stand in for a chat model.
+        return (True, speaks, _fits(model, variant, m), model.instruct, model.params_b)
 
     # sorted() is stable: among equals the order `ollama list` gave (newest first) wins.
     best = sorted(present, key=rank, reverse=True)[0]

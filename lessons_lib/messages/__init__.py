@@ -27,6 +27,7 @@ _ROOM_NAMES = (
     "models",
     "pod",
     "quant",
+    "shelf",
     "site",
     "will_it_fit",
 )

@@ -68,12 +68,14 @@ def serve(host: str | None = None, models: str | os.PathLike[str] | None = None,
 
     from .engine import Engine
     from .routes import create_app
-    from .store import Store, default_models_dir, ensure_bundled_model
+    from .store import Store, default_models_dir, ensure_bundled_model, ensure_shelf_models, is_course_store
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     address = ollama_address(host)
     store = Store(models or default_models_dir())
     bundled = ensure_bundled_model(store)
+    if is_course_store(store):  # tests' and pods' own stores hold only what they put there
+        ensure_shelf_models(store)
     engine = Engine()
     try:
         loopback = ipaddress.ip_address(address.host).is_loopback

@@ -28,6 +28,9 @@ from typing import Any
 from ..bundled import BUNDLED_MODEL, bundled_gguf_path, bundled_license
 from ..llama import gguf_file
 from ..names import InvalidName, ModelName, normalize_digest, sha256_bytes, sha256_file
+from ..paths import course_cache
+from ..shelf import SHELF, ShelfModel
+from ..shelf import verified_path as shelf_verified_path
 
 MANIFEST_MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 CONFIG_MEDIA_TYPE = "application/vnd.docker.container.image.v1+json"
@@ -340,11 +343,14 @@ class Store:
         system: str | None = None,
         license: str | None = None,
         parent_model: str = "",
+        digest: str | None = None,
     ) -> ModelEntry:
-        """Create a model from a GGUF file (the file becomes the model layer)."""
+        """Create a model from a GGUF file (the file becomes the model layer).
+
+        `digest`: the file's sha256 when the caller already knows it (a checked shelf file)."""
         model_name = name if isinstance(name, ModelName) else ModelName.parse(name)
         info = gguf_file.read(gguf_path)
-        digest = self.add_file_as_blob(Path(gguf_path))
+        digest = self.add_file_as_blob(Path(gguf_path), digest)
         layers = [self.layer_for(digest, LAYER_MODEL)]
         if license:
             layers.append(self.text_layer(license, LAYER_LICENSE))
@@ -418,6 +424,36 @@ def ensure_bundled_model(store: Store) -> ModelEntry | None:
     return store.register_gguf(BUNDLED_MODEL, path, license=bundled_license())
 
 
+def ensure_shelf_models(
+    store: Store, folder: Path | None = None, models: Iterable[ShelfModel] = SHELF
+) -> list[ModelEntry]:
+    """Register every joined, checked shelf model (`lessons_lib.shelf`) that the store lacks.
+
+    The GGUF becomes the model layer by hard link where the file system allows (no second copy).
+    A model already registered with the publisher's file is left as it is; no network involved."""
+    entries = []
+    for model in models:
+        path = shelf_verified_path(model, folder)
+        if path is None:
+            continue
+        digest = "sha256:" + model.sha256
+        existing = store.find(model.name)
+        layer = existing.layer(LAYER_MODEL) if existing is not None else None
+        if existing is not None and layer and layer["digest"] == digest and store.blob_path(digest).exists():
+            entries.append(existing)
+            continue
+        licence = f"{model.title}: {model.license} ({model.license_url}). Model page: {model.publisher_url}"
+        entries.append(store.register_gguf(model.name, path, license=licence, digest=digest))
+    return entries
+
+
+def is_course_store(store: Store) -> bool:
+    """The course's own model folder (where `make shelf` models are registered), not a test's or a pod's."""
+    with contextlib.suppress(OSError):
+        return store.root.resolve() == (course_cache() / "models").resolve()
+    return False
+
+
 def default_models_dir() -> Path:
     """`WORKBOOK_MODELS` if set, else the course's own folder.
 
@@ -425,5 +461,4 @@ def default_models_dir() -> Path:
     advises on Windows), which the course only reads (`lessons_lib.models`) and never writes."""
     if os.environ.get(MODELS_ENV):
         return Path(os.environ[MODELS_ENV]).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "local-llm-workbook" / "models"
+    return course_cache() / "models"
