@@ -186,3 +186,14 @@ def test_the_real_shelf_is_joined_checked_and_its_catalog_shape_is_the_files(mod
     assert (meta["attention.head_count"], meta["attention.head_count_kv"]) == (shape.n_head, shape.n_head_kv)
     assert meta["context_length"] == entry.context_max and info.file_type == "Q4_K_M"
     assert entry.instruct == (model.kind == "instruct")
+
+
+def test_the_shelf_lists_every_model_its_licence_and_the_disk_it_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    from lessons_lib.shelf.__main__ import main
+
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for model in SHELF:
+        line = next(line for line in out.splitlines() if line.startswith(model.name + " "))
+        assert model.license in line and "sha256 checked" in line
+    assert "Disk: 1.9 GB" in out and "not stored twice" in out

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from ..edition import text
-from ..ollama_server.store import Store, default_models_dir, ensure_shelf_models
+from ..ollama_server.store import Store, default_models_dir, ensure_bundled_model, ensure_shelf_models
 from ..paths import shown
 from ..units import human_bytes
 from .join import ShelfError, install, shelf_dir, verified_path
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = install()
     store = Store(default_models_dir())
-    entries = ensure_shelf_models(store)
+    entries = [entry for entry in (ensure_bundled_model(store), *ensure_shelf_models(store)) if entry is not None]
     print(text("shelf.registered", count=len(entries), store=shown(store.root)))
     _print_table()
     return 1 if any(isinstance(result, ShelfError) for result in results.values()) else 0
