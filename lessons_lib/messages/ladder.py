@@ -23,9 +23,9 @@ PL: dict[str, str] = {
     "col_ram": "zajęta RAM (MB)",
     "col_prompt": "prompt tok/s",
     "col_gen": "generowanie tok/s",
-    "col_accuracy": "trafność na złotym zbiorze ({n} fraz)",
+    "col_accuracy": "trafność (złoty zbiór, n = {n})",
     "axis_file": "rozmiar pliku (MB)",
-    "axis_accuracy": "trafność na {n} frazach ze złotego zbioru",
+    "axis_accuracy": "trafność na złotym zbiorze (n = {n})",
     "axis_gen": "szybkość generowania (tok/s)",
     "chance": "losowe zgadywanie (10 kategorii)",
 }
