@@ -51,7 +51,7 @@ class Rung:
     answer_pl: str
 
 
-def gold_sample(n: int = 40) -> list[tuple[str, str]]:
+def gold_sample(n: int = 30) -> list[tuple[str, str]]:
     """`n` gold keywords spread evenly over the whole set (both languages, every category)."""
     gold = sorted(gold_labels().items())
     step = max(len(gold) // n, 1)
@@ -91,8 +91,8 @@ def climb(
     client: ollama.Client,
     models: Sequence[str] = LADDER,
     *,
-    n_gold: int = 40,
-    n_gen: int = 48,
+    n_gold: int = 30,
+    n_gen: int = 32,
     n_threads: int | None = None,
 ) -> list[Rung]:
     """Measure every model of `models` that the server has, smallest first."""
