@@ -101,15 +101,16 @@ def climb(
     rungs = []
     for name in (m for m in models if m in present):
         path = find_gguf(name)
-        speed = measure_speed(path, n_gen=n_gen, n_threads=n_threads)
         hit = resolve(name)
+        instruct = hit is None or hit[0].instruct
+        speed = measure_speed(path, n_gen=n_gen, n_threads=n_threads, chat=instruct)
         accuracy = gold_accuracy(client, name, sample)
         answer_en, answer_pl = (_answer(client, name, question, n_gen) for question in QUESTIONS)
         client.generate(model=name, keep_alive=0)  # unload: the next rung gets the memory
         rungs.append(
             Rung(
                 model=name,
-                kind="instruct" if hit is None or hit[0].instruct else "base",
+                kind="instruct" if instruct else "base",
                 params_b=hit[0].params_b if hit else 0.0,
                 file_bytes=path.stat().st_size,
                 ram_bytes=speed.rss_bytes,

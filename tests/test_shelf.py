@@ -197,3 +197,23 @@ def test_the_shelf_lists_every_model_its_licence_and_the_disk_it_takes(capsys: p
         line = next(line for line in out.splitlines() if line.startswith(model.name + " "))
         assert model.license in line and "sha256 checked" in line
     assert "Disk: 1.9 GB" in out and "not stored twice" in out
+
+
+@pytest.mark.slow
+def test_a_seeded_answer_repeats_on_a_warm_prompt_cache(tmp_path: Path) -> None:
+    """The first request processes the whole prompt, the next ones reuse its cached KV: the same seed still gives
+    the same words at temperature 1 (lesson 02's "same seed, same answer"), on a real shelf model."""
+    import ollama
+
+    from lessons_lib.ollama_server import EmbeddedServer
+    from lessons_lib.shelf import QWEN_CODER_05B
+
+    store = Store(tmp_path / "models")
+    ensure_shelf_models(store, models=[QWEN_CODER_05B])
+    options = {"num_predict": 40, "temperature": 1.0, "seed": 42}
+    with EmbeddedServer(models=store.root) as server:
+        client = ollama.Client(host=server.url)
+        prompt = "Invent a name for a new hamburger restaurant."
+        answers = [client.generate(model=QWEN_CODER_05B.name, prompt=prompt, options=options) for _ in range(3)]
+    assert len({a.response for a in answers}) == 1, [a.response for a in answers]
+    assert answers[0].response and answers[1].prompt_eval_count == answers[0].prompt_eval_count

@@ -246,7 +246,13 @@ class BatchEngine:
                 break
             if not slot.pending:
                 continue
-            chunk = slot.pending[:budget]
+            take = min(budget, len(slot.pending))
+            if take == len(slot.pending) > 1:
+                # The prompt's last token gets a step of its own, so its logits come from the same one-token decode
+                # whether the rest of the prompt was cached or not: a seeded request repeats its answer on a warm
+                # cache too (a token decoded inside a bigger batch can round differently).
+                take -= 1
+            chunk = slot.pending[:take]
             start = len(slot.cache)
             for j, t in enumerate(chunk):
                 token[n], pos[n], n_seq_id[n], seq_id[n][0], logits[n] = t, start + j, 1, slot.seq_id, 0

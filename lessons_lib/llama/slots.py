@@ -88,10 +88,10 @@ class Request:
     stop: tuple[str, ...] = ()
     # Log probabilities of each generated token (None: off, the fast path), with this many alternatives.
     logprobs: int | None = None
-    # Re-evaluate at least this many prompt tokens even when all of them are cached: a prompt's
-    # last token decoded alone gives logits that differ in the last bits from a batched decode,
-    # so the same request with the same seed would answer differently the second time.
-    min_reeval: int = 2
+    # Re-evaluate at least this many prompt tokens even when all of them are cached. The engine decodes a
+    # prompt's last token in a step of its own, cached prompt or not, so one is enough for the same request
+    # with the same seed to answer the same the second time (the cached KV of the rest is the very same).
+    min_reeval: int = 1
 
 
 @dataclass

@@ -58,9 +58,13 @@ def measure_speed(
     n_gen: int = 32,
     n_threads: int | None = None,
     n_ctx: int = 512,
+    chat: bool = True,
     **llama_kwargs: Any,
 ) -> SpeedResult:
-    """Load, warm up, then answer every prompt greedily with n_gen tokens; report the medians."""
+    """Load, warm up, then answer every prompt greedily with n_gen tokens; report the medians.
+
+    `chat=False` for a base model (no chat template): the prompts are continued as plain text, with the
+    end-of-text token banned so that every prompt writes n_gen tokens, as llama-bench does."""
     threads = n_threads or os.cpu_count() or 1
     gc.collect()
     rss_before = _rss()
@@ -79,12 +83,18 @@ def measure_speed(
         for prompt in prompts:
             llm.reset()  # no prefix reuse: every prompt is processed in full
             llama_cpp.llama_perf_context_reset(llm._ctx.ctx)
-            out = llm.create_chat_completion(
-                [{"role": "user", "content": prompt}], max_tokens=n_gen, temperature=0.0, top_k=1, seed=0
-            )
+            if chat:
+                out = llm.create_chat_completion(
+                    [{"role": "user", "content": prompt}], max_tokens=n_gen, temperature=0.0, top_k=1, seed=0
+                )
+                assert isinstance(out, dict)  # not streamed: one response
+                answers.append((out["choices"][0]["message"]["content"] or "").strip())
+            else:
+                eos = {llm.token_eos(): float("-inf")}
+                text = llm.create_completion(prompt, max_tokens=n_gen, temperature=0.0, top_k=1, seed=0, logit_bias=eos)
+                assert isinstance(text, dict)
+                answers.append(text["choices"][0]["text"].strip())
             perf = llama_cpp.llama_perf_context(llm._ctx.ctx)
-            assert isinstance(out, dict)  # not streamed: one response
-            answers.append((out["choices"][0]["message"]["content"] or "").strip())
             if perf.n_p_eval and perf.t_p_eval_ms:
                 pp.append(perf.n_p_eval / perf.t_p_eval_ms * 1e3)
             if perf.n_eval and perf.t_eval_ms:

@@ -5,9 +5,12 @@ them in the course's model store under the names in `spec.SHELF`.
 """
 
 from .join import ShelfError, gguf_path, install, shelf_dir, verified_path
-from .spec import SHELF, Part, ShelfModel, shelf_model
+from .spec import GEMMA3_270M_BASE, QWEN_CODER_05B, QWEN_CODER_15B, SHELF, Part, ShelfModel, shelf_model
 
 __all__ = [
+    "GEMMA3_270M_BASE",
+    "QWEN_CODER_05B",
+    "QWEN_CODER_15B",
     "SHELF",
     "Part",
     "ShelfError",
