@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from lessons_lib import hardware
 from lessons_lib.llama.slots import Finished, Generation, GenerationFailed, Request, StopFilter, TextAssembler
 from lessons_lib.ollama_server.options import DEFAULT_OPTIONS, LoadParams, merge_options, parse_keep_alive
-from lessons_lib.ollama_server.prompts import capabilities
+from lessons_lib.ollama_server.prompts import capabilities, chat_prompt
 from lessons_lib.ollama_server.protocol import ApiError
 from lessons_lib.ollama_server.text import Piece, ThinkSplitter
 
@@ -391,3 +391,21 @@ def test_whole_text_waits_for_the_end_once():
     text, done = gen.text()
     producer.join()
     assert text == "Hello" and done.reason == "stop"
+
+
+def test_a_model_without_a_chat_template_gets_ollamas_default_prompt_template():
+    """`{{ .Prompt }}`: the user turns and the answers between them as plain text, no system message (a base model
+    such as the shelf's Gemma 3 270M then continues the learner's own words)."""
+
+    class Bytes:
+        def tokenize(self, text: str, add_special: bool, parse_special: bool) -> list[int]:
+            return list(text.encode())
+
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "The capital of France is"},
+        {"role": "assistant", "content": " Paris."},
+        {"role": "user", "content": " The capital of Poland is"},
+    ]
+    tokens = chat_prompt(Bytes(), None, messages)  # type: ignore[arg-type]
+    assert bytes(tokens) == b"The capital of France is Paris. The capital of Poland is"

@@ -25,6 +25,24 @@ def _shelf_variant(model: ShelfModel) -> Variant:
     )
 
 
+def _qwen_coder(model: ShelfModel, size: str, params_b: float, shape: ModelShape) -> CatalogModel:
+    return CatalogModel(
+        key=f"qwen2.5-coder-{size.lower()}",
+        display_name=f"Qwen2.5-Coder {size} Instruct",
+        family="qwen2",
+        params_b=params_b,
+        languages=_QWEN_LANGS,
+        shape=shape,
+        context_max=32768,
+        variants=(_shelf_variant(model),),
+        license=model.license,
+        notes=(
+            f"Qwen's own Q4_K_M GGUF (the course's shelf); Ollama's {model.name} is also Q4_K_M of the same model, "
+            f"from its own conversion. Shape from Qwen/Qwen2.5-Coder-{size}-Instruct config.json."
+        ),
+    )
+
+
 SHELF_CATALOG: tuple[CatalogModel, ...] = (
     CatalogModel(
         key="gemma3-270m-base",
@@ -42,34 +60,16 @@ SHELF_CATALOG: tuple[CatalogModel, ...] = (
             "(Ollama's gemma3:270m is the instruction-tuned one). Shape from google/gemma-3-270m config.json."
         ),
     ),
-    CatalogModel(
-        key="qwen2.5-coder-0.5b",
-        display_name="Qwen2.5-Coder 0.5B Instruct",
-        family="qwen2",
-        params_b=0.494,
-        languages=_QWEN_LANGS,
-        shape=ModelShape(n_layer=24, n_embd=896, n_head=14, n_head_kv=2, n_vocab=151936, head_dim=64),
-        context_max=32768,
-        variants=(_shelf_variant(QWEN_CODER_05B),),
-        license=QWEN_CODER_05B.license,
-        notes=(
-            "Qwen's own Q4_K_M GGUF (the course's shelf); Ollama's qwen2.5-coder:0.5b is also Q4_K_M of the "
-            "same model, from its own conversion. Shape from Qwen/Qwen2.5-Coder-0.5B-Instruct config.json."
-        ),
+    _qwen_coder(
+        QWEN_CODER_05B,
+        "0.5B",
+        0.494,
+        ModelShape(n_layer=24, n_embd=896, n_head=14, n_head_kv=2, n_vocab=151936, head_dim=64),
     ),
-    CatalogModel(
-        key="qwen2.5-coder-1.5b",
-        display_name="Qwen2.5-Coder 1.5B Instruct",
-        family="qwen2",
-        params_b=1.54,
-        languages=_QWEN_LANGS,
-        shape=ModelShape(n_layer=28, n_embd=1536, n_head=12, n_head_kv=2, n_vocab=151936, head_dim=128),
-        context_max=32768,
-        variants=(_shelf_variant(QWEN_CODER_15B),),
-        license=QWEN_CODER_15B.license,
-        notes=(
-            "Qwen's own Q4_K_M GGUF (the course's shelf); Ollama's qwen2.5-coder:1.5b is also Q4_K_M of the "
-            "same model, from its own conversion. Shape from Qwen/Qwen2.5-Coder-1.5B-Instruct config.json."
-        ),
+    _qwen_coder(
+        QWEN_CODER_15B,
+        "1.5B",
+        1.54,
+        ModelShape(n_layer=28, n_embd=1536, n_head=12, n_head_kv=2, n_vocab=151936, head_dim=128),
     ),
 )

@@ -79,8 +79,10 @@ def chat_prompt(
         except Exception as exc:  # a template error is the model's problem, not the learner's
             raise ApiError(500, f"chat template failed: {exc}") from exc
     else:
-        # No template in the GGUF: plain turns, so a base model still gets something sensible.
-        text = "".join(f"{m['role']}: {m['content']}\n" for m in clean) + "assistant:"
+        # No template in the GGUF: Ollama's default TEMPLATE is `{{ .Prompt }}` (a base model continues the text).
+        # Its legacy rendering fills .Prompt with each user turn and .Response with the answer after it; the
+        # template never reads .System, so system messages drop out (ollama template/template.go, Execute).
+        text = "".join(m["content"] for m in clean if m.get("role") != "system" and isinstance(m["content"], str))
     if not isinstance(text, str):
         raise ApiError(500, "chat template failed: it did not produce text")
     return model.tokenize(text, add_special=formatter is None, parse_special=True)
