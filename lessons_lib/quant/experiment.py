@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import llama_cpp
 import pandas as pd
@@ -264,7 +265,7 @@ def kv_cache_lab(
     shape = ModelShape.from_gguf_metadata(gguf_file.read(model_path).metadata)
     rows, reference = [], None
     for kv in tqdm(kv_types, desc=text("quant.bar_kv"), unit="type"):
-        kw = {"flash_attn": True, "type_k": KV_TYPES[kv], "type_v": KV_TYPES[kv]}
+        kw: dict[str, Any] = {"flash_attn": True, "type_k": KV_TYPES[kv], "type_v": KV_TYPES[kv]}
         speed = measure_speed(model_path, prompts=prompts, n_gen=n_gen, n_threads=threads, n_ctx=n_ctx_memory, **kw)
         ev = evaluate_model(
             model_path,
