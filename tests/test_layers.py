@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "server wire: protocol constants, the error type, wire format, progress lines",
         (
             "lessons_lib.ollama_server.protocol",
+            "lessons_lib.ollama_server.gojson",
             "lessons_lib.ollama_server.wire",
             "lessons_lib.ollama_server.progress",
         ),
