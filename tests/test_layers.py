@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lessons_lib.edition",
             "lessons_lib.messages",
             "lessons_lib.names",
+            "lessons_lib.ollama_options",
             "lessons_lib.units",
             "lessons_lib.metrics",
             "lessons_lib.hardware",

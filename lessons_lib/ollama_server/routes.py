@@ -176,8 +176,7 @@ def llama_server_props(service: OllamaService, model: str | None) -> dict[str, A
         slots = next((lm.n_parallel for lm in loaded if lm.entry_digest == entry.digest), 0)
         info = entry.gguf()
         if not slots and info is not None:
-            n_ctx_train = int(info.metadata.get(f"{info.architecture}.context_length") or 0)
-            params = LoadParams.from_options(merge_options(entry.parameters)).capped(n_ctx_train)
+            params = LoadParams.from_options(merge_options(entry.parameters), n_ctx_train=info.context_length or 0)
             slots = engine.check_memory(info, params)[2]
     else:
         slots = engine.num_parallel or (loaded[0].n_parallel if loaded else 4)
