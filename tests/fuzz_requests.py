@@ -64,8 +64,10 @@ option_values = {
 }
 _options = st.fixed_dictionaries({}, optional={k: v for k, v in option_values.items()})
 options = st.one_of(_options, _options, _options, anything)
-keep_alive = st.sampled_from([None, 0, "0", "0s", "5m", "1h", -1, "-1", "-1m", 0.5, "abc", True, [], "1e3s", 10**12])
-fmt = st.sampled_from(
+keep_alive: st.SearchStrategy[Any] = st.sampled_from(
+    [None, 0, "0", "0s", "5m", "1h", -1, "-1", "-1m", 0.5, "abc", True, [], "1e3s", 10**12]
+)
+fmt: st.SearchStrategy[Any] = st.sampled_from(
     [
         None,
         "",
@@ -105,7 +107,7 @@ tool = st.fixed_dictionaries(
         )
     },
 )
-tools = st.just([]) | st.lists(tool, max_size=2) | st.lists(anything, max_size=1)
+tools: st.SearchStrategy[Any] = st.just([]) | st.lists(tool, max_size=2) | st.lists(anything, max_size=1)
 effort = st.sampled_from([None, "", "none", "minimal", "low", "medium", "high", "xhigh", "max", "huge", 3])
 
 
