@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lessons_lib.llama import build  # noqa: E402
+from lessons_lib.llama import build
 
 LLAMA_CPP_PYTHON_VERSION = build.LLAMA_CPP_VERSION
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "local-llm-workbook" / "llama-cpp-tools"

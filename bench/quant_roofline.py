@@ -26,13 +26,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _llama_cpp_tools import build_tool  # noqa: E402
+from _llama_cpp_tools import build_tool
 
-from lessons_lib.bundled import bundled_gguf_path  # noqa: E402
-from lessons_lib.hardware import generation_threads, memory_bandwidth  # noqa: E402
-from lessons_lib.llama import gguf_file  # noqa: E402
-from lessons_lib.quant import quantize  # noqa: E402
-from lessons_lib.quant.measure import measure_speed  # noqa: E402
+from lessons_lib.bundled import bundled_gguf_path
+from lessons_lib.hardware import generation_threads, memory_bandwidth
+from lessons_lib.llama import gguf_file
+from lessons_lib.quant import quantize
+from lessons_lib.quant.measure import measure_speed
 
 KINDS = ("F16", "Q8_0", "Q6_K", "Q4_K_M", "Q4_0", "Q2_K")
 

@@ -37,13 +37,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import openai  # noqa: E402
-from _llama_cpp_tools import build_tool  # noqa: E402
+import openai
+from _llama_cpp_tools import build_tool
 
-from lessons_lib import hardware  # noqa: E402
-from lessons_lib.bundled import BUNDLED_MODEL, bundled_gguf_path  # noqa: E402
-from lessons_lib.ollama_server import EmbeddedServer  # noqa: E402
-from lessons_lib.ollama_server.prometheus import metric_value  # noqa: E402
+from lessons_lib import hardware
+from lessons_lib.bundled import BUNDLED_MODEL, bundled_gguf_path
+from lessons_lib.ollama_server import EmbeddedServer
+from lessons_lib.ollama_server.prometheus import metric_value
 
 STORY = "Write a long, detailed story about a dragon who learns to bake bread."
 QUESTIONS = [

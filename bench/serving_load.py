@@ -22,7 +22,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lessons_lib.ollama_server import EmbeddedServer  # noqa: E402
+from lessons_lib.ollama_server import EmbeddedServer
 
 MODEL = "smollm2:135m"
 TOPICS = ["cats", "rivers", "bread", "clocks", "maps", "snow", "bees", "ships"]

@@ -101,9 +101,10 @@ def explain_error(exc: BaseException, model: str, url: str = "", lang: str | Non
 
 
 def server_url(client: ollama.Client) -> str:
-    """The address a client talks to, for messages."""
-    inner = getattr(client, "_client", None)
-    return str(inner.base_url) if inner is not None else ""
+    """The address a client talks to, for messages: its public `base_url` where it has one (OpenAIChatClient),
+    else an `ollama.Client`'s, which that client keeps only on its httpx client (the one place read here)."""
+    url = getattr(client, "base_url", None) or getattr(getattr(client, "_client", None), "base_url", None)
+    return str(url or "")
 
 
 # --- streaming ---------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from .units import gib, human_bytes, relative_time
 
 __all__ = [
     "ModelNotFound",
+    "cli_table",
     "PullPlan",
     "find_gguf",
     "list_table",
@@ -63,7 +64,7 @@ class ModelNotFound(LookupError):
 
 
 # --- ollama list / ollama ps -------------------------------------------------------------------
-def _table(header: Iterable[str], rows: list[list[str]]) -> str:
+def cli_table(header: Iterable[str], rows: list[list[str]]) -> str:
     """Columns as the Ollama CLI's borderless table prints them: left-aligned, 4 spaces apart."""
     rows = [list(header)] + rows
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -79,7 +80,7 @@ def list_table(client: ollama.Client, prefix: str = "", now: datetime | None = N
             continue
         modified = relative_time(m.modified_at, now) if m.modified_at else ""
         rows.append([name, (m.digest or "")[:12], human_bytes(m.size or 0), modified])
-    return _table(LIST_HEADER, rows)
+    return cli_table(LIST_HEADER, rows)
 
 
 def processor(size: int, size_vram: int) -> str:
@@ -107,7 +108,7 @@ def ps_table(client: ollama.Client, now: datetime | None = None) -> str:
                 until,
             ]
         )
-    return _table(PS_HEADER, rows)
+    return cli_table(PS_HEADER, rows)
 
 
 # --- ollama pull -------------------------------------------------------------------------------

@@ -47,7 +47,6 @@ class OpenAIChatClient:
         # Local servers take any key; a real one comes from the environment, never from a cell's text.
         self.base_url = base_url.rstrip("/")
         self._openai = openai.OpenAI(base_url=self.base_url, api_key=api_key, timeout=timeout, max_retries=0)
-        self._client = self._openai  # `chat.server_url` reads `_client.base_url` for its messages
 
     def list(self) -> ollama.ListResponse:
         """The server's models (`GET /models`), in the shape of Ollama's `list()`."""

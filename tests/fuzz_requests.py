@@ -64,8 +64,10 @@ option_values = {
 }
 _options = st.fixed_dictionaries({}, optional={k: v for k, v in option_values.items()})
 options = st.one_of(_options, _options, _options, anything)
-keep_alive = st.sampled_from([None, 0, "0", "0s", "5m", "1h", -1, "-1", "-1m", 0.5, "abc", True, [], "1e3s", 10**12])
-fmt = st.sampled_from(
+keep_alive: st.SearchStrategy[Any] = st.sampled_from(
+    [None, 0, "0", "0s", "5m", "1h", -1, "-1", "-1m", 0.5, "abc", True, [], "1e3s", 10**12]
+)
+fmt: st.SearchStrategy[Any] = st.sampled_from(
     [
         None,
         "",
@@ -105,7 +107,7 @@ tool = st.fixed_dictionaries(
         )
     },
 )
-tools = st.just([]) | st.lists(tool, max_size=2) | st.lists(anything, max_size=1)
+tools: st.SearchStrategy[Any] = st.just([]) | st.lists(tool, max_size=2) | st.lists(anything, max_size=1)
 effort = st.sampled_from([None, "", "none", "minimal", "low", "medium", "high", "xhigh", "max", "huge", 3])
 
 
@@ -327,8 +329,17 @@ raw_bodies = st.sampled_from(
         b"{}",
         b'{"model": 1}',
         b"\xff\xfe",
+        b"\xa1",  # not UTF-8, no BOM: Go's "invalid character" (Python's json would raise UnicodeDecodeError)
+        b"\x00{}",
+        b'{"model": 1,}',
+        b'{"model": "smollm2:135m"} trailing bytes',  # Go's decoder reads the first value only
+        b'{"model": "\xff\xfe", "prompt": "\xa1"}',  # invalid UTF-8 inside strings becomes U+FFFD
         b'{"model": "smollm2:135m", "prompt": "hi", "options": {"num_ctx": NaN}}',
     ]
+)
+# Bytes that are not JSON text at all, or only nearly: every route must answer Go's 400, never a 500.
+raw_bytes = st.binary(max_size=32) | st.text(alphabet='{}[]":,0123456789.eE-tfrulnax\\ \xa1\x00', max_size=24).map(
+    lambda text: text.encode("latin-1")
 )
 json_routes = [
     ("POST", "/api/generate", generate),
@@ -371,7 +382,7 @@ calls = st.one_of(
     st.builds(
         lambda route, raw: Call(route[0], route[1], raw),
         st.sampled_from([(m, p) for m, p, _ in json_routes]),
-        raw_bodies,
+        raw_bodies | raw_bytes,
     ),
     st.sampled_from([Call(m, p) for m, p in bare_routes]),
     st.builds(Call, st.just("POST"), st.just("/api/blobs/sha256:" + "1" * 64), st.binary(max_size=64)),

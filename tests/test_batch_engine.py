@@ -56,7 +56,7 @@ def reference_greedy(model_path, tokens: list[int], n: int) -> list[int]:
 
     llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=1024, n_threads=THREADS, verbose=False)
     try:
-        out = []
+        out: list[int] = []
         for tok in llm.generate(tokens, temp=0.0, top_k=1, repeat_penalty=1.0):
             if llm.token_eos() == tok or len(out) >= n:
                 break

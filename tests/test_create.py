@@ -18,7 +18,7 @@ def _blobs(models_dir: Path) -> set[str]:
 
 
 def _names(client: ollama.Client) -> set[str]:
-    return {m.model for m in client.list().models}
+    return {m.model for m in client.list().models if m.model}
 
 
 def _show(server, name: str) -> dict:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import tomllib
 import yaml
-from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 from lessons_lib.llama.build import LLAMA_CPP_PYTHON, LLAMA_CPP_VERSION
@@ -34,7 +33,7 @@ def lock_pins() -> dict[str, str]:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         req = Requirement(line.strip())
-        if req.marker is None or req.marker.evaluate(default_environment()):
+        if req.marker is None or req.marker.evaluate():
             (spec,) = req.specifier
             assert spec.operator == "==", f"the lock must pin exact versions: {line}"
             pins[canonical(req.name)] = spec.version

@@ -3,6 +3,7 @@
 import os
 import stat
 import sys
+from typing import Any
 
 from lessons_lib import hardware
 from lessons_lib.hardware import GPU, Machine, detect, generation_threads, parse_nvidia_smi
@@ -84,8 +85,8 @@ def test_apple_silicon_gets_one_unified_gpu(monkeypatch):
     assert "unified memory" in dict(m.summary_rows())["GPU 0"]
 
 
-def _machine(**kw) -> Machine:
-    base = dict(
+def _machine(**kw: Any) -> Machine:
+    base: dict[str, Any] = dict(
         cpu_name="Test CPU",
         cores_physical=4,
         cores_logical=8,

@@ -2,7 +2,8 @@
 
 Read from the source (every `import` statement, those inside functions included), so a deferred
 import cannot hide an upward arrow or a circle. A module takes the layer of the longest prefix
-listed for it; whatever is not listed below the package root is lesson-level.
+listed for it; whatever is not listed below the package root sits with the commands, the top lesson-level
+layer (a new lesson room belongs in the list, where its imports say).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lessons_lib.edition",
             "lessons_lib.messages",
             "lessons_lib.names",
+            "lessons_lib.ollama_options",
             "lessons_lib.units",
             "lessons_lib.metrics",
             "lessons_lib.hardware",
@@ -41,6 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "server wire: protocol constants, the error type, wire format, progress lines",
         (
             "lessons_lib.ollama_server.protocol",
+            "lessons_lib.ollama_server.gojson",
             "lessons_lib.ollama_server.wire",
             "lessons_lib.ollama_server.progress",
         ),
@@ -63,8 +66,25 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("server service", ("lessons_lib.ollama_server.service", "lessons_lib.ollama_server.models_api")),
     ("server routes, /v1 and the launcher", ("lessons_lib.ollama_server",)),
+    # The lesson-level rooms, in the order their imports run today (tests/test_layers.py keeps it).
     (
-        "lessons: connect, catalog, models, chat, quantization lab, cloud, the shelf's command line",
+        "lessons, ground: the teaching catalogue, chat helpers, setup and course tooling",
+        (
+            "lessons_lib.catalog",
+            "lessons_lib.chat",
+            "lessons_lib.openai_chat",
+            "lessons_lib.install",
+            "lessons_lib.notebooks",
+            "lessons_lib.translation",
+            "lessons_lib.site",
+        ),
+    ),
+    ("lessons: a server to talk to and the models on it", ("lessons_lib.connect", "lessons_lib.models")),
+    ("lessons: the ollama CLI and the quantization lab", ("lessons_lib.ollama_cli", "lessons_lib.quant")),
+    ("lessons: RunPod pods, prices and the sandbox", ("lessons_lib.cloud",)),
+    ("lessons: the keyword job", ("lessons_lib.batch",)),
+    (
+        "commands and the package's front door: make check, make lab, lessons_lib/__init__",
         ("lessons_lib", "lessons_lib.shelf.__main__"),
     ),
     ("widgets", ("lessons_lib.widgets",)),

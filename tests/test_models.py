@@ -76,7 +76,7 @@ def test_ps_table_and_processor(client: ollama.Client) -> None:
 
 
 def test_table_columns() -> None:
-    text = models._table(("A", "BB"), [["long-name", "x"], ["s", "yy"]])
+    text = models.cli_table(("A", "BB"), [["long-name", "x"], ["s", "yy"]])
     assert text.splitlines() == ["A            BB", "long-name    x", "s            yy"]
 
 

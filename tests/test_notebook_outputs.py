@@ -81,7 +81,7 @@ def test_no_traceback_in_any_output(notebook: tuple[str, dict]) -> None:
 def test_no_machine_path_in_any_output(notebook: tuple[str, dict]) -> None:
     name, nb = notebook
     home = str(Path.home())
-    found = []
+    found: list[tuple[int | str, str]] = []
     for i, cell in enumerate(nb["cells"]):
         for text in _outputs_text(cell):
             for match in MACHINE_PATH.finditer(text):
@@ -98,7 +98,7 @@ def test_no_machine_path_in_any_output(notebook: tuple[str, dict]) -> None:
 
 def test_no_key_shaped_string(notebook: tuple[str, dict]) -> None:
     name, nb = notebook
-    found = []
+    found: list[tuple[int | str, str]] = []
     for i, cell in enumerate(nb["cells"]):
         for text in ["".join(cell["source"])] + _outputs_text(cell):
             found += [(i, m.group(0)[:12] + "...") for m in KEY_SHAPED.finditer(text)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import ollama
@@ -48,7 +49,7 @@ def run(server_url: str, *args: str, cwd: Path | None = None) -> tuple[int, str]
 
 
 @pytest.fixture(scope="module")
-def brief(server: EmbeddedServer, client: ollama.Client, tmp_path_factory: pytest.TempPathFactory) -> str:
+def brief(server: EmbeddedServer, client: ollama.Client, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("modelfile")
     (folder / "Modelfile").write_text(
         f"FROM {BUNDLED_MODEL}\nPARAMETER num_predict 6\nPARAMETER temperature 0\nSYSTEM Answer in one short line.\n",

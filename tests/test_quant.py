@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -196,7 +197,7 @@ def test_kl_divergence_by_hand():
 def test_quality_ranks_q8_0_above_q2_k(f16: Path, quant_dir: Path):
     tokens = tokenize_parts(f16, load_eval_texts())
     assert set(tokens) == {"English", "Polish"}
-    opts = {"n_ctx": 128, "max_chunks": 1, "n_threads": 1}  # one thread: steady on a busy machine
+    opts: dict[str, Any] = {"n_ctx": 128, "max_chunks": 1, "n_threads": 1}  # one thread: steady on a busy machine
     ref = evaluate_model(f16, tokens, keep_logp=True, **opts)
     same = evaluate_model(f16, tokens, reference=ref, **opts)
     assert same.kld == pytest.approx(0.0, abs=1e-6) and same.top1_agreement == 1.0

@@ -279,13 +279,40 @@ def test_keep_alive_expiry_unloads(client):
 
 
 # -- errors ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/api/chat", "/api/generate", "/api/show", "/api/embed", "/api/copy"])
-def test_empty_and_malformed_bodies(server, path):
-    empty = httpx.post(server.url + path, content=b"")
+NATIVE_BODY_ROUTES = [
+    ("POST", "/api/chat"),
+    ("POST", "/api/generate"),
+    ("POST", "/api/show"),
+    ("POST", "/api/embed"),
+    ("POST", "/api/embeddings"),
+    ("POST", "/api/copy"),
+    ("DELETE", "/api/delete"),
+    ("POST", "/api/create"),
+    ("POST", "/api/pull"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), NATIVE_BODY_ROUTES)
+def test_empty_and_malformed_bodies(server, method, path):
+    """Every route reads its body as Go's decoder does: Ollama's 400 with Go's words, never a 500."""
+    empty = httpx.request(method, server.url + path, content=b"")
     assert empty.status_code == 400 and empty.json() == {"error": "missing request body"}
-    broken = httpx.post(server.url + path, content=b"{not json")
-    assert broken.status_code == 400 and "error" in broken.json()
-    assert broken.headers["content-type"].startswith("application/json")
+    for raw, error in [
+        (b"{not json", "invalid character 'n' looking for beginning of object key string"),
+        (b"\xa1\xff", "invalid character '\u00a1' looking for beginning of value"),  # not UTF-8
+        (b'{"model": "x"', "unexpected EOF"),
+        (b"[1, 2]", "json: cannot unmarshal array into Go value of type api.Request"),
+    ]:
+        broken = httpx.request(method, server.url + path, content=raw)
+        assert (broken.status_code, broken.json()) == (400, {"error": error}), raw
+        assert broken.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"])
+def test_openai_routes_refuse_bytes_that_are_not_json_in_their_envelope(server, path):
+    r = httpx.post(server.url + path, content=b"\xa1")
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["message"] == "invalid character '\u00a1' looking for beginning of value"
 
 
 def test_messages_without_role_or_content_are_empty_fields_as_in_go(server):

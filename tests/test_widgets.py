@@ -116,7 +116,7 @@ def _ask(widget: ChatWidget, prompt: str) -> chat.ChatResult:
     widget.prompt.value = prompt
     widget.send_button.click()
     result = widget.wait(WAIT)
-    assert not widget.busy
+    assert not widget.busy and result is not None
     return result
 
 

@@ -16,48 +16,45 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import llama_cpp
+
+from ..ollama_options import Options
 
 
 class GrammarError(ValueError):
     """`format` is neither "json" nor a JSON schema llama.cpp's grammar can express."""
 
 
+_DEFAULT = Options()
+
+
 @dataclass(frozen=True)
 class SamplingParams:
-    """Ollama's per-request sampling options (its defaults, not llama-cpp-python's)."""
+    """Ollama's per-request sampling options, with Ollama's defaults (`ollama_options`), not llama-cpp-python's."""
 
-    temperature: float = 0.8
-    top_k: int = 40
-    top_p: float = 0.9
-    min_p: float = 0.0
-    typical_p: float = 1.0
-    repeat_penalty: float = 1.0
-    repeat_last_n: int = 64
-    presence_penalty: float = 0.0
-    frequency_penalty: float = 0.0
-    seed: int = -1
+    temperature: float = _DEFAULT.temperature
+    top_k: int = _DEFAULT.top_k
+    top_p: float = _DEFAULT.top_p
+    min_p: float = _DEFAULT.min_p
+    typical_p: float = _DEFAULT.typical_p
+    repeat_penalty: float = _DEFAULT.repeat_penalty
+    repeat_last_n: int = _DEFAULT.repeat_last_n
+    presence_penalty: float = _DEFAULT.presence_penalty
+    frequency_penalty: float = _DEFAULT.frequency_penalty
+    seed: int = _DEFAULT.seed
     grammar: str | None = None  # GBNF text, root rule "root"
 
     @classmethod
     def from_options(cls, opts: dict[str, Any], grammar: str | None = None, n_ctx: int = 4096) -> SamplingParams:
-        last_n = int(opts.get("repeat_last_n", 64))
-        return cls(
-            temperature=float(opts.get("temperature", 0.8)),
-            top_k=int(opts.get("top_k", 40)),
-            top_p=float(opts.get("top_p", 0.9)),
-            min_p=float(opts.get("min_p", 0.0)),
-            typical_p=float(opts.get("typical_p", 1.0)),
-            repeat_penalty=float(opts.get("repeat_penalty", 1.0)),
-            repeat_last_n=n_ctx if last_n < 0 else last_n,  # Ollama: -1 means num_ctx
-            presence_penalty=float(opts.get("presence_penalty", 0.0)),
-            frequency_penalty=float(opts.get("frequency_penalty", 0.0)),
-            seed=int(opts.get("seed", -1)),
-            grammar=grammar,
-        )
+        """From merged options (a missing one is Ollama's default); repeat_last_n -1 means n_ctx, as in Ollama."""
+        values = {f.name: opts.get(f.name, getattr(_DEFAULT, f.name)) for f in fields(cls) if f.name != "grammar"}
+        typed = {name: type(getattr(_DEFAULT, name))(value) for name, value in values.items()}
+        if typed["repeat_last_n"] < 0:
+            typed["repeat_last_n"] = n_ctx
+        return cls(**typed, grammar=grammar)
 
 
 def grammar_for_format(fmt: Any) -> str | None:

@@ -14,29 +14,14 @@ from typing import Any, cast
 import httpx
 import ollama
 
+from .. import ollama_options
 from . import messages as M
 from .render import show_info, stats, system_prompt
 
-# Ollama types each parameter (api.Options); a value of the wrong type is refused with this wording.
-_INT = {"seed", "num_predict", "top_k", "num_ctx", "repeat_last_n", "num_gpu", "num_thread", "num_batch", "num_keep"}
-_FLOAT = {"top_p", "min_p", "temperature", "repeat_penalty", "presence_penalty", "frequency_penalty", "typical_p"}
-
 
 def parameter_value(name: str, values: list[str]) -> Any:
-    """`/set parameter NAME VALUE...` typed as Ollama types it; ValueError with Ollama's wording."""
-    if name == "stop":
-        return values
-    if name in _INT:
-        try:
-            return int(values[0])
-        except ValueError:
-            raise ValueError(f"invalid int value [{' '.join(values)}]") from None
-    if name in _FLOAT:
-        try:
-            return float(values[0])
-        except ValueError:
-            raise ValueError(f"invalid float value [{' '.join(values)}]") from None
-    raise ValueError(f"unknown parameter '{name}'")
+    """`/set parameter NAME VALUE...` typed as Ollama types it (`ollama_options`); ValueError with Ollama's wording."""
+    return ollama_options.parsed(name, values)
 
 
 @dataclass

@@ -11,14 +11,14 @@ from typing import Any, TextIO
 
 import ollama
 
-from ..models import _table
+from ..models import cli_table
 from ..units import human_bytes
 from . import messages as M
 
 
 def _section(header: str, rows: list[list[str]]) -> str:
     """One block of `ollama show`: two spaces, the header, then rows indented by an empty first column."""
-    return f"  {header}\n" + _table([""] * len(rows[0]), rows).split("\n", 1)[1] + "\n"
+    return f"  {header}\n" + cli_table([""] * len(rows[0]), rows).split("\n", 1)[1] + "\n"
 
 
 def _head(text: str, n: int = 2) -> list[list[str]]:

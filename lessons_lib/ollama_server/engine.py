@@ -10,7 +10,6 @@ memory" error instead of an OOM kill. Requests to one model run together in its 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import threading
 import time
@@ -58,6 +57,11 @@ class LoadedModel:
     @property
     def size(self) -> int:
         return self.estimate.total
+
+    @property
+    def n_ctx_train(self) -> int:
+        """The context the model was trained with (0: its GGUF header does not say); num_ctx is capped at it."""
+        return self.info.context_length or 0
 
     def embedding_context(self) -> EmbeddingContext:
         if self.embedder is None:
@@ -195,12 +199,11 @@ class Engine:
         Embedding requests share the generation model (one entry in /api/ps).
         """
         key = entry.digest
-        wanted = dataclasses.replace(LoadParams.from_options(opts), embedding=False)
         load_ns = 0
         with self._cond:
             while True:
                 lm = self._models.get(key)
-                if lm is not None and lm.params == wanted.capped(lm.model.n_ctx_train):
+                if lm is not None and lm.params == LoadParams.from_options(opts, n_ctx_train=lm.n_ctx_train):
                     break
                 if lm is None and key not in self._loading:
                     self._loading.add(key)
@@ -216,7 +219,7 @@ class Engine:
                 self._cond.release()
                 try:
                     started = time.perf_counter_ns()
-                    lm = self._load(entry, name, wanted)
+                    lm = self._load(entry, name, opts)
                     load_ns = time.perf_counter_ns() - started
                 finally:
                     self._cond.acquire()
@@ -274,13 +277,12 @@ class Engine:
         except ApiError:
             return (*self._fit(info, params, 1), 1)
 
-    def _load(self, entry: ModelEntry, name: str, params: LoadParams) -> LoadedModel:
+    def _load(self, entry: ModelEntry, name: str, opts: dict[str, Any]) -> LoadedModel:
         path = entry.model_path
         if path is None or not path.exists():
             raise ApiError(404, f'model "{name}" not found, try pulling it first')
         info = gguf_file.read(path)
-        n_ctx_train = int(info.metadata.get(f"{info.architecture}.context_length") or 0)
-        params = params.capped(n_ctx_train)
+        params = LoadParams.from_options(opts, n_ctx_train=info.context_length or 0)
         estimate, on_gpu, n_parallel = self.check_memory(info, params)
         log.info("loading %s (n_ctx=%d x %d slots, threads=%d)", name, params.n_ctx, n_parallel, params.n_threads)
         try:
@@ -293,7 +295,6 @@ class Engine:
         except ModelLoadError as exc:
             raise ApiError(500, f"llama runner process has terminated: {exc}") from exc
         try:
-            params = params.capped(model.n_ctx_train)
             shape = ContextShape(
                 n_seq=n_parallel,
                 n_ctx_seq=params.n_ctx,

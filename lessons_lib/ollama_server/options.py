@@ -1,13 +1,12 @@
 """Ollama's request options and keep-alive, read the way Ollama reads them, with Ollama's defaults.
 
-Defaults are Ollama's `api.DefaultOptions`
-(https://github.com/ollama/ollama/blob/main/api/types.go), not llama-cpp-python's. `LoadParams`
-is the part of the options that needs a reload of the model when it changes.
+The options themselves (names, types, defaults, bounds) are `lessons_lib.ollama_options`; here they
+are merged (defaults, Modelfile, request) and checked as a request's. `LoadParams` is the part of
+the options that needs a reload of the model when it changes, capped by the model's training context.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import re
@@ -15,75 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import hardware
+from ..ollama_options import IGNORED_OPTIONS, KINDS, OptionTypeError, at_least, defaults, typed
 from .protocol import ApiError
 
 log = logging.getLogger("lessons_lib.ollama_server")
-
-# Ollama's api.DefaultOptions (api/types.go); llama-cpp-python's own defaults differ.
-DEFAULT_OPTIONS: dict[str, Any] = {
-    "num_keep": 4,
-    "seed": -1,
-    "num_predict": -1,
-    "top_k": 40,
-    "top_p": 0.9,
-    "min_p": 0.0,
-    "typical_p": 1.0,
-    "repeat_last_n": 64,
-    "temperature": 0.8,
-    "repeat_penalty": 1.0,
-    "presence_penalty": 0.0,
-    "frequency_penalty": 0.0,
-    "stop": [],
-    "num_batch": 512,
-    "num_gpu": -1,
-    "main_gpu": 0,
-    "use_mmap": None,
-    "num_thread": 0,
-}
-FLOAT_OPTIONS = {
-    "top_p",
-    "min_p",
-    "typical_p",
-    "temperature",
-    "repeat_penalty",
-    "presence_penalty",
-    "frequency_penalty",
-}
-INT_OPTIONS = {
-    "num_keep",
-    "seed",
-    "num_predict",
-    "top_k",
-    "repeat_last_n",
-    "num_batch",
-    "num_gpu",
-    "main_gpu",
-    "num_thread",
-    "num_ctx",
-}
-BOOL_OPTIONS = {"use_mmap"}
-# Accepted and ignored, as Ollama does since it dropped them (May 2025).
-IGNORED_OPTIONS = {
-    "numa",
-    "low_vram",
-    "f16_kv",
-    "logits_all",
-    "vocab_only",
-    "use_mlock",
-    "embedding_only",
-    "tfs_z",
-    "mirostat",
-    "mirostat_tau",
-    "mirostat_eta",
-    "penalize_newline",
-    "draft_num_predict",
-}
-
-
-def default_context_length() -> int:
-    # Ollama: OLLAMA_CONTEXT_LENGTH, else 4096 below 24 GiB of VRAM (always the case on CPU).
-    return int(os.environ.get("OLLAMA_CONTEXT_LENGTH") or 4096)
-
 
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -137,40 +71,21 @@ def env_keep_alive() -> float | None:
 
 def merge_options(*layers: dict[str, Any] | None) -> dict[str, Any]:
     """Defaults, then the model's Modelfile parameters, then the request's options."""
-    merged = dict(DEFAULT_OPTIONS)
-    merged["num_ctx"] = default_context_length()
+    merged = defaults()
     for layer in layers:
         for key, value in (layer or {}).items():
             if value is None or key in IGNORED_OPTIONS:  # Go's FromMap skips nulls and keys it no longer has
                 continue
-            if key in FLOAT_OPTIONS:
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise ApiError(500, f'option "{key}" must be of type float32')
-                value = float(value)
-            elif key in INT_OPTIONS:
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise ApiError(500, f'option "{key}" must be of type integer')
-                value = int(value)
-            elif key in BOOL_OPTIONS:
-                if not isinstance(value, bool):
-                    raise ApiError(500, f'option "{key}" must be of type boolean')
-            elif key == "stop":
-                if isinstance(value, str):  # lenient: Ollama wants an array
-                    value = [value]
-                if not isinstance(value, (list, tuple)):
-                    raise ApiError(500, 'option "stop" must be of type array')
-                if not all(isinstance(s, str) for s in value):
-                    raise ApiError(500, 'option "stop" must be of an array of strings')
-                value = list(value)
-            elif key not in DEFAULT_OPTIONS:
+            if key not in KINDS:
                 log.warning("invalid option provided: %s", key)
                 continue
-            merged[key] = value
+            try:
+                merged[key] = typed(key, value)
+            except OptionTypeError as exc:  # Ollama answers these with a 500
+                raise ApiError(500, str(exc)) from None
     return merged
 
 
-# Ollama's scheduler (server/sched.go): a context under 4 tokens is raised to 4.
-MIN_CONTEXT = 4
 # More threads than this cannot help, and a huge num_thread would make ggml start that many.
 MAX_THREADS = 4 * (os.cpu_count() or 1)
 
@@ -211,22 +126,20 @@ class LoadParams:
     embedding: bool = False
 
     @classmethod
-    def from_options(cls, opts: dict[str, Any], embedding: bool = False) -> LoadParams:
+    def from_options(cls, opts: dict[str, Any], embedding: bool = False, n_ctx_train: int = 0) -> LoadParams:
+        """The load-time part of merged options, each raised to its minimum, and the context capped at the
+        model's training context (`n_ctx_train`, from its GGUF header; 0: unknown) as Ollama caps it."""
         threads = opts["num_thread"] if opts["num_thread"] > 0 else hardware.generation_threads()
-        n_ctx = max(opts["num_ctx"], MIN_CONTEXT)
+        n_ctx = at_least("num_ctx", opts["num_ctx"])
+        if n_ctx_train > 0:  # llm.NewLlamaServer
+            n_ctx = min(n_ctx, n_ctx_train)
         return cls(
             n_ctx=n_ctx,
-            n_batch=max(min(opts["num_batch"], n_ctx), 1),
+            n_batch=min(at_least("num_batch", opts["num_batch"]), n_ctx),
             n_gpu_layers=opts["num_gpu"],
-            main_gpu=max(opts["main_gpu"], 0),
+            main_gpu=at_least("main_gpu", opts["main_gpu"]),
             use_mmap=True if opts["use_mmap"] is None else bool(opts["use_mmap"]),
             n_threads=max(1, min(threads, MAX_THREADS)),
             last_n_tokens_size=opts["repeat_last_n"] if opts["repeat_last_n"] >= 0 else n_ctx,
             embedding=embedding,
         )
-
-    def capped(self, n_ctx_train: int) -> LoadParams:
-        """Ollama caps num_ctx at the model's training context (llm.NewLlamaServer)."""
-        if n_ctx_train > 0 and self.n_ctx > n_ctx_train:
-            return dataclasses.replace(self, n_ctx=n_ctx_train, n_batch=min(self.n_batch, n_ctx_train))
-        return self

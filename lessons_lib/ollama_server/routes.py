@@ -1,4 +1,4 @@
-"""The embedded server's routes: Ollama's native API (and, from `openai`, /v1) on a FastAPI app.
+"""The embedded server's routes: Ollama's native API (and, from `foreign`, /v1) on a FastAPI app.
 
 Routes only read the request and shape the answer; `OllamaService` does the work. Unknown paths
 and methods get Gin's plain-text answers, which Ollama clients expect.
@@ -16,13 +16,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from ..names import InvalidDigest, normalize_digest
 from . import security
-from .anthropic import add_anthropic_routes
 from .engine import Engine
-from .openai import add_openai_routes
+from .foreign import add_foreign_routes
 from .options import LoadParams, merge_options
 from .prometheus import prometheus_text
 from .protocol import OLLAMA_VERSION, SERVER_HEADER, ApiError
-from .responses import add_responses_routes
 from .service import OllamaService
 from .store import Store
 from .wire import error_response, merge_chat, merge_generate, merge_progress, read_json, respond
@@ -155,9 +153,7 @@ def create_app(store: Store, engine: Engine, *, loopback_only: bool = True) -> A
             return error_response(400, str(exc))
         return Response(status_code=201)
 
-    add_openai_routes(app, service)
-    add_responses_routes(app, service)
-    add_anthropic_routes(app, service)
+    add_foreign_routes(app, service)
     return security.wrap(app, loopback_only=loopback_only)
 
 
@@ -176,8 +172,7 @@ def llama_server_props(service: OllamaService, model: str | None) -> dict[str, A
         slots = next((lm.n_parallel for lm in loaded if lm.entry_digest == entry.digest), 0)
         info = entry.gguf()
         if not slots and info is not None:
-            n_ctx_train = int(info.metadata.get(f"{info.architecture}.context_length") or 0)
-            params = LoadParams.from_options(merge_options(entry.parameters)).capped(n_ctx_train)
+            params = LoadParams.from_options(merge_options(entry.parameters), n_ctx_train=info.context_length or 0)
             slots = engine.check_memory(info, params)[2]
     else:
         slots = engine.num_parallel or (loaded[0].n_parallel if loaded else 4)

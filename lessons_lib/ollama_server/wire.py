@@ -1,7 +1,7 @@
 """Ollama's wire format, shared by the native routes and /v1: JSON bodies in, NDJSON or JSON out.
 
-Bodies are read as Ollama's Go decoder reads them (400 for empty or malformed JSON, Go's wording
-for a field of the wrong type); errors go out as {"error": message}; a stream is NDJSON, written
+Bodies are read as Ollama's Go decoder reads them (`gojson`: 400 for empty or malformed JSON or
+bytes that are not UTF-8, in Go's words, as for a field of the wrong type); errors go out as {"error": message}; a stream is NDJSON, written
 in batches (everything before a FLUSH marker in one socket write).
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from . import gojson
 from .protocol import NDJSON, ApiError, go_json_type
 
 log = logging.getLogger("lessons_lib.ollama_server")
@@ -40,22 +41,19 @@ def dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _not_json(constant: str) -> Any:
-    # Python's json takes NaN and Infinity; Go's decoder (and so Ollama) refuses them.
-    raise json.JSONDecodeError(f"invalid character '{constant[0]}' looking for beginning of value", constant, 0)
-
-
 async def read_json(request: Request) -> dict[str, Any]:
-    """The body as Ollama's Go decoder would take it: 400 for empty or malformed JSON."""
-    raw = await request.body()
-    if not raw.strip():
-        raise ApiError(400, "missing request body")
+    """The body as Ollama's Go decoder takes it (`gojson`): 400 in Go's words for anything else.
+    Every route reads its body here, the foreign APIs too (they wrap the message in their own shape)."""
     try:
-        body = json.loads(raw, parse_constant=_not_json)
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, f"invalid character in request body: {exc.msg} at offset {exc.pos}") from exc
+        body = gojson.decode(await request.body())
+    except gojson.EmptyBody:
+        raise ApiError(400, "missing request body") from None
+    except gojson.GoJSONError as exc:
+        raise ApiError(400, str(exc)) from None
+    if body is None:  # `null` into a Go struct leaves it empty
+        return {}
     if not isinstance(body, dict):
-        raise ApiError(400, f"json: cannot unmarshal {type(body).__name__} into Go value of type api.Request")
+        raise ApiError(400, f"json: cannot unmarshal {go_json_type(body)} into Go value of type api.Request")
     return body
 
 

@@ -15,12 +15,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
-from ..names import InvalidName
-from .protocol import ApiError
-from .service import OllamaService
-from .wire import FLUSH, collect, read_json
+from ...names import InvalidName
+from ..protocol import ApiError
+from ..service import OllamaService
+from ..wire import read_json
+from .exchange import SSE_DONE, BadRequest, Exchange, serve, sse
 
 
 def openai_error(status: int, message: str) -> JSONResponse:
@@ -48,7 +49,7 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
 def _format(body: dict[str, Any]) -> Any:
     fmt = body.get("response_format") or {}
     if not isinstance(fmt, dict):
-        raise _BadRequest("json: cannot unmarshal response_format into Go value of type openai.ResponseFormat")
+        raise BadRequest("json: cannot unmarshal response_format into Go value of type openai.ResponseFormat")
     if fmt.get("type") == "json_object":
         return "json"
     if fmt.get("type") == "json_schema":
@@ -62,7 +63,7 @@ def _content(content: Any) -> str:
             str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
         )
     if content is not None and not isinstance(content, str):
-        raise _BadRequest("json: cannot unmarshal content into a string or an array of content parts")
+        raise BadRequest("json: cannot unmarshal content into a string or an array of content parts")
     return content or ""
 
 
@@ -77,30 +78,22 @@ def _finish(final: dict[str, Any], tool_calls: bool = False) -> str:
     return "tool_calls" if tool_calls else "stop"
 
 
-def _sse(obj: Any) -> bytes:
-    return b"data: " + json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n"
-
-
-class _BadRequest(ValueError):
-    """The body does not decode into OpenAI's request type (Ollama's middleware answers 400)."""
-
-
 def _native(body: dict[str, Any], chat: bool) -> tuple[str, dict[str, Any]]:
     """An OpenAI request as the native one, checking the types Go's decoder would check."""
     model = body.get("model") or ""
     if not isinstance(model, str):
-        raise _BadRequest("json: cannot unmarshal model of type string")
+        raise BadRequest("json: cannot unmarshal model of type string")
     try:
         options, fmt = _options(body), _format(body)
         stop = options.get("stop")
         if stop is not None and not (isinstance(stop, list) and all(isinstance(x, str) for x in stop)):
-            raise _BadRequest("json: cannot unmarshal stop into a string or an array of strings")
+            raise BadRequest("json: cannot unmarshal stop into a string or an array of strings")
         if chat:
             messages = body.get("messages")
             if not messages:
-                raise _BadRequest("[] is too short - 'messages'")
+                raise BadRequest("[] is too short - 'messages'")
             if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-                raise _BadRequest("json: cannot unmarshal messages into Go value of type []openai.Message")
+                raise BadRequest("json: cannot unmarshal messages into Go value of type []openai.Message")
             native: dict[str, Any] = {
                 "model": model,
                 "options": options,
@@ -120,17 +113,17 @@ def _native(body: dict[str, Any], chat: bool) -> tuple[str, dict[str, Any]]:
             if isinstance(prompt, list) and all(isinstance(p, str) for p in prompt):
                 prompt = "".join(prompt)
             if prompt is not None and not isinstance(prompt, str):
-                raise _BadRequest("json: cannot unmarshal prompt into a string or an array of strings")
+                raise BadRequest("json: cannot unmarshal prompt into a string or an array of strings")
             native = {"model": model, "options": options, "prompt": prompt or "", "raw": False}
             logprobs = body.get("logprobs")  # an int here: how many alternatives (Ollama: > 0 turns them on)
             if logprobs is not None and (isinstance(logprobs, bool) or not isinstance(logprobs, int)):
-                raise _BadRequest(
+                raise BadRequest(
                     "json: cannot unmarshal logprobs into Go struct field CompletionRequest.logprobs of type int"
                 )
             if logprobs is not None and logprobs > 0:
                 native.update(logprobs=True, top_logprobs=logprobs)
     except (AttributeError, TypeError) as exc:
-        raise _BadRequest(f"invalid request: {exc}") from exc
+        raise BadRequest(f"invalid request: {exc}") from exc
     native["stream"] = bool(body.get("stream"))  # OpenAI's default is a whole answer
     return model, native
 
@@ -147,7 +140,7 @@ def think_from_effort(effort: Any) -> bool | str | None:
         return str(effort)
     if effort in ("xhigh", "ultra"):
         return "max"
-    raise _BadRequest(
+    raise BadRequest(
         f"invalid reasoning value: {json.dumps(effort)} "
         '(must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")'
     )
@@ -164,12 +157,12 @@ def _message(m: dict[str, Any]) -> dict[str, Any]:
         for call in calls:
             function = call.get("function") if isinstance(call, dict) else None
             if not isinstance(function, dict):
-                raise _BadRequest("json: cannot unmarshal tool_calls into Go value of type []openai.ToolCall")
+                raise BadRequest("json: cannot unmarshal tool_calls into Go value of type []openai.ToolCall")
             arguments = function.get("arguments") or "{}"
             try:
                 parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
             except ValueError as exc:
-                raise _BadRequest(f"invalid tool call arguments: {exc}") from exc
+                raise BadRequest(f"invalid tool call arguments: {exc}") from exc
             native["tool_calls"].append(
                 {"id": call.get("id"), "function": {"name": function.get("name"), "arguments": parsed}}
             )
@@ -192,138 +185,116 @@ def tool_calls_out(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def _first(items: AsyncIterator[dict[str, Any]]) -> dict[str, Any]:
-    return await items.__anext__()
+class Completion(Exchange):
+    """/v1/chat/completions (`chat`) or /v1/completions: Ollama's openai middleware over /api/chat or /api/generate."""
+
+    def __init__(self, body: dict[str, Any], chat: bool):
+        self.model, self.native = _native(body, chat)
+        self.chat, self.stream = chat, bool(body.get("stream"))
+        ident = f"{'chatcmpl' if chat else 'cmpl'}-{random.randint(0, 998)}"
+        self.envelope = {
+            "id": ident,
+            "created": int(time.time()),
+            "model": self.model,
+            "system_fingerprint": "fp_ollama",
+        }
+        stream_options = body.get("stream_options")
+        self.include_usage = isinstance(stream_options, dict) and bool(stream_options.get("include_usage"))
+
+    def start(self, service: OllamaService) -> AsyncIterator[Any]:
+        return service.chat(self.native) if self.chat else service.generate(self.native)
+
+    def text_of(self, chunk: dict[str, Any]) -> str:
+        return chunk["message"].get("content", "") if self.chat else chunk.get("response", "")
+
+    def reasoning_of(self, chunk: dict[str, Any]) -> str:
+        return chunk["message"].get("thinking", "") if self.chat else ""
+
+    def whole(self, chunks: list[dict[str, Any]]) -> dict[str, Any]:
+        final = chunks[-1]
+        text = "".join(self.text_of(c) for c in chunks)
+        logprobs = [lp for c in chunks for lp in c.get("logprobs", ())]
+        if self.chat:
+            message: dict[str, Any] = {"role": "assistant", "content": text}
+            reasoning = "".join(self.reasoning_of(c) for c in chunks)
+            if reasoning:
+                message["reasoning"] = reasoning
+            calls = [call for c in chunks for call in c["message"].get("tool_calls", ())]
+            if calls:
+                message["tool_calls"] = tool_calls_out(calls)
+            choice = {"index": 0, "message": message, "finish_reason": _finish(final, bool(calls))}
+        else:
+            choice = {"text": text, "index": 0, "finish_reason": _finish(final)}
+        if logprobs:
+            choice["logprobs"] = {"content": logprobs}
+        elif not self.chat:
+            choice["logprobs"] = None
+        kind = "chat.completion" if self.chat else "text_completion"
+        return {**self.envelope, "object": kind, "choices": [choice], "usage": _usage(final)}
+
+    def converter(self) -> CompletionStream:
+        return CompletionStream(self)
+
+
+class CompletionStream:
+    """Ollama's openai ChatWriter / CompleteWriter: native chunks in, `data: {chunk}` events out, `data: [DONE]` last."""
+
+    def __init__(self, completion: Completion):
+        self.completion = completion
+        self.kind = "chat.completion.chunk" if completion.chat else "text_completion"
+        self.first_delta, self.any_calls = True, False
+
+    def _event(self, choices: list[dict[str, Any]], **extra: Any) -> bytes:
+        return sse({**self.completion.envelope, "object": self.kind, "choices": choices, **extra})
+
+    def process(self, chunk: dict[str, Any]) -> list[bytes]:
+        if chunk.get("done"):
+            return self._end(chunk)
+        c = self.completion
+        if c.chat:
+            delta: dict[str, Any] = {"content": c.text_of(chunk)}
+            if c.reasoning_of(chunk):
+                delta["reasoning"] = c.reasoning_of(chunk)
+            if chunk["message"].get("tool_calls"):
+                delta["tool_calls"] = tool_calls_out(chunk["message"]["tool_calls"])
+                self.any_calls = True
+            if self.first_delta:
+                delta = {"role": "assistant", **delta}
+                self.first_delta = False
+            choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": None}
+        else:
+            choice = {"text": c.text_of(chunk), "index": 0, "finish_reason": None}
+        if chunk.get("logprobs"):
+            choice["logprobs"] = {"content": chunk["logprobs"]}
+        return [self._event([choice])]
+
+    def _end(self, final: dict[str, Any]) -> list[bytes]:
+        if self.completion.chat:
+            end_choice = {
+                "index": 0,
+                "delta": {"role": "assistant", "content": ""} if self.first_delta else {},
+                "finish_reason": _finish(final, self.any_calls),
+            }
+        else:
+            end_choice = {"text": "", "index": 0, "finish_reason": _finish(final)}
+        out = [self._event([end_choice])]
+        if self.completion.include_usage:
+            out.append(self._event([], usage=_usage(final)))
+        return [*out, SSE_DONE]
+
+    def failed(self, message: str) -> bytes:
+        """Mid-stream: the error event, then [DONE], never a broken stream."""
+        return sse({"error": {"message": message, "type": "api_error", "param": None, "code": None}}) + SSE_DONE
 
 
 def add_openai_routes(app: FastAPI, service: OllamaService) -> None:
-    async def completion(request: Request, chat: bool) -> Response:
-        try:
-            body = await read_json(request)
-        except ApiError as exc:
-            return openai_error(exc.status, exc.message)
-        created = int(time.time())
-        ident = f"{'chatcmpl' if chat else 'cmpl'}-{random.randint(0, 998)}"
-        try:
-            model, native = _native(body, chat)
-        except _BadRequest as exc:
-            return openai_error(400, str(exc))
-        items = service.chat(native) if chat else service.generate(native)
-        try:
-            first = await _first(items)
-        except ApiError as exc:
-            return openai_error(exc.status, exc.message)
-
-        def text_of(chunk: dict[str, Any]) -> str:
-            return chunk["message"].get("content", "") if chat else chunk.get("response", "")
-
-        def reasoning_of(chunk: dict[str, Any]) -> str:
-            return chunk["message"].get("thinking", "") if chat else ""
-
-        envelope = {"id": ident, "created": created, "model": model, "system_fingerprint": "fp_ollama"}
-        if not body.get("stream"):
-            try:
-                collected = await collect(first, items)
-            except ApiError as exc:
-                return openai_error(exc.status, exc.message)
-            final = collected[-1]
-            text = "".join(text_of(c) for c in collected)
-            logprobs = [lp for c in collected for lp in c.get("logprobs", ())]
-            if chat:
-                message: dict[str, Any] = {"role": "assistant", "content": text}
-                reasoning = "".join(reasoning_of(c) for c in collected)
-                if reasoning:
-                    message["reasoning"] = reasoning
-                calls = [call for c in collected for call in c["message"].get("tool_calls", ())]
-                if calls:
-                    message["tool_calls"] = tool_calls_out(calls)
-                choice = {"index": 0, "message": message, "finish_reason": _finish(final, bool(calls))}
-            else:
-                choice = {"text": text, "index": 0, "finish_reason": _finish(final)}
-            if logprobs:
-                choice["logprobs"] = {"content": logprobs}
-            elif not chat:
-                choice["logprobs"] = None
-            return JSONResponse(
-                {
-                    **envelope,
-                    "object": "chat.completion" if chat else "text_completion",
-                    "choices": [choice],
-                    "usage": _usage(final),
-                }
-            )
-
-        stream_options = body.get("stream_options")
-        include_usage = isinstance(stream_options, dict) and bool(stream_options.get("include_usage"))
-        kind = "chat.completion.chunk" if chat else "text_completion"
-
-        async def events() -> AsyncIterator[bytes]:
-            first_delta = True
-            any_calls = False
-            out: list[bytes] = []  # SSE events of one batch, written together
-
-            def event(chunk: dict[str, Any]) -> bytes:
-                nonlocal first_delta, any_calls
-                if chat:
-                    delta: dict[str, Any] = {"content": text_of(chunk)}
-                    if reasoning_of(chunk):
-                        delta["reasoning"] = reasoning_of(chunk)
-                    if chunk["message"].get("tool_calls"):
-                        delta["tool_calls"] = tool_calls_out(chunk["message"]["tool_calls"])
-                        any_calls = True
-                    if first_delta:
-                        delta = {"role": "assistant", **delta}
-                        first_delta = False
-                    choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": None}
-                else:
-                    choice = {"text": text_of(chunk), "index": 0, "finish_reason": None}
-                if chunk.get("logprobs"):
-                    choice["logprobs"] = {"content": chunk["logprobs"]}
-                return _sse({**envelope, "object": kind, "choices": [choice]})
-
-            async def all_items() -> AsyncIterator[Any]:
-                yield first
-                async for item in items:
-                    yield item
-
-            try:
-                final: dict[str, Any] = {}
-                async for item in all_items():
-                    if item is FLUSH:
-                        yield b"".join(out)
-                        out = []
-                    elif item.get("done"):
-                        final = item
-                    else:
-                        out.append(event(item))
-                if chat:
-                    end_choice = {
-                        "index": 0,
-                        "delta": {"role": "assistant", "content": ""} if first_delta else {},
-                        "finish_reason": _finish(final, any_calls),
-                    }
-                else:
-                    end_choice = {"text": "", "index": 0, "finish_reason": _finish(final)}
-                out.append(_sse({**envelope, "object": kind, "choices": [end_choice]}))
-                if include_usage:
-                    out.append(_sse({**envelope, "object": kind, "choices": [], "usage": _usage(final)}))
-            except ApiError as exc:
-                out.append(_sse({"error": {"message": exc.message, "type": "api_error", "param": None, "code": None}}))
-            except Exception as exc:  # mid-stream: the error event, then [DONE], never a broken stream
-                message = str(exc) or type(exc).__name__
-                out.append(_sse({"error": {"message": message, "type": "api_error", "param": None, "code": None}}))
-            out.append(b"data: [DONE]\n\n")
-            yield b"".join(out)
-
-        return StreamingResponse(events(), media_type="text/event-stream")
-
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
-        return await completion(request, chat=True)
+        return await serve(request, service, lambda body: Completion(body, chat=True), openai_error)
 
     @app.post("/v1/completions")
     async def completions(request: Request) -> Response:
-        return await completion(request, chat=False)
+        return await serve(request, service, lambda body: Completion(body, chat=False), openai_error)
 
     @app.post("/v1/embeddings")
     async def embeddings(request: Request) -> Response:

@@ -12,32 +12,32 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response
 
-from .openai import _BadRequest, openai_error, think_from_effort, tool_calls_out
-from .protocol import ApiError
-from .service import OllamaService
-from .sse import named_event
-from .wire import batched_stream, collect, merge_chat, read_json
+from ..service import OllamaService
+from ..wire import merge_chat
+from .exchange import BadRequest, Exchange, serve, sse
+from .openai import openai_error, think_from_effort, tool_calls_out
 
 
 def _content_text(content: Any, where: str) -> str:
     if isinstance(content, str):
         return content
     if not isinstance(content, list):
-        raise _BadRequest(f"{where}: content must be a string or array")
+        raise BadRequest(f"{where}: content must be a string or array")
     text = ""
     for i, part in enumerate(content):
         kind = part.get("type") if isinstance(part, dict) else None
         if kind in ("input_text", "output_text"):
             text += str(part.get("text") or "")
         elif kind == "input_file":
-            raise _BadRequest("file inputs are not currently supported")
+            raise BadRequest("file inputs are not currently supported")
         elif kind != "input_image":
-            raise _BadRequest(f"{where}: content[{i}]: unknown content type: {kind}")
+            raise BadRequest(f"{where}: content[{i}]: unknown content type: {kind}")
     return text
 
 
@@ -45,7 +45,7 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
     """A ResponsesRequest as an /api/chat body."""
     model = body.get("model")
     if model is not None and not isinstance(model, str):
-        raise _BadRequest("json: cannot unmarshal number into Go struct field ResponsesRequest.model of type string")
+        raise BadRequest("json: cannot unmarshal number into Go struct field ResponsesRequest.model of type string")
     messages: list[dict[str, Any]] = []
     instructions = body.get("instructions")
     if instructions:
@@ -57,10 +57,10 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(raw, list):
         for i, item in enumerate(raw):
             if not isinstance(item, dict):
-                raise _BadRequest(f"input[{i}]: input item must be an object")
+                raise BadRequest(f"input[{i}]: input item must be an object")
             kind = item.get("type") or ("message" if "role" in item else None)
             if kind is None:
-                raise _BadRequest(f"input[{i}]: input item missing required 'type' field")
+                raise BadRequest(f"input[{i}]: input item missing required 'type' field")
             if kind == "message":
                 messages.append(
                     {"role": item.get("role"), "content": _content_text(item.get("content"), f"input[{i}]")}
@@ -68,13 +68,13 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
             elif kind == "function_call":
                 arguments = item.get("arguments")
                 if arguments is not None and not isinstance(arguments, str):
-                    raise _BadRequest(
+                    raise BadRequest(
                         f"input[{i}]: json: cannot unmarshal arguments into Go struct field of type string"
                     )
                 try:
                     args = json.loads(arguments or "{}")
                 except ValueError as exc:
-                    raise _BadRequest(f"failed to parse function call arguments: {exc}") from exc
+                    raise BadRequest(f"failed to parse function call arguments: {exc}") from exc
                 call = {"id": item.get("call_id"), "function": {"name": item.get("name"), "arguments": args}}
                 if messages and messages[-1]["role"] == "assistant" and "tool_calls" in messages[-1]:
                     messages[-1]["tool_calls"].append(call)
@@ -85,15 +85,15 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
                 text = output if isinstance(output, str) else _content_text(output, f"input[{i}]")
                 messages.append({"role": "tool", "content": text, "tool_call_id": item.get("call_id")})
             elif kind != "reasoning":
-                raise _BadRequest(f"input[{i}]: unknown input item type: {json.dumps(kind)}")
+                raise BadRequest(f"input[{i}]: unknown input item type: {json.dumps(kind)}")
     elif raw is not None:
-        raise _BadRequest("input must be a string or array")
+        raise BadRequest("input must be a string or array")
     for key in ("temperature", "top_p", "max_output_tokens"):
         value = body.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise _BadRequest(f"json: cannot unmarshal {key} into Go struct field ResponsesRequest.{key}")
+            raise BadRequest(f"json: cannot unmarshal {key} into Go struct field ResponsesRequest.{key}")
     if body.get("tools") is not None and not isinstance(body["tools"], list):
-        raise _BadRequest("json: cannot unmarshal tools into Go struct field ResponsesRequest.tools")
+        raise BadRequest("json: cannot unmarshal tools into Go struct field ResponsesRequest.tools")
     options: dict[str, Any] = {"temperature": 1.0 if body.get("temperature") is None else body["temperature"]}
     if body.get("top_p") is not None:
         options["top_p"] = body["top_p"]
@@ -104,7 +104,7 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
     tools = []
     for tool in body.get("tools") or []:
         if not isinstance(tool, dict) or tool.get("type", "function") != "function":
-            raise _BadRequest("only function tools are supported")
+            raise BadRequest("only function tools are supported")
         function = {
             "name": tool.get("name"),
             "description": tool.get("description") or "",
@@ -220,7 +220,7 @@ class StreamConverter:
     def _event(self, kind: str, data: dict[str, Any]) -> bytes:
         data = {"type": kind, "sequence_number": self.seq, **data}
         self.seq += 1
-        return named_event(kind, data)
+        return sse(data, event=kind)
 
     def _finish_reasoning(self) -> list[bytes]:
         if self.reasoning_id is None:
@@ -300,38 +300,36 @@ class StreamConverter:
             out.append(self._event("response.completed", {"response": final}))
         return out
 
+    def failed(self, message: str) -> bytes:
+        """Mid-stream: a response.failed event ends the stream."""
+        response = response_object(self.body, self.ident, "failed", [], None)
+        response["error"] = {"code": "server_error", "message": message}
+        return self._event("response.failed", {"response": response})
+
+
+class Responses(Exchange):
+    """One /v1/responses request: Ollama's responses middleware over /api/chat, nothing stored."""
+
+    stream_headers = {"Cache-Control": "no-cache"}
+
+    def __init__(self, body: dict[str, Any]):
+        self.body, self.native, self.stream = body, native_request(body), body.get("stream") is True
+        self.native["stream"] = self.stream
+        self.ident, self.item_id = f"resp_{random.randint(0, 999998)}", f"msg_{random.randint(0, 999998)}"
+
+    def start(self, service: OllamaService) -> AsyncIterator[Any]:
+        return service.chat(self.native)
+
+    def whole(self, chunks: list[dict[str, Any]]) -> dict[str, Any]:
+        answer = merge_chat(chunks)
+        output = _output(self.ident, self.item_id, answer)
+        return response_object(self.body, self.ident, "completed", output, _usage(answer))
+
+    def converter(self) -> StreamConverter:
+        return StreamConverter(self.body, self.ident, self.item_id)
+
 
 def add_responses_routes(app: FastAPI, service: OllamaService) -> None:
     @app.post("/v1/responses")
     async def responses(request: Request) -> Response:
-        try:
-            body = await read_json(request)
-            native = native_request(body)
-        except ApiError as exc:
-            return openai_error(exc.status, exc.message)
-        except _BadRequest as exc:
-            return openai_error(400, str(exc))
-        stream = body.get("stream") is True
-        native["stream"] = stream
-        ident, item_id = f"resp_{random.randint(0, 999998)}", f"msg_{random.randint(0, 999998)}"
-        items = service.chat(native)
-        try:
-            first = await items.__anext__()
-        except ApiError as exc:
-            return openai_error(exc.status, exc.message)
-        if not stream:
-            try:
-                answer = merge_chat(await collect(first, items))
-            except ApiError as exc:
-                return openai_error(exc.status, exc.message)
-            output = _output(ident, item_id, answer)
-            return JSONResponse(response_object(body, ident, "completed", output, _usage(answer)))
-        converter = StreamConverter(body, ident, item_id)
-
-        def failed(message: str) -> bytes:  # mid-stream: a response.failed event ends the stream
-            response = response_object(body, ident, "failed", [], None)
-            response["error"] = {"code": "server_error", "message": message}
-            return converter._event("response.failed", {"response": response})
-
-        events = batched_stream(first, items, converter.process, failed)
-        return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return await serve(request, service, Responses, openai_error)

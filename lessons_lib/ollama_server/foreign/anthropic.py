@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
-from .protocol import ApiError
-from .service import OllamaService
-from .sse import named_event
-from .wire import batched_stream, collect, merge_chat, read_json
+from ..service import OllamaService
+from ..wire import merge_chat
+from .exchange import BadRequest, Exchange, serve, sse
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -31,10 +31,6 @@ _ERROR_TYPES = {
     503: "overloaded_error",
     529: "overloaded_error",
 }
-
-
-class _BadRequest(ValueError):
-    """The body does not decode into anthropic.MessagesRequest (400)."""
 
 
 def anthropic_error(status: int, message: str) -> JSONResponse:
@@ -53,7 +49,7 @@ def _blocks(content: Any) -> list[dict[str, Any]]:
     if content is None:
         return []
     if not isinstance(content, list) or not all(isinstance(b, dict) for b in content):
-        raise _BadRequest("json: cannot unmarshal content into Go struct field MessageParam.messages.content")
+        raise BadRequest("json: cannot unmarshal content into Go struct field MessageParam.messages.content")
     return content
 
 
@@ -76,14 +72,14 @@ def _convert_message(message: dict[str, Any]) -> list[dict[str, Any]]:
         elif kind == "image":
             source = block.get("source")
             if not isinstance(source, dict):
-                raise _BadRequest("invalid image source")
+                raise BadRequest("invalid image source")
             if source.get("type") != "base64":
-                raise _BadRequest(f"invalid image source type: {source.get('type')}. Only base64 images are supported.")
+                raise BadRequest(f"invalid image source type: {source.get('type')}. Only base64 images are supported.")
         elif kind == "tool_use":
             if not block.get("id"):
-                raise _BadRequest("tool_use block missing required 'id' field")
+                raise BadRequest("tool_use block missing required 'id' field")
             if not block.get("name"):
-                raise _BadRequest("tool_use block missing required 'name' field")
+                raise BadRequest("tool_use block missing required 'name' field")
             args = block.get("input") if isinstance(block.get("input"), dict) else {}
             calls.append({"id": block["id"], "function": {"name": block["name"], "arguments": args}})
         elif kind == "tool_result":
@@ -107,21 +103,21 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
     """A MessagesRequest as an /api/chat body (FromMessagesRequest), with the middleware's checks."""
     model = body.get("model")
     if model is not None and not isinstance(model, str):
-        raise _BadRequest("json: cannot unmarshal number into Go struct field MessagesRequest.model of type string")
+        raise BadRequest("json: cannot unmarshal number into Go struct field MessagesRequest.model of type string")
     max_tokens = body.get("max_tokens")
     if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int)):
-        raise _BadRequest(
+        raise BadRequest(
             "json: cannot unmarshal max_tokens into Go struct field MessagesRequest.max_tokens of type int"
         )
     messages = body.get("messages")
     if messages is not None and (not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages)):
-        raise _BadRequest("json: cannot unmarshal messages into Go struct field MessagesRequest.messages")
+        raise BadRequest("json: cannot unmarshal messages into Go struct field MessagesRequest.messages")
     if not model:
-        raise _BadRequest("model is required")
+        raise BadRequest("model is required")
     if not max_tokens or max_tokens <= 0:
-        raise _BadRequest("max_tokens is required and must be positive")
+        raise BadRequest("max_tokens is required and must be positive")
     if not messages:
-        raise _BadRequest("messages is required")
+        raise BadRequest("messages is required")
     native_messages = []
     system = _text(body.get("system"))
     if system:
@@ -133,26 +129,26 @@ def native_request(body: dict[str, Any]) -> dict[str, Any]:
         value = body.get(key)
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
-                raise _BadRequest(f"json: cannot unmarshal {key} into Go struct field MessagesRequest.{key}")
+                raise BadRequest(f"json: cannot unmarshal {key} into Go struct field MessagesRequest.{key}")
             options[key] = value
     stops = body.get("stop_sequences")
     if stops is not None and (not isinstance(stops, list) or not all(isinstance(x, str) for x in stops)):
-        raise _BadRequest(
+        raise BadRequest(
             "json: cannot unmarshal stop_sequences into Go struct field MessagesRequest.stop_sequences of type []string"
         )
     if stops:
         options["stop"] = stops
     if body.get("tools") is not None and not isinstance(body["tools"], list):
-        raise _BadRequest(
+        raise BadRequest(
             "json: cannot unmarshal tools into Go struct field MessagesRequest.tools of type []anthropic.Tool"
         )
     tools = []
     for tool in body.get("tools") or []:
         if not isinstance(tool, dict) or not isinstance(tool.get("name", ""), str):
-            raise _BadRequest("json: cannot unmarshal tools into Go struct field MessagesRequest.tools")
+            raise BadRequest("json: cannot unmarshal tools into Go struct field MessagesRequest.tools")
         schema = tool.get("input_schema")
         if schema is not None and not isinstance(schema, dict):
-            raise _BadRequest(f"invalid input_schema for tool {json.dumps(tool.get('name', ''))}")
+            raise BadRequest(f"invalid input_schema for tool {json.dumps(tool.get('name', ''))}")
         function = {
             "name": tool.get("name", ""),
             "description": tool.get("description", ""),
@@ -205,6 +201,10 @@ def message_object(ident: str, model: str, answer: dict[str, Any]) -> dict[str, 
     }
 
 
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    return sse(data, event=name)
+
+
 class StreamConverter:
     """Ollama's anthropic.StreamConverter: native chat chunks in, Anthropic SSE events out."""
 
@@ -215,15 +215,15 @@ class StreamConverter:
         self.tools_sent = 0
 
     def _stop_block(self) -> bytes:
-        return named_event("content_block_stop", {"type": "content_block_stop", "index": self.index})
+        return _event("content_block_stop", {"type": "content_block_stop", "index": self.index})
 
     def _start(self, block: dict[str, Any]) -> bytes:
-        return named_event(
+        return _event(
             "content_block_start", {"type": "content_block_start", "index": self.index, "content_block": block}
         )
 
     def _delta(self, delta: dict[str, Any]) -> bytes:
-        return named_event("content_block_delta", {"type": "content_block_delta", "index": self.index, "delta": delta})
+        return _event("content_block_delta", {"type": "content_block_delta", "index": self.index, "delta": delta})
 
     def process(self, chunk: dict[str, Any]) -> list[bytes]:
         out = []
@@ -238,7 +238,7 @@ class StreamConverter:
                 "content": [],
             }
             start["usage"] = {"input_tokens": chunk.get("prompt_eval_count") or self.estimate, "output_tokens": 0}
-            out.append(named_event("message_start", {"type": "message_start", "message": start}))
+            out.append(_event("message_start", {"type": "message_start", "message": start}))
         if message.get("thinking") and not self.thinking_done:
             if self.text_started:
                 out.append(self._stop_block())
@@ -273,9 +273,13 @@ class StreamConverter:
                 out.append(self._stop_block())
             usage = {"input_tokens": chunk.get("prompt_eval_count", 0), "output_tokens": chunk.get("eval_count", 0)}
             delta = {"stop_reason": _stop_reason(chunk.get("done_reason"), self.tools_sent > 0)}
-            out.append(named_event("message_delta", {"type": "message_delta", "delta": delta, "usage": usage}))
-            out.append(named_event("message_stop", {"type": "message_stop"}))
+            out.append(_event("message_delta", {"type": "message_delta", "delta": delta, "usage": usage}))
+            out.append(_event("message_stop", {"type": "message_stop"}))
         return out
+
+    def failed(self, message: str) -> bytes:
+        """Mid-stream: Anthropic's error event ends the stream."""
+        return _event("error", {"type": "error", "error": {"type": "api_error", "message": message}})
 
 
 def _estimate_tokens(body: dict[str, Any]) -> int:
@@ -286,33 +290,30 @@ def _estimate_tokens(body: dict[str, Any]) -> int:
     return max(size // 4, 1)
 
 
+class Messages(Exchange):
+    """One /v1/messages request: Ollama's anthropic middleware over /api/chat."""
+
+    stream_headers = {"Cache-Control": "no-cache"}
+
+    def __init__(self, body: dict[str, Any]):
+        self.body, self.native = body, native_request(body)
+        self.ident, self.model, self.stream = (
+            "msg_" + secrets.token_hex(12),
+            self.native["model"],
+            self.native["stream"],
+        )
+
+    def start(self, service: OllamaService) -> AsyncIterator[Any]:
+        return service.chat(self.native, relax_thinking=True)
+
+    def whole(self, chunks: list[dict[str, Any]]) -> dict[str, Any]:
+        return message_object(self.ident, self.model, merge_chat(chunks))
+
+    def converter(self) -> StreamConverter:
+        return StreamConverter(self.ident, self.model, _estimate_tokens(self.body))
+
+
 def add_anthropic_routes(app: FastAPI, service: OllamaService) -> None:
     @app.post("/v1/messages")
     async def messages(request: Request) -> Response:
-        try:
-            body = await read_json(request)
-            native = native_request(body)
-        except ApiError as exc:
-            return anthropic_error(exc.status, exc.message)
-        except _BadRequest as exc:
-            return anthropic_error(400, str(exc))
-        ident = "msg_" + secrets.token_hex(12)
-        model = native["model"]
-        items = service.chat(native, relax_thinking=True)
-        try:
-            first = await items.__anext__()
-        except ApiError as exc:
-            return anthropic_error(exc.status, exc.message)
-        if not native["stream"]:
-            try:
-                collected = await collect(first, items)
-            except ApiError as exc:
-                return anthropic_error(exc.status, exc.message)
-            return JSONResponse(message_object(ident, model, merge_chat(collected)))
-        converter = StreamConverter(ident, model, _estimate_tokens(body))
-
-        def failed(message: str) -> bytes:  # mid-stream: Anthropic's error event ends the stream
-            return named_event("error", {"type": "error", "error": {"type": "api_error", "message": message}})
-
-        events = batched_stream(first, items, converter.process, failed)
-        return StreamingResponse(events, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return await serve(request, service, Messages, anthropic_error)
