@@ -90,3 +90,30 @@ def test_every_answer_from_a_real_server_carries_its_confidence(server):
             assert sum(alternatives.values()) <= 1 + 1e-6
             if label in alternatives:
                 assert alternatives[label] == max(alternatives.values())
+
+
+def test_a_cascades_threshold_is_scored_on_keywords_it_was_not_chosen_on(monkeypatch):
+    from lessons_lib import edition
+    from lessons_lib.batch.strategies import Answers, cascade, table
+
+    monkeypatch.setattr(edition, "_current", "en")
+    gold = {f"k{i}": "food" for i in range(8)}
+    # the small model is right exactly when it is sure (>= 0.8); the big one is always right
+    small = Answers(
+        "small",
+        "smollm2:135m",
+        {f"k{i}": "food" if i % 4 < 2 else "kids" for i in range(8)},
+        {f"k{i}": 0.95 if i % 4 < 2 else 0.3 for i in range(8)},
+        10.0,
+        5.0,
+        0.0,
+    )
+    big = Answers("big", "qwen2.5-coder:1.5b", dict.fromkeys(gold, "food"), dict.fromkeys(gold, 0.99), 1.0, 300.0, 8.0)
+    both = cascade(small, big, list(gold), gold)
+    assert all(both.labels[kw] == "food" for kw in gold) and both.notes["sent on"] == 0.5
+    assert 0.3 < both.notes["threshold"] <= 0.95
+    assert both.keywords_per_s == pytest.approx(1 / (1 / 10 + 0.5 / 1)) and both.tokens_in == pytest.approx(155.0)
+    rows = table([small, big, both], list(gold), gold)
+    assert rows["accuracy"].tolist() == [0.5, 1.0, 1.0]
+    assert rows["share with confidence >= 0.9"].tolist() == [0.5, 1.0, 1.0]
+    assert rows["100M: $ on gpt-4.1-nano"].iloc[1] > rows["100M: $ on gpt-4.1-nano"].iloc[0]
