@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from .confidence import TOP_LOGPROBS
-from .texts import ERR_DOWN, ERR_KIND, ERR_NO_MODEL, ERR_STATUS, ERR_UNREACHABLE
+from .texts import ERR_DOWN, ERR_KIND, ERR_NO_MODEL, ERR_REFUSED, ERR_STATUS, ERR_UNREACHABLE
 
 __all__ = ["Endpoint", "Reply", "EndpointDown", "discover_slots", "check_endpoint"]
 
@@ -167,11 +167,13 @@ def parse_reply(kind: str, data: dict[str, Any]) -> Reply:
 
 
 def check_endpoint(endpoint: Endpoint, timeout: float = 10.0) -> str | None:
-    """None when the endpoint answers and serves its model, else one line saying what is wrong and what to do.
+    """None when the endpoint may serve the job, else one line saying what is wrong and what to do.
 
     Ollama: `POST /api/show` for the model (404 when it is not pulled); OpenAI-compatible servers:
-    `GET /models` (vLLM, llama-server, OpenAI, RunPod's /openai/v1 all list their models there).
-    Seconds, before the first pack, instead of minutes of retries on a job that does nothing.
+    `GET /models` (vLLM, llama-server, OpenAI, RunPod's /openai/v1 list their models there). Only
+    what no retry can mend leaves the endpoint out: nothing listening (or no connection within
+    `timeout`), a refused key (401, 403), a model it does not have. A busy or waking server (429,
+    5xx, a slow answer) is alive: the router's retries wait for it.
     """
     try:
         if endpoint.kind == "ollama":
@@ -186,11 +188,12 @@ def check_endpoint(endpoint: Endpoint, timeout: float = 10.0) -> str | None:
                 listed = {str(m.get("id")) for m in (response.json() or {}).get("data") or [] if isinstance(m, dict)}
                 if listed and endpoint.model not in listed:
                     return ERR_NO_MODEL.format(name=endpoint.name, model=endpoint.model)
-    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         return ERR_UNREACHABLE.format(name=endpoint.name, why=type(exc).__name__)
-    if response.status_code != 200:
-        why = ERR_STATUS.format(status=response.status_code, body=response.text[:200])
-        return ERR_UNREACHABLE.format(name=endpoint.name, why=why)
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None  # it answered, slowly or oddly: the job's requests will tell
+    if response.status_code in (401, 403):
+        return ERR_REFUSED.format(name=endpoint.name, status=response.status_code)
     return None
 
 

@@ -49,6 +49,7 @@ ERR_DOWN = Message("err_down")
 ERR_STATUS = Message("err_status")
 ERR_UNREACHABLE = Message("err_unreachable")
 ERR_NO_MODEL = Message("err_no_model")
+ERR_REFUSED = Message("err_refused")
 
 # --- a row's error (router.py); its code (invalid_output:, no_endpoint:) is the same in every edition
 ERR_INVALID = Message("err_invalid")

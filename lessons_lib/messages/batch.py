@@ -29,6 +29,7 @@ EN: dict[str, str] = {
         "{name} does not answer ({why}): start the server there (ollama serve, or the pod), "
         "or fix the address given as --endpoint."
     ),
+    "err_refused": "{name} refused the key (HTTP {status}): check the key (--api-key-env names its variable).",
     "err_no_model": "{name} does not have the model {model}: pull it there (ollama pull {model}), or name another --model.",
     # a row's error (router.py)
     "err_invalid": "invalid_output: {why}",
@@ -101,6 +102,7 @@ PL: dict[str, str] = {
         "{name} nie odpowiada ({why}): uruchom tam serwer (ollama serve albo pod) "
         "albo popraw adres podany jako --endpoint."
     ),
+    "err_refused": "{name} odrzucił klucz (HTTP {status}): sprawdź klucz (--api-key-env podaje nazwę jego zmiennej).",
     "err_no_model": "{name} nie ma modelu {model}: pobierz go tam (ollama pull {model}) albo podaj inny --model.",
     "err_invalid": "invalid_output: {why}",
     "err_no_endpoint": "no_endpoint: żaden punkt końcowy nie bierze już udziału w zadaniu (nieudane próby tej paczki: {n}; ostatnia: {last})",
