@@ -1,12 +1,21 @@
-"""The keyword job's accuracy over the whole hand-labelled gold set, per pack size K.
+"""Every strategy of the keyword job on the gold set: accuracy, confidence, speed, tokens and 100M-keyword cost.
 
-Each K is one run of the job (Ray Data, the library's own `batch.score`) over every gold keyword,
-in the gold file's order, on one endpoint at the slots it reports. Printed per K: accuracy,
-invalid-output rate (keywords whose pack never gave a valid answer), keywords/s and prompt tokens
-per keyword. Greedy decoding (temperature 0), so the accuracy is the same on any machine; the speed
-is this machine's.
+Strategies (each keyword's answer recorded, so cascades are scored on the same answers):
+- `llm MODEL K=k`: the job (Ray Data, the course's `run_job`), the model generating labels for packs
+  of k keywords, with each label's confidence from its log-probabilities;
+- `embed MODEL + LR`: each gold keyword's `/api/embed` vector, and a multinomial logistic regression
+  (scikit-learn) scored by 5-fold cross-validation over the whole gold set: every keyword is
+  predicted by a classifier that never saw it;
+- `cascade A -> B`: A's answer when its confidence >= t, else B's. t is chosen on one half of the
+  evaluated keywords (the smallest t within 0.005 of that half's best accuracy) and scored on the
+  other half, then the halves swap; the table shows the mean. Its speed is A's on every keyword
+  plus B's on the share sent on (the job does exactly this: tests/test_batch_cascade.py).
 
-    python bench/batch_accuracy.py [-k 1 5 10 25] [--limit N] [--endpoint URL --model NAME]
+The projection for 100M keywords: hours on this machine at the measured keywords/s; the cheapest
+GPU pod of the course's price table (lessons_lib.cloud.projection, the tokens per keyword measured
+here, the model's size for its speed model); and a per-token API (gpt-4.1-nano) at those tokens.
+
+    python bench/batch_accuracy.py [--limit 200] [--llm qwen2.5-coder:1.5b] [--embed qwen2.5-coder:0.5b] [-k 1]
 """
 
 from __future__ import annotations
@@ -20,50 +29,96 @@ import time
 import pandas as pd
 
 from lessons_lib import batch
+from lessons_lib.batch.embed import cross_validated, embed_keywords
+from lessons_lib.batch.strategies import Answers, cascade, table
 from lessons_lib.ollama_server import EmbeddedServer
+
+
+def run_llm(url: str, model: str, keywords: list[str], k: int) -> Answers:
+    endpoint = batch.Endpoint.ollama(url, model).with_slots()
+    with tempfile.TemporaryDirectory() as out:
+        summary = batch.run_job(keywords, out, [endpoint], k=k, progress=False)
+        rows = pd.read_parquet(summary.result)
+    n = max(summary.done_now, 1)
+    return Answers(
+        f"llm {model} K={k}",
+        model,
+        dict(zip(rows.keyword, rows.category)),
+        {kw: (c if c == c else 0.0) for kw, c in zip(rows.keyword, rows.confidence)},
+        summary.items_per_s,
+        summary.prompt_tokens / n,
+        summary.completion_tokens / n,
+    )
+
+
+def tokens_per_text(url: str, model: str, texts: list[str]) -> float:
+    """Prompt tokens per text, as the server counts them (/api/embed's prompt_eval_count over a sample of 64)."""
+    import httpx
+
+    sample = texts[:64]
+    reply = httpx.post(url + "/api/embed", json={"model": model, "input": sample}, timeout=600).json()
+    return int(reply["prompt_eval_count"]) / len(sample)
+
+
+def run_embed(url: str, model: str, gold: dict[str, str]) -> Answers:
+    endpoint = batch.Endpoint.ollama(url, model).with_slots()
+    embed_keywords(endpoint, list(gold)[:8])  # load the model: its load time is not the job's speed
+    started = time.monotonic()
+    vectors = embed_keywords(endpoint, list(gold))
+    seconds = time.monotonic() - started
+    labels, confidence, _ = cross_validated(vectors, list(gold.values()))
+    return Answers(
+        f"embed {model} + LR",
+        model,
+        dict(zip(gold, labels)),
+        dict(zip(gold, confidence)),
+        len(gold) / seconds,
+        tokens_per_text(url, model, list(gold)),
+        0.0,
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("-k", type=int, nargs="+", default=[1, 5, 10, 25])
-    parser.add_argument("--limit", type=int, default=None, help="only the first N gold keywords")
-    parser.add_argument("--endpoint", default=None)
-    parser.add_argument("--model", default="smollm2:135m")
+    parser.add_argument("--limit", type=int, default=200, help="gold keywords the LLMs answer (every 518 are embedded)")
+    parser.add_argument("--llm", nargs="*", default=["qwen2.5-coder:1.5b"])
+    parser.add_argument("--embed", nargs="*", default=["qwen2.5-coder:0.5b", "qwen2.5-coder:1.5b"])
+    parser.add_argument("-k", type=int, nargs="+", default=[1])
+    parser.add_argument("--endpoint", default=None, help="an Ollama to use (default: the embedded server)")
     args = parser.parse_args()
     gold = batch.gold_labels()
     keywords = list(gold)[: args.limit]
     server = None if args.endpoint else EmbeddedServer().start()
     url = args.endpoint or server.url
-    rows = []
+    strategies: list[Answers] = []
+    print(
+        f"{len(keywords)} gold keywords for the LLMs, {len(gold)} embedded; load {os.getloadavg()[0]:.1f}", flush=True
+    )
     try:
-        endpoint = batch.Endpoint.ollama(url, args.model).with_slots()
-        print(f"{len(keywords)} of {len(gold)} gold keywords, {args.model}, {endpoint.slots} slots")
         batch.start_ray(num_cpus=2)
-        for k in args.k:
-            load = os.getloadavg()[0]
-            started = time.monotonic()
-            with tempfile.TemporaryDirectory() as out:
-                summary = batch.run_job(keywords, out, [endpoint], k=k, progress=False)
-                scored = batch.score(pd.read_parquet(summary.result), gold)
-            rows.append(
-                {
-                    "K": k,
-                    "requests": -(-len(keywords) // k),
-                    "accuracy": scored["accuracy"],
-                    "invalid rate": scored["invalid_rate"],
-                    "keywords/s": summary.items_per_s,
-                    "prompt tokens/kw": summary.prompt_tokens / max(summary.done_now, 1),
-                    "wall s": time.monotonic() - started,
-                    "load before": load,
-                }
-            )
-            print(pd.DataFrame(rows[-1:]).round(3).to_string(index=False), flush=True)
+        for model in args.embed:
+            strategies.append(run_embed(url, model, gold))
+            print(strategies[-1].name, f"{strategies[-1].keywords_per_s:.1f} kw/s", flush=True)
+        for model in args.llm:
+            for k in args.k:
+                strategies.append(run_llm(url, model, keywords, k))
+                print(strategies[-1].name, f"{strategies[-1].keywords_per_s:.2f} kw/s", flush=True)
     finally:
         batch.stop_ray()
         if server is not None:
             server.stop()
+    llms = [a for a in strategies if a.name.startswith("llm") and a.name.endswith("K=1")]
+    firsts = [a for a in strategies if not a.name.startswith("llm")] + llms[:-1]
+    strategies += [cascade(first, llms[-1], keywords, gold) for first in firsts] if llms else []
+    pd.set_option("display.width", 250)
     print()
-    print(pd.DataFrame(rows).round(3).to_string(index=False))
+    print(f"scored on {len(keywords)} gold keywords (embeddings: 5-fold cross-validated over all {len(gold)})")
+    print(table(strategies, keywords, gold).round(3).to_string(index=False))
+    print("\nreliability (accuracy per confidence bin, on the same keywords):")
+    for a in strategies:
+        records = [{"keyword": kw, "category": a.labels.get(kw), "confidence": a.confidence.get(kw)} for kw in keywords]
+        bins = batch.reliability(records, gold)
+        print(f"  {a.name}: " + ", ".join(f"{b['bin']} n={b['rows']} acc={b['accuracy']:.2f}" for b in bins))
     return 0
 
 

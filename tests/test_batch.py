@@ -104,6 +104,7 @@ def rows_for(packs: list[int], k: int = 2) -> pa.Table:
             "category": ["food"] * n,
             "model": ["m"] * n,
             "confidence": [None] * n,
+            "alternatives": [None] * n,
             "error": [None] * n,
             "endpoint": ["e"] * n,
             "pack": [r // k for r in rows],
@@ -261,12 +262,20 @@ def test_job_takes_its_slots_from_the_server(models_dir, tmp_path, no_ray_left):
 
 
 @pytest.mark.slow
-def test_kill_minus_9_and_resume_exactly_once(server, tmp_path, no_ray_left):
-    """The CLI is killed with SIGKILL at random moments, then run again until it finishes."""
+@pytest.mark.parametrize("cascade", [False, True], ids=["one-model", "cascade"])
+def test_kill_minus_9_and_resume_exactly_once(server, tmp_path, no_ray_left, cascade):
+    """The CLI is killed with SIGKILL at random moments, then run again until it finishes; under a cascade
+    (a classifier on embeddings, then the LLM for what it is unsure of) too."""
     n, k = 120, 5
     source = tmp_path / "kw.txt"
     source.write_text("\n".join(KEYWORDS[:n]), encoding="utf-8")
     out = tmp_path / "out"
+    model = ["--model", MODEL]
+    if cascade:
+        from test_batch_cascade import write_training_set
+
+        train = write_training_set(tmp_path / "train.csv")
+        model = ["--cascade", f"embed:{MODEL},{MODEL}", "--threshold", "0.5", "--train", str(train)]
     command = [
         sys.executable,
         "-m",
@@ -277,8 +286,7 @@ def test_kill_minus_9_and_resume_exactly_once(server, tmp_path, no_ray_left):
         str(out),
         "--endpoint",
         server.url,
-        "--model",
-        MODEL,
+        *model,
         "-k",
         str(k),
         "--slots",
@@ -308,3 +316,6 @@ def test_kill_minus_9_and_resume_exactly_once(server, tmp_path, no_ray_left):
     table = pq.read_table(out / "result.parquet").to_pandas()
     assert table.row.tolist() == list(range(n)) and table.keyword.tolist() == KEYWORDS[:n]
     assert table.pack.nunique() == n // k
+    if cascade:  # each keyword's final answer names the stage that gave it
+        assert set(table.model) <= {f"embed:{MODEL}", MODEL} and table.category.notna().all()
+        assert (table.model == f"embed:{MODEL}").any()

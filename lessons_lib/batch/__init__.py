@@ -7,9 +7,10 @@
 From a shell: `python -m lessons_lib.batch run keywords.csv --out out/ --endpoint URL --model NAME`.
 """
 
-from .accuracy import gold_keywords, score
+from .accuracy import accuracy_above, gold_keywords, reliability, score
+from .confidence import label_confidence
 from .data import gold_labels, gold_path, load_keywords, sample_path
-from .endpoints import Endpoint, EndpointDown, discover_slots
+from .endpoints import Endpoint, EndpointDown, check_endpoint, discover_slots
 from .ledger import JobMismatch, Ledger
 from .local_ray import start_ray, stop_ray
 from .openai_batch import export_batch, import_results
@@ -19,6 +20,9 @@ from .schema import InvalidAnswer, pack_schema, parse
 
 __all__ = [
     "gold_keywords",
+    "reliability",
+    "accuracy_above",
+    "label_confidence",
     "score",
     "gold_labels",
     "gold_path",
@@ -27,6 +31,7 @@ __all__ = [
     "Endpoint",
     "EndpointDown",
     "discover_slots",
+    "check_endpoint",
     "JobMismatch",
     "Ledger",
     "export_batch",

@@ -10,12 +10,21 @@ import argparse
 import json
 import sys
 
+from .cascade import build_stages, parse_cascade
 from .data import load_keywords
-from .endpoints import Endpoint
+from .endpoints import Endpoint, EndpointDown
 from .ledger import JobMismatch
 from .openai_batch import export_batch, import_results
 from .pipeline import run_job
-from .texts import HELP_ENDPOINT, MSG_DONE
+from .texts import (
+    ERR_NO_MODEL_GIVEN,
+    ERR_NOTHING_DONE,
+    HELP_CASCADE,
+    HELP_ENDPOINT,
+    HELP_THRESHOLD,
+    HELP_TRAIN,
+    MSG_DONE,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("keywords", help="CSV/Parquet/JSONL with a 'keyword' column, or a .txt file")
     run.add_argument("--out", required=True)
     run.add_argument("--endpoint", action="append", required=True, help=str(HELP_ENDPOINT))
-    run.add_argument("--model", required=True)
+    run.add_argument("--model", default=None, help="the model (or --cascade)")
+    run.add_argument("--cascade", default=None, help=str(HELP_CASCADE))
+    run.add_argument("--threshold", type=float, default=0.9, help=str(HELP_THRESHOLD))
+    run.add_argument("--train", default=None, help=str(HELP_TRAIN))
     run.add_argument("--api", choices=("ollama", "openai"), default="ollama")
     run.add_argument("--slots", type=int, default=None, help="parallel requests per endpoint (default: ask it)")
     run.add_argument("-k", type=int, default=10, help="keywords per request")
@@ -45,6 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("-k", type=int, default=10)
     args = parser.parse_args(argv)
 
+    try:
+        return _command(args)
+    except (JobMismatch, ValueError, EndpointDown) as exc:  # bad input: one line, not a traceback
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "export":
         print(export_batch(load_keywords(args.keywords), args.out, args.model, args.k))
         return 0
@@ -55,24 +75,32 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     key = os.environ.get(args.api_key_env) if args.api_key_env else None
+    if not (args.model or args.cascade):
+        raise ValueError(ERR_NO_MODEL_GIVEN)
+    spec = parse_cascade(args.cascade) if args.cascade else [(args.model, False)]
+    models = list(dict.fromkeys(model for model, _ in spec))
     endpoints = [
-        Endpoint(url.rstrip("/"), args.model, args.api, slots=args.slots, api_key=key) for url in args.endpoint
+        Endpoint(url.rstrip("/"), model, args.api, slots=args.slots, api_key=key)
+        for url in args.endpoint
+        for model in models
     ]
-    try:
-        summary = run_job(
-            args.keywords,
-            args.out,
-            endpoints,
-            k=args.k,
-            workers=args.workers,
-            address=args.address,
-            price_per_hour=args.price_per_hour,
-            limit=args.limit,
-        )
-    except (JobMismatch, ValueError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    stages = build_stages(spec, endpoints[0], args.train) if args.cascade else None
+    summary = run_job(
+        args.keywords,
+        args.out,
+        endpoints,
+        k=args.k,
+        workers=args.workers,
+        address=args.address,
+        price_per_hour=args.price_per_hour,
+        limit=args.limit,
+        stages=stages,
+        threshold=args.threshold,
+    )
     print(MSG_DONE.format(**summary.as_dict()))
+    if summary.done_now and summary.errors == summary.done_now:
+        print(ERR_NOTHING_DONE.format(errors=summary.errors, result=summary.result), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from .texts import ERR_COLUMN, ERR_SUFFIX
+from .texts import ERR_COLUMN, ERR_NO_FILE, ERR_NOT_UTF8, ERR_SUFFIX
 
 __all__ = ["load_keywords", "sample_path", "gold_path", "gold_labels", "SUFFIXES"]
 
@@ -28,15 +28,27 @@ def gold_path() -> Path:
     return DATA / "keywords_gold.csv"
 
 
-def gold_labels() -> dict[str, str]:
-    """keyword -> its hand-given category."""
-    with open(gold_path(), encoding="utf-8", newline="") as handle:
+def gold_labels(path: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """keyword -> its hand-given category (the gold set, or another CSV with `keyword` and `category`)."""
+    with open(path or gold_path(), encoding="utf-8", newline="") as handle:
         return {row["keyword"]: row["category"] for row in csv.DictReader(handle)}
 
 
 def load_keywords(path: str | os.PathLike[str], column: str = "keyword") -> list[str]:
-    """Every keyword in file order (duplicates kept: each input row gets one answer)."""
+    """Every keyword in file order (duplicates kept: each input row gets one answer).
+
+    A file that is missing, or text that is not UTF-8, is a ValueError with one line saying what to do.
+    """
     path = Path(path)
+    if not path.is_file():
+        raise ValueError(ERR_NO_FILE.format(path=path, cwd=Path.cwd()))
+    try:
+        return _read(path, column)
+    except UnicodeDecodeError as exc:
+        raise ValueError(ERR_NOT_UTF8.format(path=path, byte=f"0x{exc.object[exc.start]:02x}", pos=exc.start)) from None
+
+
+def _read(path: Path, column: str) -> list[str]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with open(path, encoding="utf-8", newline="") as handle:

@@ -16,9 +16,10 @@ from typing import Any
 
 import httpx
 
-from .texts import ERR_DOWN, ERR_KIND, ERR_STATUS
+from .confidence import TOP_LOGPROBS
+from .texts import ERR_DOWN, ERR_KIND, ERR_NO_MODEL, ERR_REFUSED, ERR_STATUS, ERR_UNREACHABLE
 
-__all__ = ["Endpoint", "Reply", "EndpointDown", "discover_slots"]
+__all__ = ["Endpoint", "Reply", "EndpointDown", "discover_slots", "check_endpoint"]
 
 
 class EndpointDown(Exception):
@@ -42,7 +43,7 @@ class Endpoint:
     name: str = ""
     api_key: str | None = field(default=None, repr=False)  # never printed
     timeout: float = 300.0
-    logprobs: bool = False  # ask for token logprobs (Ollama >= 0.12, vLLM); confidence comes from them
+    logprobs: bool = True  # ask for token logprobs (Ollama >= 0.12, llama-server, vLLM, OpenAI): the confidence
 
     def __post_init__(self) -> None:
         if self.kind not in ("ollama", "openai"):
@@ -83,7 +84,7 @@ class Endpoint:
                 "options": {"temperature": temperature, "num_predict": max_tokens, "seed": seed},
             }
             if self.logprobs:
-                body["logprobs"] = True
+                body.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
             return "/api/chat", body
         body = {
             "model": self.model,
@@ -97,7 +98,7 @@ class Endpoint:
             },
         }
         if self.logprobs:
-            body["logprobs"] = True
+            body.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
         return "/chat/completions", body
 
     async def chat(
@@ -124,6 +125,27 @@ class Endpoint:
             )
         return parse_reply(self.kind, response.json())
 
+    async def embed(self, client: httpx.AsyncClient, texts: list[str]) -> tuple[list[list[float]], int]:
+        """(vectors, prompt tokens): Ollama's `POST /api/embed`, or OpenAI's `POST /embeddings`."""
+        path = "/api/embed" if self.kind == "ollama" else "/embeddings"
+        try:
+            response = await client.post(
+                self.url + path,
+                json={"model": self.model, "input": texts},
+                headers=self.headers(),
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise EndpointDown(ERR_DOWN.format(name=self.name, why=type(exc).__name__)) from None
+        if response.status_code != 200:
+            why = ERR_STATUS.format(status=response.status_code, body=response.text[:200])
+            raise EndpointDown(ERR_DOWN.format(name=self.name, why=why))
+        data = response.json()
+        if self.kind == "ollama":
+            return data.get("embeddings") or [], int(data.get("prompt_eval_count") or 0)
+        rows = sorted(data.get("data") or [], key=lambda d: d.get("index", 0))
+        return [d["embedding"] for d in rows], int((data.get("usage") or {}).get("prompt_tokens") or 0)
+
 
 def parse_reply(kind: str, data: dict[str, Any]) -> Reply:
     if kind == "ollama":
@@ -142,6 +164,37 @@ def parse_reply(kind: str, data: dict[str, Any]) -> Reply:
         int(usage.get("completion_tokens") or 0),
         logprobs,
     )
+
+
+def check_endpoint(endpoint: Endpoint, timeout: float = 10.0) -> str | None:
+    """None when the endpoint may serve the job, else one line saying what is wrong and what to do.
+
+    Ollama: `POST /api/show` for the model (404 when it is not pulled); OpenAI-compatible servers:
+    `GET /models` (vLLM, llama-server, OpenAI, RunPod's /openai/v1 list their models there). Only
+    what no retry can mend leaves the endpoint out: nothing listening (or no connection within
+    `timeout`), a refused key (401, 403), a model it does not have. A busy or waking server (429,
+    5xx, a slow answer) is alive: the router's retries wait for it.
+    """
+    try:
+        if endpoint.kind == "ollama":
+            response = httpx.post(
+                endpoint.url + "/api/show", json={"model": endpoint.model}, headers=endpoint.headers(), timeout=timeout
+            )
+            if response.status_code == 404:
+                return ERR_NO_MODEL.format(name=endpoint.name, model=endpoint.model)
+        else:
+            response = httpx.get(endpoint.url + "/models", headers=endpoint.headers(), timeout=timeout)
+            if response.status_code == 200:
+                listed = {str(m.get("id")) for m in (response.json() or {}).get("data") or [] if isinstance(m, dict)}
+                if listed and endpoint.model not in listed:
+                    return ERR_NO_MODEL.format(name=endpoint.name, model=endpoint.model)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        return ERR_UNREACHABLE.format(name=endpoint.name, why=type(exc).__name__)
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None  # it answered, slowly or oddly: the job's requests will tell
+    if response.status_code in (401, 403):
+        return ERR_REFUSED.format(name=endpoint.name, status=response.status_code)
+    return None
 
 
 def discover_slots(endpoint: Endpoint) -> int:

@@ -33,6 +33,7 @@ RESULT_SCHEMA = pa.schema(
         ("category", pa.string()),
         ("model", pa.string()),
         ("confidence", pa.float64()),
+        ("alternatives", pa.string()),
         ("error", pa.string()),
         ("endpoint", pa.string()),
         ("pack", pa.int64()),

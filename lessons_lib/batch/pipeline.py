@@ -26,12 +26,12 @@ import pyarrow as pa
 
 from .. import edition
 from .data import load_keywords
-from .endpoints import Endpoint
+from .endpoints import Endpoint, check_endpoint
 from .ledger import RESULT_SCHEMA, Ledger
 from .local_ray import start_ray, stop_ray
 from .prompts import CATEGORIES, Categories, system_prompt
-from .router import Router
-from .texts import BAR, ERR_K, ERR_NO_ENDPOINTS, MSG_RESUMED
+from .router import Router, Stage
+from .texts import BAR, ERR_ALL_DOWN, ERR_K, ERR_NO_ENDPOINTS, MSG_RESUMED, MSG_SKIPPED
 
 __all__ = ["run_job", "JobSummary"]
 
@@ -82,42 +82,26 @@ class Classify:
         packs = batch.to_pylist()
         client = self.client
         results = await asyncio.gather(*(self.router.classify(client, p["keywords"]) for p in packs))
-        columns: dict[str, list[Any]] = {
-            name: []
-            for name in (
-                "row",
-                "keyword",
-                "category",
-                "model",
-                "confidence",
-                "error",
-                "endpoint",
-                "pack",
-                "attempts",
-                "prompt_tokens",
-                "completion_tokens",
-                "seconds",
-            )
-        }
-        for pack, result in zip(packs, results):
-            k = len(pack["keywords"])
-            for row, keyword, label, conf in zip(pack["rows"], pack["keywords"], result.labels, result.confidence):
-                for name, value in (
-                    ("row", row),
-                    ("keyword", keyword),
-                    ("category", label),
-                    ("model", result.model),
-                    ("confidence", conf),
-                    ("error", result.error),
-                    ("endpoint", result.endpoint),
-                    ("pack", pack["pack"]),
-                    ("attempts", result.attempts),
-                    ("prompt_tokens", result.prompt_tokens / k),
-                    ("completion_tokens", result.completion_tokens / k),
-                    ("seconds", result.seconds),
-                ):
-                    columns[name].append(value)
-        return pa.table(columns, schema=RESULT_SCHEMA)
+        rows = [
+            {
+                "row": row,
+                "keyword": keyword,
+                "category": result.labels[i],
+                "model": result.models[i],
+                "confidence": result.confidence[i],
+                "alternatives": result.alternatives[i],
+                "error": result.errors[i],
+                "endpoint": result.endpoints[i],
+                "pack": pack["pack"],
+                "attempts": result.attempts,
+                "prompt_tokens": result.prompt_tokens[i],
+                "completion_tokens": result.completion_tokens[i],
+                "seconds": result.seconds,
+            }
+            for pack, result in zip(packs, results)
+            for i, (row, keyword) in enumerate(zip(pack["rows"], pack["keywords"]))
+        ]
+        return pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)
 
 
 def _fingerprint(keywords: list[str]) -> str:
@@ -125,6 +109,21 @@ def _fingerprint(keywords: list[str]) -> str:
     for kw in keywords:
         digest.update(kw.encode("utf-8") + b"\n")
     return digest.hexdigest()[:16]
+
+
+def usable_endpoints(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """The endpoints that answer and serve their model (checked together, in seconds); a line for each
+    one left out; ValueError naming every problem when none is left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(16, len(endpoints))) as pool:
+        problems = list(pool.map(check_endpoint, endpoints))
+    if all(problems):
+        raise ValueError(ERR_ALL_DOWN.format(problems=" ".join(str(p) for p in problems)))
+    for problem in problems:
+        if problem:
+            print(MSG_SKIPPED.format(problem=problem))
+    return [ep for ep, problem in zip(endpoints, problems) if not problem]
 
 
 def run_job(
@@ -142,9 +141,15 @@ def run_job(
     progress: bool = True,
     on_commit: Callable[[int], None] | None = None,
     limit: int | None = None,
+    stages: list[Stage] | None = None,
+    threshold: float = 0.9,
     **router_options: Any,
 ) -> JobSummary:
-    """Classify every keyword of `source` (a file or a list) into `out/`; resumes when `out/` has a ledger."""
+    """Classify every keyword of `source` (a file or a list) into `out/`; resumes when `out/` has a ledger.
+
+    `stages`: a cascade (see `Router`); the keywords a stage answers with confidence below
+    `threshold` go to the next stage. Without it, every endpoint answers every pack.
+    """
     if not endpoints:
         raise ValueError(ERR_NO_ENDPOINTS)
     if not isinstance(k, int) or not 1 <= k <= 200:
@@ -153,7 +158,6 @@ def run_job(
     keywords = list(source) if isinstance(source, list) else load_keywords(source)
     if limit is not None:
         keywords = keywords[:limit]
-    endpoints = [ep.with_slots() for ep in endpoints]
     models = sorted({ep.model for ep in endpoints})
     ledger = Ledger(out)
     ledger.open(
@@ -164,8 +168,11 @@ def run_job(
             "models": models,
             "categories": categories.names,
             "system_prompt": system_prompt(categories),
+            "cascade": [stage.name for stage in stages] if stages else None,
+            "threshold": threshold if stages else None,
         }
     )
+    router_options.update(stages=stages, threshold=threshold)
     n_packs = math.ceil(len(keywords) / k)
     done = ledger.done_packs()
     pending: list[dict[str, Any]] = [
@@ -178,6 +185,8 @@ def run_job(
         if p not in done
     ]
     done_before = len(keywords) - sum(len(p["rows"]) for p in pending)
+    if pending:
+        endpoints = [ep.with_slots() for ep in usable_endpoints(endpoints)]
     capacity = sum(ep.slots or 1 for ep in endpoints)
     per_block = packs_per_block or max(1, math.ceil(capacity / max(1, workers)))
     if done_before and progress:

@@ -410,16 +410,12 @@ class Engine:
             ctx = lm.embedding_context()
         except ModelLoadError as exc:
             raise ApiError(500, str(exc)) from exc
-        count = 0
-        vectors = []
-        for text in inputs:
-            tokens = ctx.tokens(text)
-            if len(tokens) > ctx.n_ctx and not truncate:
-                raise ApiError(400, "the input length exceeds the context length")
-            tokens = tokens[: ctx.n_ctx]
-            count += len(tokens)
-            try:
-                vectors.append(ctx.embed(tokens))
-            except (RuntimeError, ModelLoadError) as exc:
-                raise ApiError(500, str(exc)) from exc
-        return vectors, count
+        every = [ctx.tokens(text) for text in inputs]
+        if not truncate and any(len(tokens) > ctx.n_ctx for tokens in every):
+            raise ApiError(400, "the input length exceeds the context length")
+        every = [tokens[: ctx.n_ctx] for tokens in every]
+        try:
+            vectors = ctx.embed_many(every)  # decoded together, as llama-server batches them
+        except (RuntimeError, ModelLoadError) as exc:
+            raise ApiError(500, str(exc)) from exc
+        return vectors, sum(len(tokens) for tokens in every)
