@@ -66,7 +66,8 @@ class ApiError(RuntimeError):
 
     def __str__(self) -> str:
         more = f" [{'; '.join(self.errors)}]" if self.errors else ""
-        return f"{self.operation}: {self.status} {self.title}: {self.detail}{more}"
+        hint = f" ({text('pod.err_key_hint')})" if self.status == 401 else ""
+        return f"{self.operation}: {self.status} {self.title}: {self.detail}{more}{hint}"
 
     @classmethod
     def from_response(cls, operation: str, response: httpx.Response) -> ApiError:
