@@ -70,6 +70,19 @@ def runpod_sandbox(models_dir: Path):
     assert_no_budget_watchdog()
 
 
+@pytest.fixture
+def rest_only_sandbox(models_dir: Path):
+    """The sandbox as RunPod is once GraphQL retires for pods (issue 24): GraphQL pod and GPU operations
+    are refused, so whatever a test does with pods must go through REST API v2."""
+    from lessons_lib.cloud.sandbox import Sandbox
+
+    with Sandbox(models_dir, time_scale=SANDBOX_TIME_SCALE, boot_seconds=3, graphql_pods=False) as sandbox:
+        yield sandbox
+    assert sandbox.cloud.graphql_refused == [], f"the pod path called GraphQL: {sandbox.cloud.graphql_refused}"
+    assert not sandbox.cloud.servers(), "a sandbox left a pod server running"
+    assert_no_budget_watchdog()
+
+
 def budget_watchdogs() -> list[threading.Thread]:
     """PodSession budget watchdogs still running (guard.PodSession._arm names them budget-<pod id>)."""
     return [t for t in threading.enumerate() if t.name.startswith("budget-") and t.is_alive()]
@@ -123,6 +136,7 @@ SLOW_FIXTURES = {
     "server",
     "client",
     "runpod_sandbox",
+    "rest_only_sandbox",
     "no_ray_left",
     "fake_runpod",
     "f16",

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import runpod
-from runpod.error import AuthenticationError, QueryError
 
 from lessons_lib import cloud
 from lessons_lib.cloud.keys import ApiKey, get_api_key, redact
@@ -36,13 +35,13 @@ def test_real_mode_never_shows_the_key(fake_runpod, capsys, caplog, tmp_path):
     mode = cloud.open_cloud(real=True)
     shown = [str(mode), repr(mode), repr(cloud.get_api_key())]
     with cloud.PodSession(
-        cloud.PodSpec(volume_gb=5), on_exit="stop", poll=0.05, progress=False, budget=cloud.Budget(1000, 1000)
+        cloud.PodSpec(volume_gb=10), on_exit="stop", poll=0.05, progress=False, budget=cloud.Budget(1000, 1000)
     ) as session:
         shown += [repr(session), repr(session.status()), str(session.client.list())]
-    with pytest.raises(QueryError) as failure:  # an API error mid-lesson, with its traceback
-        fake_runpod.faults.fail_next["myself"] = "Something went wrong. Please try again later or contact support."
+    with pytest.raises(cloud.rest.ApiError) as failure:  # an API error mid-lesson, with its traceback
+        fake_runpod.faults.fail_next["listPods"] = "Something went wrong. Please try again later or contact support."
         cloud.course_pods()
-    shown += [str(failure.value), failure.value.query, str(failure.getrepr())]
+    shown += [str(failure.value), repr(failure.value.response.request.headers), str(failure.getrepr())]
     cloud.cleanup()
     assert cloud.course_pods() == []
     mode.close()
@@ -58,9 +57,10 @@ def test_real_mode_never_shows_the_key(fake_runpod, capsys, caplog, tmp_path):
 def test_a_wrong_key_fails_clearly_without_echoing_it(fake_runpod, monkeypatch):
     monkeypatch.setenv("RUNPOD_API_KEY", FAKE_KEY + "_typo")
     cloud.open_cloud(real=True)
-    with pytest.raises(AuthenticationError) as failure:
+    with pytest.raises(cloud.rest.ApiError) as failure:
         cloud.course_pods()
-    assert "check your API key" in str(failure.value) and FAKE_KEY not in str(failure.getrepr())
+    assert failure.value.status == 401 and "check your API key" in str(failure.value)
+    assert FAKE_KEY not in str(failure.getrepr())
 
 
 def test_key_object_hides_itself_and_the_prompt_is_hidden(monkeypatch):

@@ -1,5 +1,6 @@
-"""RunPod pods for the course: sizing, lifecycle (pods), the pod's Ollama, safety (guard, fleet), keys, prices,
-cost model, sandbox, the pod's web terminal.
+"""RunPod pods for the course: sizing, lifecycle (pods, through REST API v2: rest), the pod's Ollama, safety
+(guard, fleet), keys, prices, cost model, sandbox, the pod's web terminal. The `runpod` SDK is used for
+Serverless only (its pod functions still speak GraphQL, which RunPod is retiring).
 
     from lessons_lib import cloud
     mode = cloud.open_cloud()                       # sandbox unless real=True
@@ -10,6 +11,7 @@ cost model, sandbox, the pod's web terminal.
 
 import logging
 
+from . import rest
 from .costs import KEYWORDS_100M, PodPlan, Workload, compare, cost_per_million_tokens, pod_cost, token_cost
 from .fleet import PodFleet
 from .guard import Budget, PodSession, estimate_text
@@ -24,6 +26,7 @@ from .pods import (
     cleanup,
     course_pods,
     deploy,
+    stock,
     unique_name,
     wait_ready,
 )
@@ -65,6 +68,8 @@ __all__ = [
     "pod_terminal",
     "pull_model",
     "spec_for_model",
+    "stock",
+    "rest",
     "unique_name",
     "wait_ready",
     "WebTerminal",

@@ -197,11 +197,11 @@ class PodSession:
             self.last = stopped
             return stopped
 
-    def resume(self, gpu_count: int | None = None) -> pods.PodInfo:
+    def resume(self) -> pods.PodInfo:
         """Resume a stopped pod on its host and wait until Ollama answers again. The guard is on
         again (also after `end(how="stop")`); a pod that never gets ready is ended."""
         pod_id = self._require()
-        pods.resume(pod_id, gpu_count or self.spec.gpu_count)
+        pods.resume(pod_id)
         with self._lock:
             self.ended = self.end_reason = None
             self._arm()
@@ -221,7 +221,7 @@ class PodSession:
 
     def _book(self, info: pods.PodInfo | None) -> None:
         """Remember a running period that a stop is about to close (the API resets uptime on resume)."""
-        if info is not None and info.state in ("running", "starting"):
+        if info is not None and info.state in ("provisioning", "starting", "running"):
             self._paid += info.cost_per_hr * info.uptime_s / 3600
             self._paid_s += info.uptime_s
 
@@ -277,8 +277,8 @@ class PodSession:
 
 
 def estimate_text(spec: PodSpec, live: bool = True) -> str:
-    """The sentence shown before deploying: what this will cost per hour. With `live`, the API's
-    own price (runpod.get_gpu) when it gives one, else the course's price table."""
+    """The sentence shown before deploying: what this will cost per hour. With `live`, the price in the
+    API's GPU catalog (REST v2 getGpuType) when it gives one, else the course's price table."""
     from . import prices
 
     row = prices.gpu_price(spec.gpu_type_id)

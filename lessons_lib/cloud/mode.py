@@ -8,10 +8,9 @@ from typing import Any
 
 from ..edition import text
 from .keys import ENV_KEY, ApiKey, get_api_key, use_key
+from .rest import BASE_URL_ENV, REAL_API
 
 __all__ = ["CloudMode", "open_cloud"]
-
-REAL_API = "https://api.runpod.io"
 
 
 @dataclass
@@ -54,8 +53,6 @@ def open_cloud(
         sandbox = Sandbox(models, time_scale=time_scale, boot_seconds=boot_seconds).start()
         mode = CloudMode("sandbox", text("cloud.sandbox", url=sandbox.url, scale=time_scale), sandbox)
     else:
-        from .sandbox.server import BASE_URL_ENV
-
         where = ENV_KEY if os.environ.get(ENV_KEY) else text("cloud.where_prompt")
         key = key or get_api_key()
         previous = use_key(key)

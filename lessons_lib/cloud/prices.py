@@ -202,47 +202,43 @@ def hourly_price(
     return gpu_price(gpu, table).price(cloud, pricing) * gpu_count
 
 
-_LIVE_QUERY = """query GpuTypes { gpuTypes { id displayName memoryInGb securePrice communityPrice
- secureSpotPrice communitySpotPrice } }"""
-
-
 def _positive(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and value > 0 else None
 
 
+def _offered(row: dict[str, Any], cloud: str) -> float | None:
+    """REST v2 GpuType's per-GPU price in one cloud, None where the GPU is not offered there."""
+    return _positive((row.get("price") or {}).get(cloud)) if row.get(cloud) else None
+
+
 def live_gpu_prices() -> tuple[GpuPrice, ...]:
-    """Today's prices from the API the SDK is pointed at (needs `runpod.api_key`). One request."""
-    import os
+    """Today's prices from RunPod's GPU catalog (REST v2 listGpuTypes), one request, dated. v2 quotes no
+    spot prices (RunPod removed spot pods from its docs on 2026-05-06)."""
     from datetime import date
 
-    from runpod.api.graphql import run_graphql_query
+    from . import rest
 
-    rows = run_graphql_query(_LIVE_QUERY)["data"]["gpuTypes"] or []
-    api = os.environ.get("RUNPOD_API_BASE_URL", "https://api.runpod.io")
-    stamp = f"gpuTypes from {api}, {date.today().isoformat()}"
-    live = []
-    for row in rows:
-        live.append(
-            GpuPrice(
-                row["id"],
-                row.get("displayName") or row["id"],
-                int(row.get("memoryInGb") or 0),
-                _positive(row.get("communityPrice")),
-                _positive(row.get("securePrice")),
-                _positive(row.get("communitySpotPrice")),
-                _positive(row.get("secureSpotPrice")),
-                stamp,
-            )
+    stamp = f"GET /v2/catalog/gpus from {rest.base_url()}, {date.today().isoformat()}"
+    return tuple(
+        GpuPrice(
+            row["id"],
+            row.get("name") or row["id"],
+            int(row.get("memory") or 0),
+            _offered(row, "community"),
+            _offered(row, "secure"),
+            None,
+            None,
+            stamp,
         )
-    return tuple(live)
+        for row in rest.list_gpu_types(availability=False)
+    )
 
 
 def live_hourly_price(gpu_id: str, cloud: str = "community", gpu_count: int = 1) -> float | None:
-    """The API's on-demand price for this GPU (runpod.get_gpu), or None when it gives none."""
-    import runpod
+    """The catalog's on-demand price for `gpu_count` of this GPU (REST v2 getGpuType), or None when it gives none."""
+    from . import rest
 
-    row = runpod.get_gpu(gpu_id, gpu_count)
-    value = _positive(row.get("securePrice" if cloud == "secure" else "communityPrice"))
+    value = _offered(rest.get_gpu_type(gpu_id, availability=False), cloud)
     return value * gpu_count if value else None
 
 

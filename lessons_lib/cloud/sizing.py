@@ -19,6 +19,7 @@ from .pod_ollama import OLLAMA_PORT
 
 IMAGE = "ollama/ollama:latest"
 BASE_DISK_GB = 10  # the ollama/ollama image and its runtime (about 3.5 GB) with room to spare
+MIN_VOLUME_GB = 10  # REST v2's PersistentMount: "Upstream enforces a 10 GB floor"
 
 # --- learner-facing strings ---------------------------------------------------------------------
 
@@ -43,6 +44,8 @@ class PodSpec:
             raise ValueError(text("cloud.err_cloud_type", value=self.cloud_type))
         if not isinstance(self.gpu_count, int) or self.gpu_count < 1:
             raise ValueError(text("cloud.err_gpu_count", value=self.gpu_count))
+        if not isinstance(self.volume_gb, int) or not (self.volume_gb == 0 or self.volume_gb >= MIN_VOLUME_GB):
+            raise ValueError(text("cloud.err_volume", value=self.volume_gb, least=MIN_VOLUME_GB))
 
     def hourly_estimate(self) -> float:
         """The price-table estimate for this spec: what the learner agrees to before deploying."""
@@ -94,6 +97,10 @@ def spec_for_model(
     model_gb = math.ceil(size / 1e9 * 1.2)  # 20% room: Ollama writes a partial file while pulling
     if keep_models:
         return PodSpec(
-            gpu_id, cloud_type, container_disk_gb=BASE_DISK_GB, volume_gb=max(model_gb, 5), fallbacks=tuple(fallbacks)
+            gpu_id,
+            cloud_type,
+            container_disk_gb=BASE_DISK_GB,
+            volume_gb=max(model_gb, MIN_VOLUME_GB),
+            fallbacks=tuple(fallbacks),
         )
     return PodSpec(gpu_id, cloud_type, container_disk_gb=max(20, BASE_DISK_GB + model_gb), fallbacks=tuple(fallbacks))

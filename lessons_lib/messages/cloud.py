@@ -27,6 +27,7 @@ EN: dict[str, str] = {
     "err_no_gpu_fits": "No GPU in the price table has the {need} this model needs.",
     "err_cloud_type": "cloud_type must be 'COMMUNITY', 'SECURE' or 'ALL', not {value!r}",
     "err_gpu_count": "gpu_count must be a whole number from 1 up, not {value!r}",
+    "err_volume": "volume_gb must be 0 (no volume) or a whole number of GB from {least} up (RunPod's floor), not {value!r}",
     "present": "{model} is already on the pod; nothing to pull.",
 }
 
@@ -56,5 +57,9 @@ PL: dict[str, str] = {
     "err_no_gpu_fits": "Żadne GPU w tabeli cen nie ma {need}, których potrzebuje ten model.",
     "err_cloud_type": "cloud_type musi mieć wartość 'COMMUNITY', 'SECURE' albo 'ALL', a nie {value!r}",
     "err_gpu_count": "gpu_count musi być liczbą całkowitą od 1 w górę, a nie {value!r}",
+    "err_volume": (
+        "volume_gb musi wynosić 0 (bez wolumenu) albo być całkowitą liczbą GB od {least} w górę (minimum RunPod), "
+        "a nie {value!r}"
+    ),
     "present": "Model {model} już jest na podzie; nie ma czego pobierać.",
 }

@@ -26,13 +26,15 @@ EN: dict[str, str] = {
     "stopped_no_volume": "Pod {id} stopped: compute billing ended; it has no volume, so nothing bills until resume.",
     "err_capacity_all": (
         "No capacity for any of: {tried}. Try again later, another GPU type or cloud, or allow "
-        "fallbacks (allow_fallback=True)."
+        "fallbacks (allow_fallback=True). RunPod's last answer: {detail}"
     ),
     "err_not_ready": (
         "Pod {id} was not ready after {timeout:.0f} s ({phase}). RunPod is sometimes slow to pull "
         "images; try again, or another GPU type."
     ),
+    "state_provisioning": "provisioning (a machine is being found)",
     "state_starting": "starting",
+    "state_error": "error (the container failed)",
     "state_running": "running",
     "state_exited": "stopped",
     "state_terminated": "terminated",
@@ -70,6 +72,11 @@ EN: dict[str, str] = {
     "why_dollars": "${used:.4f} of ${limit:g}",
     "no_limit": "no limit",
     "err_budget": "Budget {name} must be a positive number or None (no limit), not {value!r}",
+    "err_key_hint": "check your API key: RUNPOD_API_KEY, or the key typed at the prompt",
+    "err_not_json": "the API answered with a page that is not JSON (a proxy in front of it failed); try again",
+    "err_no_key": "no RunPod API key: call cloud.open_cloud() first (the sandbox) or set RUNPOD_API_KEY",
+    "err_stock": "The catalog shows no {gpu} in stock for pods in the {cloud} cloud right now.",
+    "stock": "{gpu} in the {cloud} cloud: stock {availability}, ${price:.2f}/h per GPU (the API's catalog, {date}).",
     # the pod panel
     "refresh": "Refresh",
     "stop": "Stop",
@@ -116,13 +123,15 @@ PL: dict[str, str] = {
     ),
     "err_capacity_all": (
         "Brak wolnych maszyn dla: {tried}. Spróbuj później, wybierz inny typ GPU lub chmurę albo zezwól "
-        "na zamienniki (allow_fallback=True)."
+        "na zamienniki (allow_fallback=True). Ostatnia odpowiedź RunPod: {detail}"
     ),
     "err_not_ready": (
         "Pod {id} nie był gotowy po {timeout:.0f} s ({phase}). RunPod czasem długo pobiera obrazy; "
         "spróbuj ponownie albo z innym typem GPU."
     ),
+    "state_provisioning": "przydzielanie (szukanie maszyny)",
     "state_starting": "uruchamia się",
+    "state_error": "błąd (kontener nie wystartował)",
     "state_running": "działa",
     "state_exited": "zatrzymany",
     "state_terminated": "usunięty",
@@ -159,6 +168,11 @@ PL: dict[str, str] = {
     "why_dollars": "${used:.4f} z ${limit:g}",
     "no_limit": "bez limitu",
     "err_budget": "Limit budżetu {name} musi być liczbą dodatnią albo None (bez limitu), a nie {value!r}",
+    "err_key_hint": "sprawdź klucz API: RUNPOD_API_KEY albo klucz wpisany przy pytaniu",
+    "err_not_json": "API odpowiedziało stroną, która nie jest JSON-em (zawiódł serwer pośredniczący); spróbuj ponownie",
+    "err_no_key": "brak klucza API RunPod: najpierw wywołaj cloud.open_cloud() (piaskownica) albo ustaw RUNPOD_API_KEY",
+    "err_stock": "Katalog nie pokazuje teraz wolnych {gpu} dla podów w chmurze {cloud}.",
+    "stock": "{gpu} w chmurze {cloud}: dostępność {availability}, ${price:.2f}/h za GPU (katalog API, {date}).",
     "refresh": "Odśwież",
     "stop": "Zatrzymaj",
     "terminate": "Usuń",

@@ -17,7 +17,14 @@ from .base import Panel
 
 __all__ = ["PodPanel"]
 
-STATE_COLORS = {"starting": "#b8860b", "running": "#2e7d32", "exited": "#555", "terminated": "#999"}
+STATE_COLORS = {
+    "provisioning": "#b8860b",
+    "starting": "#b8860b",
+    "running": "#2e7d32",
+    "exited": "#555",
+    "error": "#c62828",
+    "terminated": "#999",
+}
 
 
 def _duration(seconds: int) -> str:

@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-scale", type=float, default=60.0, help="simulated seconds per real second")
     parser.add_argument("--boot-seconds", type=float, default=20.0, help="simulated seconds until a pod is ready")
     parser.add_argument("--models", default=None, help="model store the pods serve (default: the course's)")
+    parser.add_argument(
+        "--no-graphql-pods",
+        action="store_true",
+        help="refuse GraphQL pod operations, as RunPod will after GraphQL retires (pods then speak REST v2 only)",
+    )
     args = parser.parse_args(argv)
     public = args.public_host or (socket.gethostname() if args.host in ("0.0.0.0", "") else None)
     sandbox = Sandbox(
@@ -44,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         activate=False,
         public_host=public,
+        graphql_pods=not args.no_graphql_pods,
     )
     try:
         sandbox.start()

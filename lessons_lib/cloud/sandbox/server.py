@@ -1,9 +1,14 @@
-"""The sandbox's HTTP side: RunPod's GraphQL endpoint and the pods' proxy, on 127.0.0.1.
+"""The sandbox's HTTP side: RunPod's REST API v2 (pods, GPU catalog), its GraphQL endpoint, Serverless,
+and the pods' proxy, on 127.0.0.1.
 
-`Sandbox().start()` serves both from a background thread and points the SDK at them: it sets
-RUNPOD_API_BASE_URL (which runpod reads on every call), RUNPOD_PROXY_URL_TEMPLATE (how
-lessons_lib.cloud builds a pod's URL) and `runpod.api_key` (a made-up sandbox key). `stop()`
-terminates every pod, stops the server and puts all three back.
+`Sandbox().start()` serves them from a background thread and points the course and the SDK at them: it
+sets RUNPOD_API_BASE_URL (lessons_lib.cloud.rest and the SDK's GraphQL read it on every call),
+RUNPOD_PROXY_URL_TEMPLATE (how lessons_lib.cloud builds a pod's URL) and `runpod.api_key` (a made-up
+sandbox key). `stop()` terminates every pod, stops the server and puts all three back.
+
+GraphQL stays served while the `runpod` SDK uses it. `Sandbox(graphql_pods=False)` is RunPod after
+GraphQL's retirement for pods: every GraphQL pod or GPU operation is refused (and counted in
+`cloud.graphql_refused`), so a test proves the course's pod path speaks REST v2 only.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..keys import ApiKey
 from ..pod_ollama import OLLAMA_PORT, PROXY_TEMPLATE_ENV
+from ..rest import BASE_URL_ENV  # one setting: the course's client and the SDK both read it
+from .rest_v2 import add_rest_v2_routes
 from .serverless import Serverless
 from .serverless_routes import SDL_SERVERLESS, add_serverless_routes, wire_graphql
 from .state import ERR_CPU_PODS, Cloud, Faults, RunPodError, SimClock, default_models
@@ -33,15 +40,30 @@ from .state import ERR_CPU_PODS, Cloud, Faults, RunPodError, SimClock, default_m
 if TYPE_CHECKING:
     import uvicorn
 
-__all__ = ["Sandbox", "running_pod_servers", "PROXY_ENV", "BASE_URL_ENV"]
+__all__ = ["Sandbox", "running_pod_servers", "PROXY_ENV", "BASE_URL_ENV", "ERR_GRAPHQL_RETIRED", "GRAPHQL_POD_FIELDS"]
 
-BASE_URL_ENV = "RUNPOD_API_BASE_URL"
 PROXY_ENV = PROXY_TEMPLATE_ENV  # where pods.proxy_url() looks
 MSG_STARTED = (
     "RunPod sandbox on {url}: a local emulator of RunPod's API whose pods are embedded Ollama "
     "servers. No account, no money; 1 s here is {scale:g} s on the bill."
 )
 HTML_500 = "<html><head><title>500 Internal Server Error</title></head><body>cloudflare</body></html>"
+# The sandbox's own words: RunPod has published no text for a retired GraphQL pod operation.
+ERR_GRAPHQL_RETIRED = (
+    "GraphQL pod operations are retired in this sandbox: use REST API v2 (/v2/pods, /v2/catalog/gpus)."
+)
+GRAPHQL_POD_FIELDS = frozenset(
+    {
+        "gpuTypes",
+        "pod",
+        "myself.pods",
+        "podFindAndDeployOnDemand",
+        "deployCpuPod",
+        "podStop",
+        "podResume",
+        "podTerminate",
+    }
+)
 PROXY_502 = "<html><body><h1>502 Bad Gateway</h1><p>The pod is not running or its port is not ready.</p></body></html>"
 
 _sandboxes: weakref.WeakSet[Sandbox] = weakref.WeakSet()
@@ -69,6 +91,9 @@ def _wire(cloud: Cloud, serverless: Serverless):
     def guard(name, fn):
         def resolve(_root, _info, **args):
             try:
+                if not cloud.graphql_pods and name in GRAPHQL_POD_FIELDS:
+                    cloud.graphql_refused.append(name)
+                    raise RunPodError(ERR_GRAPHQL_RETIRED)
                 cloud.take_fault(name)
                 return fn(_input(args))
             except RunPodError as exc:
@@ -106,6 +131,14 @@ def _wire(cloud: Cloud, serverless: Serverless):
     )
     mutation["podTerminate"].resolve = guard("podTerminate", lambda a: cloud.terminate(a["podId"]))
     wire_graphql(schema, serverless, guard)
+
+    def pods_of(root, _info):  # `myself` also lists Serverless endpoints, which stay on GraphQL
+        if not cloud.graphql_pods:
+            cloud.graphql_refused.append("myself.pods")
+            raise GraphQLError(ERR_GRAPHQL_RETIRED, extensions={"code": "RUNPOD"})
+        return root.get("pods")
+
+    schema.get_type("User").fields["pods"].resolve = pods_of  # type: ignore[union-attr]
     return schema
 
 
@@ -175,13 +208,15 @@ def create_app(cloud: Cloud, api_key: ApiKey, serverless: Serverless):
             background=BackgroundTask(answer.aclose),
         )
 
+    add_rest_v2_routes(app, cloud, authorized)  # before Serverless's /v2/{endpoint_id}/...
     add_serverless_routes(app, serverless, authorized)
 
     @app.get("/")
     def home() -> dict[str, Any]:
         return {
             "sandbox": "RunPod API emulator",
-            "graphql": "/graphql",
+            "rest": "/v2/pods, /v2/catalog/gpus",
+            "graphql": "/graphql" if cloud.graphql_pods else "/graphql (Serverless only: pod operations retired)",
             "proxy": "/proxy/{podId}-{port}/",
             "pods": len(cloud.live_pods()),
             "time_scale": cloud.clock.scale,
@@ -204,10 +239,12 @@ class Sandbox:
         activate: bool = True,
         api_key: str | None = None,
         public_host: str | None = None,
+        graphql_pods: bool = True,
     ):
         self.clock = SimClock(time_scale)
         self.faults = Faults()
         self.cloud = Cloud(Path(models) if models else default_models(), self.clock, boot_seconds, self.faults)
+        self.cloud.graphql_pods = graphql_pods
         self.serverless = Serverless(self.cloud.models, self.clock, boot_seconds, self.cloud.user_id)
         self.api_key = ApiKey(api_key or "rp_sandbox_" + secrets.token_hex(12))
         self.host, self.port = host, port

@@ -55,7 +55,25 @@ POD_ID_CHARS = string.ascii_lowercase + string.digits
 
 
 class RunPodError(Exception):
-    """An error the API reports in `errors` (the SDK turns it into runpod.error.QueryError)."""
+    """An error the API reports: in GraphQL's `errors` (the SDK turns it into runpod.error.QueryError),
+    or as REST v2's ErrorResponse with this HTTP `status`."""
+
+    def __init__(self, message: str, status: int = 500):
+        super().__init__(message)
+        self.status = status
+
+
+# REST v2's lifecycle (PodStatus) and the actions each status allows, from the podAction operation's text.
+# (Its createPod example shows a PROVISIONING pod with ["start", "terminate"]; the text, followed here, says
+# PROVISIONING and STARTING allow stop and terminate.)
+V2_ACTIONS: dict[str, tuple[str, ...]] = {
+    "PROVISIONING": ("stop", "terminate"),
+    "STARTING": ("stop", "terminate"),
+    "RUNNING": ("stop", "restart", "terminate"),
+    "EXITED": ("start", "terminate"),
+    "ERROR": ("start", "terminate"),
+}
+PROVISION_SHARE = 0.3  # the first 30 % of a boot is PROVISIONING (a machine is found), the rest STARTING
 
 
 class SimClock:
@@ -86,7 +104,8 @@ class Faults:
     fail_next: dict[str, str] = field(default_factory=dict)  # root field -> error message, once
     orphan_on_create: bool = False  # the pod is created but the API answers with an error (once)
     html_500_next: bool = False  # the next request gets an HTML 500 page (a Cloudflare hiccup)
-    html_500_match: str = ""  # ...only a request whose query contains this text (a test's own request)
+    html_500_match: str = ""  # ...only a request whose query (or REST path) contains this text
+    crash_on_start: bool = False  # the container exits at once: REST v2 reports ERROR
 
 
 @dataclass
@@ -119,6 +138,9 @@ class Pod:
     public_ports: dict[int, int] = field(default_factory=dict)
     server: Any = None  # EmbeddedServer while running
     generation: int = 0  # bumps on each start, so a late boot thread of an old run gives up
+    failed: bool = False  # the container crashed on start (REST v2: ERROR)
+    created_at: datetime | None = None
+    log: list[tuple[datetime, str, str]] = field(default_factory=list)  # (time, source, line): getPodLogs
 
     def running_seconds(self, now: float) -> float:
         return max(0.0, now - self.started_at) if self.status == "RUNNING" else 0.0
@@ -213,6 +235,8 @@ class Cloud:
         self.lock = threading.RLock()
         self.boots: list[threading.Thread] = []
         self.user_id = "user_" + secrets.token_hex(6)
+        self.graphql_pods = True  # False: GraphQL's pod operations are refused (RunPod after their retirement)
+        self.graphql_refused: list[str] = []  # the GraphQL pod operations refused so far
 
     # --- faults -------------------------------------------------------------------------------
     def take_fault(self, root_field: str) -> None:
@@ -240,7 +264,7 @@ class Cloud:
                 "uptimeInSeconds": int(pod.running_seconds(now)),
                 "ports": [
                     {
-                        "ip": f"100.65.0.{int(pod.host_id[-2:], 36) % 250 + 2}",
+                        "ip": self.ip(pod),
                         "isIpPublic": False,
                         "privatePort": private,
                         "publicPort": public,
@@ -276,6 +300,45 @@ class Cloud:
             "runtime": runtime,
         }
 
+    def v2_status(self, pod: Pod) -> str:
+        """REST v2's PodStatus of a pod: GraphQL's desiredStatus, with the boot's phases and a crash told apart."""
+        if pod.status in ("EXITED", "TERMINATED"):
+            return pod.status
+        if pod.failed:
+            return "ERROR"
+        if pod.ready:
+            return "RUNNING"
+        booting = self.clock.now() - pod.started_at
+        return "PROVISIONING" if booting < self.boot_seconds * PROVISION_SHARE else "STARTING"
+
+    def act(self, pod_id: str, action: str) -> Pod | None:
+        """podAction: start | stop | restart | terminate, where the pod's status allows it (else 409)."""
+        with self.lock:
+            pod = self._require(pod_id)
+            status = self.v2_status(pod)
+            if action not in V2_ACTIONS.get(status, ()):
+                raise RunPodError(f"action '{action}' is not valid for a pod in status {status}", 409)
+            if action == "terminate":
+                self.terminate(pod_id)
+                return None
+            if action == "stop":
+                return self.stop(pod_id)
+            if action == "start" and status == "EXITED":
+                return self.resume(pod_id, pod.gpu_count)
+            self._halt(pod)  # restart a RUNNING container, or start an ERROR one again, in place
+            self._start(pod)
+            return pod
+
+    def ip(self, pod: Pod) -> str:
+        return f"100.65.0.{int(pod.host_id[-2:], 36) % 250 + 2}"
+
+    def port_list(self, pod: Pod) -> list[tuple[int, int, str]]:
+        return self._port_list(pod)
+
+    def _log(self, pod: Pod, source: str, line: str) -> None:
+        pod.log.append((self.clock.datetime(), source, line))
+        del pod.log[:-5000]
+
     def _port_list(self, pod: Pod) -> list[tuple[int, int, str]]:
         result = []
         for entry in filter(None, pod.ports.split(",")):
@@ -288,11 +351,11 @@ class Cloud:
     # --- mutations ----------------------------------------------------------------------------
     def deploy(self, spec: dict[str, Any]) -> Pod:
         if not spec.get("imageName") and not spec.get("templateId"):
-            raise RunPodError(ERR_NEEDS_IMAGE)
+            raise RunPodError(ERR_NEEDS_IMAGE, 400)
         gpu_id = spec.get("gpuTypeId")
         known = {i: (d, m) for i, d, m in GPU_TYPES}
         if gpu_id not in known:
-            raise RunPodError(ERR_NO_CAPACITY)
+            raise RunPodError(ERR_NO_CAPACITY, 400)
         count = int(spec.get("gpuCount") or 1)
         cloud = str(spec.get("cloudType") or "ALL")
         community, secure, _, _ = offered_prices(gpu_id)
@@ -301,7 +364,7 @@ class Cloud:
             (p, c) for c, p in offers.items() if p and cloud in ("ALL", c) and c not in self.faults.no_capacity_clouds
         ]
         if not choices or "*" in self.faults.no_capacity or gpu_id in self.faults.no_capacity:
-            raise RunPodError(ERR_NO_CAPACITY)
+            raise RunPodError(ERR_NO_CAPACITY, 400)
         price, chosen_cloud = min(choices)
         pod = Pod(
             id="".join(secrets.choice(POD_ID_CHARS) for _ in range(14)),
@@ -322,6 +385,7 @@ class Cloud:
             host_id=secrets.token_hex(8),
             memory_gb=31.0 * count,
             vcpus=8.0 * count,
+            created_at=self.clock.datetime(),
         )
         with self.lock:
             self.pods[pod.id] = pod
@@ -334,7 +398,7 @@ class Cloud:
     def _require(self, pod_id: str) -> Pod:
         pod = self.pods.get(pod_id)
         if pod is None or pod.status == "TERMINATED":
-            raise RunPodError(ERR_POD_NOT_FOUND)
+            raise RunPodError(ERR_POD_NOT_FOUND, 404)
         return pod
 
     def stop(self, pod_id: str) -> Pod:
@@ -344,15 +408,16 @@ class Cloud:
                 self._halt(pod)
                 pod.status, pod.stopped_at = "EXITED", self.clock.now()
                 pod.changed_at = self.clock.datetime()
+                self._log(pod, "system", "Stopped by user")
             return pod
 
     def resume(self, pod_id: str, gpu_count: int) -> Pod:
         with self.lock:
             pod = self._require(pod_id)
             if pod.status == "RUNNING":
-                raise RunPodError(ERR_ALREADY_RUNNING)
+                raise RunPodError(ERR_ALREADY_RUNNING, 409)
             if self.faults.resume_no_gpus:
-                raise RunPodError(ERR_NO_GPUS_ON_RESUME)
+                raise RunPodError(ERR_NO_GPUS_ON_RESUME, 400)
             self._settle_storage(pod)
             pod.cost_per_hr = pod.cost_per_hr / pod.gpu_count * gpu_count
             pod.gpu_count = gpu_count
@@ -380,7 +445,8 @@ class Cloud:
 
     # --- lifecycle ----------------------------------------------------------------------------
     def _start(self, pod: Pod) -> None:
-        pod.status, pod.ready, pod.stopped_at = "RUNNING", False, None
+        pod.status, pod.ready, pod.stopped_at, pod.failed = "RUNNING", False, None, False
+        self._log(pod, "system", f"Pulling image {pod.image}")
         pod.started_at = self.clock.now()
         pod.changed_at = self.clock.datetime()
         pod.generation += 1
@@ -399,20 +465,29 @@ class Cloud:
             if pod.generation != generation or pod.status != "RUNNING":
                 return
             time.sleep(0.05)
+        if self.faults.crash_on_start:
+            with self.lock:
+                if pod.generation == generation and pod.status == "RUNNING":
+                    pod.failed = True
+                    self._log(pod, "container", "Error: the container exited with code 1")
+            return
         # A pod gets no copy of the account key (RunPod gives pods only a pod-scoped one). It runs one
         # request at a time, as the real Ollama image does by default (OLLAMA_NUM_PARALLEL=1).
         env = {"OLLAMA_KEEP_ALIVE": "5m", "RUNPOD_API_KEY": "", "OLLAMA_NUM_PARALLEL": "1"}
         server = EmbeddedServer(models=self.models, env=env)
         try:
             server.start()
-        except Exception:  # a container that crashes on start stays "not ready", as on RunPod
+        except Exception:  # a container that crashes on start: REST v2 says ERROR
             server.stop()
+            with self.lock:
+                pod.failed = pod.generation == generation and pod.status == "RUNNING"
             return
         with self.lock:
             if pod.generation != generation or pod.status != "RUNNING":
                 server.stop()
                 return
             pod.server, pod.ready = server, True
+            self._log(pod, "container", "Listening on [::]:11434 (Ollama API)")
 
     def _halt(self, pod: Pod) -> None:
         """End a running period: stop the container and book its cost."""
