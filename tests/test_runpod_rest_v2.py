@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from lessons_lib.cloud import pods, rest, sizing
@@ -30,7 +30,7 @@ from lessons_lib.cloud.sandbox.state import ERR_NO_CAPACITY, Cloud, SimClock
 SCHEMA_FILE = Path(__file__).parent / "data" / "runpod_v2_openapi.json"
 SPEC = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 BASE = "urn:runpod-rest-v2"
-REGISTRY = Registry().with_resource(BASE, Resource(contents=SPEC, specification=DRAFT202012))
+REGISTRY = Registry().with_resource(BASE, DRAFT202012.create_resource(SPEC))
 GPU = "NVIDIA GeForce RTX 4090"
 ROUTES = {
     ("GET", "/v2/pods"): "listPods",
@@ -119,7 +119,7 @@ def recorded(rest_only_sandbox, monkeypatch):
 
 
 def _wait_status(pod_id: str, wanted: str, timeout: float = 30) -> dict[str, Any]:
-    seen = []
+    seen: list[Any] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pod = rest.get_pod(pod_id)
