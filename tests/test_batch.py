@@ -275,7 +275,7 @@ def test_kill_minus_9_and_resume_exactly_once(server, tmp_path, no_ray_left, cas
         from test_batch_cascade import write_training_set
 
         train = write_training_set(tmp_path / "train.csv")
-        model = ["--cascade", f"embed:{MODEL},{MODEL}", "--threshold", "0.5", "--train", str(train)]
+        model = ["--cascade", f"embed:{MODEL},{MODEL}", "--threshold", "0.2", "--train", str(train)]
     command = [
         sys.executable,
         "-m",
