@@ -22,6 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "02_run_llama_and_bielik.ipynb"
 SETUP_CELL = "conn = connect()"
+MODEL_CELL = "llama = catalog.choose_model("  # the chat widget answers with the lesson's model
 CHAT_CELL = "chat_box = ChatWidget(conn"
 
 
@@ -46,6 +47,8 @@ def test_chat_widget_streams_in_jupyterlab(lab, tmp_path: Path, output_dir: Path
             expect(setup.locator(".jp-OutputArea-output").filter(has_text="Ollama-compatible server")).to_be_visible(
                 timeout=RUN_S * 1000
             )
+            chosen = run_cell(page, MODEL_CELL)
+            expect(chosen.locator(".jp-OutputArea-output").first).to_be_visible(timeout=RUN_S * 1000)
             chat_cell = run_cell(page, CHAT_CELL)
             widget = chat_cell.locator(".workbook-chat")
             expect(widget).to_be_visible(timeout=RUN_S * 1000)
