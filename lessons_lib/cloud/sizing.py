@@ -34,9 +34,13 @@ class PodSpec:
     image: str = IMAGE
     container_disk_gb: int = 20
     volume_gb: int = 0  # > 0 keeps pulled models across stop/resume (and bills while stopped)
-    volume_mount_path: str = "/root/.ollama"  # where ollama/ollama keeps its models
+    # RunPod mounts volumes at /workspace by convention; OLLAMA_MODELS points Ollama's model folder there (its
+    # image's default is /root/.ollama/models), so pulled models survive stop and resume.
+    volume_mount_path: str = "/workspace"
     ports: str = f"{OLLAMA_PORT}/http"
-    env: dict[str, str] = field(default_factory=lambda: {"OLLAMA_HOST": "0.0.0.0"})
+    env: dict[str, str] = field(
+        default_factory=lambda: {"OLLAMA_HOST": "0.0.0.0", "OLLAMA_MODELS": "/workspace/ollama/models"}
+    )
     fallbacks: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:  # fail here, with the fix, not deep inside the SDK after a request
