@@ -8,6 +8,7 @@ import json
 
 import httpx
 import numpy as np
+import ollama
 import pytest
 from conftest import MODEL
 
@@ -75,8 +76,14 @@ def second_model(models_dir, server):
     from lessons_lib.bundled import bundled_gguf_path
     from lessons_lib.ollama_server.store import Store
 
-    Store(models_dir).register_gguf("cascade-second:135m", bundled_gguf_path())
-    return "cascade-second:135m"
+    name = "cascade-second:135m"
+    Store(models_dir).register_gguf(name, bundled_gguf_path())
+    yield name
+    # the server and its store are the session's: leave them as this module found them
+    client = ollama.Client(host=server.url)
+    client.generate(model=name, prompt="", keep_alive=0)
+    client.delete(name)
+    assert name not in [m.model for m in client.list().models + client.ps().models]
 
 
 def test_the_unsure_go_to_the_next_model_and_the_ledger_says_which(server, second_model):
