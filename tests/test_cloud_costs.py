@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lessons_lib.cloud import costs, pods, prices, sizing
+from lessons_lib.cloud import costs, pods, prices, projection, sizing
 
 
 def test_every_price_has_a_source_and_date_and_nulls_where_unknown():
@@ -13,9 +13,11 @@ def test_every_price_has_a_source_and_date_and_nulls_where_unknown():
         assert row.memory_gb > 0
     for row in prices.TOKEN_PRICES:
         assert row.source and row.output > row.input > 0
-    assert prices.gpu_price("RTX 4090").secure_spot is None
-    with pytest.raises(ValueError, match="No secure spot price"):
-        prices.hourly_price("RTX 4090", "secure", "spot")
+    # No spot prices: RunPod's API no longer rents spot, and the third-party "spot" figures were not spot prices.
+    assert all(row.community_spot is None and row.secure_spot is None for row in prices.GPU_PRICES)
+    assert "spot" not in set(prices.gpu_table()["pricing"])
+    with pytest.raises(ValueError, match="No community spot price"):
+        prices.hourly_price("RTX 4090", "community", "spot")
     with pytest.raises(KeyError, match="Unknown GPU"):
         prices.gpu_price("Voodoo 2")
     assert prices.hourly_price("NVIDIA A100 80GB PCIe", "secure", gpu_count=2) == pytest.approx(3.28)
@@ -54,12 +56,54 @@ def test_concurrency_and_prompt_speed_change_hours():
 
 
 def test_token_cost_and_the_100_million_keywords_preset():
-    work = costs.KEYWORDS_100M
+    work = projection.KEYWORDS_100M
+    assert (work.tokens_in, work.tokens_out) == (costs.TOKENS_IN_PER_KEYWORD, costs.TOKENS_OUT_PER_KEYWORD)
     api = costs.token_cost(work, "gpt-4o-mini")
-    assert api.total == pytest.approx(100e6 * (60 * 0.15 + 15 * 0.60) / 1e6)  # $1,800
-    table = costs.compare(work, [costs.PodPlan("RTX 4090")], ["gpt-4o-mini", "gpt-4.1"])
+    assert api.total == pytest.approx(100e6 * (34 * 0.15 + 4 * 0.60) / 1e6)  # $750
+    batched = costs.token_cost(work, "gpt-4o-mini", batch_api=True)
+    assert batched.total == pytest.approx(api.total * prices.BATCH_API_DISCOUNT) and "Batch API" in batched.label
+    table = costs.compare(work, [costs.PodPlan("RTX 4090")], ["gpt-4o-mini", "gpt-4.1"], batch_api=True)
     assert list(table[costs.COL_TOTAL]) == sorted(table[costs.COL_TOTAL])
-    assert table.iloc[0][costs.COL_OPTION].startswith("Pod RTX 4090")  # at this scale the pod wins
+    assert len(table) == 5 and table[costs.COL_HOURS].isna().sum() == 4
+
+
+def test_the_verdict_follows_the_numbers_whichever_way_they_fall():
+    def table(pod: float, api: float):
+        import pandas as pd
+
+        return pd.DataFrame(
+            [("Pod X", 10.0, pod, 0.0, pod), ("API y", None, api, 0.0, api)],
+            columns=[costs.COL_OPTION, costs.COL_HOURS, costs.COL_COMPUTE, costs.COL_STORAGE, costs.COL_TOTAL],
+        )
+
+    assert costs.verdict(table(100, 300)).startswith("Cheapest here: Pod X, $100.") and "3.0×" in costs.verdict(
+        table(100, 300)
+    )
+    assert costs.verdict(table(300, 100)).startswith("Cheapest here: API y, $100.")
+    assert costs.verdict(table(170, 165)).startswith("Too close to call")
+    for said in (costs.verdict(table(100, 300)), costs.verdict(table(300, 100))):
+        assert "not the same product" in said  # the quality caveat comes with every verdict
+    with pytest.raises(ValueError, match="one pod row and one API row"):
+        costs.verdict(table(1, 2).iloc[:1])
+
+
+def test_gpu_for_model_searches_both_clouds_and_prefers_a_stated_cloud():
+    # 70B Q4 needs a 48 GB card: the A40 at $0.40/h secure, not the L40S at $1.40 (whose cloud is not stated).
+    big = sizing.gpu_for_model("llama3.1:70b")
+    assert (big.display_name, big.cloud, big.price_per_hour) == ("A40", "secure", 0.40)
+    assert big.cloud_stated and "skypilot" in big.source
+    # The pick is the cheapest fitting price over both clouds among prices whose source names the cloud.
+    for model in ("llama3.2:3b", "llama3.1:8b", "llama3.1:70b"):
+        pick = sizing.gpu_for_model(model)
+        stated = [c for c in sizing.fitting_gpus(model) if c.cloud_stated]
+        assert pick.price_per_hour == min(c.price_per_hour for c in stated)
+        assert {c.cloud for c in sizing.fitting_gpus(model)} == {"community", "secure"}
+    # One cloud only: the community prices all come from a source that does not state the cloud, so they count.
+    assert sizing.gpu_for_model("llama3.1:70b", cloud="community").display_name == "L40S"
+    # spec_for_model rents the pick in the pick's cloud.
+    spec = sizing.spec_for_model("llama3.1:70b")
+    assert (spec.gpu_type_id, spec.cloud_type) == ("NVIDIA A40", "SECURE")
+    assert spec.hourly_estimate() == pytest.approx(0.40)
 
 
 def test_spec_for_model_sizes_disk_and_gpu_from_the_catalog():
@@ -106,13 +150,13 @@ def test_estimate_without_a_key_uses_the_table(monkeypatch):
 
 
 def test_a_pods_label_names_its_cloud_only_where_the_price_source_does() -> None:
-    unstated = costs.pod_cost(costs.KEYWORDS_100M, costs.PodPlan("RTX 4090"))
+    unstated = costs.pod_cost(projection.KEYWORDS_100M, costs.PodPlan("RTX 4090"))
     assert unstated.label == "Pod RTX 4090 (cloud not stated by the source, on-demand)"
-    assert costs.pod_cost(costs.KEYWORDS_100M, costs.PodPlan("RTX 4090", "secure")).label == (
+    assert costs.pod_cost(projection.KEYWORDS_100M, costs.PodPlan("RTX 4090", "secure")).label == (
         "Pod RTX 4090 (secure, on-demand)"
     )
     typed = costs.PodPlan("RTX 4090", price_per_hour=0.5)  # the learner's own price: their cloud stands
-    assert costs.pod_cost(costs.KEYWORDS_100M, typed).label == "Pod RTX 4090 (community, on-demand)"
+    assert costs.pod_cost(projection.KEYWORDS_100M, typed).label == "Pod RTX 4090 (community, on-demand)"
 
 
 def test_bad_inputs_fail_early_with_a_clear_message():
@@ -121,7 +165,7 @@ def test_bad_inputs_fail_early_with_a_clear_message():
     with pytest.raises(ValueError, match="tokens_in must be a number"):
         costs.Workload(10, "60", 15, 100)
     with pytest.raises(ValueError, match="gpu_count must be a positive"):
-        costs.pod_cost(costs.KEYWORDS_100M, costs.PodPlan(gpu_count=0))
+        costs.pod_cost(projection.KEYWORDS_100M, costs.PodPlan(gpu_count=0))
     with pytest.raises(ValueError, match="max_dollars must be a positive number or None"):
         Budget(max_hours=1, max_dollars=-5)
     with pytest.raises(ValueError, match="cloud_type must be 'COMMUNITY'"):

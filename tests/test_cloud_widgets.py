@@ -28,15 +28,15 @@ def test_cost_estimator_preset_and_missing_price_message():
     estimator.preset.click()
     preset = projection.keywords_workload("RTX 4090")  # the preset's speed is the selected GPU's own
     assert estimator.items.value == 100_000_000 and estimator.tokens_per_s.value == pytest.approx(preset.tokens_per_s)
-    expected = costs.compare(preset, [costs.PodPlan()], ["gpt-4o-mini", "gpt-4.1-mini"])
+    expected = costs.compare(preset, [costs.PodPlan()], list(projection.API_MODELS))
     assert estimator.table[costs.COL_TOTAL].tolist() == pytest.approx(expected[costs.COL_TOTAL].tolist())
     estimator.gpu.value = "H100 SXM"
     estimator.preset.click()
     assert estimator.tokens_per_s.value == pytest.approx(projection.keywords_workload("H100 SXM").tokens_per_s)
-    estimator.gpu.value = "RTX 4090"
+    assert [value for _, value in estimator.pricing.options] == ["on-demand"]  # no spot: RunPod no longer rents it
+    estimator.gpu.value = "RTX 3090"
     estimator.cloud.value = "secure"
-    estimator.pricing.value = "spot"
-    assert estimator.table is None and "No secure spot price" in estimator.error
+    assert estimator.table is None and "No secure on-demand price" in estimator.error
 
 
 def test_pod_panel_shows_state_uptime_cost_and_ends_the_pod(runpod_sandbox):

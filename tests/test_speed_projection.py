@@ -54,3 +54,38 @@ def test_serverless_prices_are_sourced():
     assert prices.serverless_price("RTX 4090").flex_per_s == 0.00031
     assert prices.serverless_price("ADA_80_PRO").flex_per_s == 0.00116
     assert all(row.source for row in prices.SERVERLESS_PRICES)
+
+
+def test_lessons_04_and_05_price_the_keyword_job_with_one_tokens_per_keyword_figure():
+    """Both lessons' cost cells use projection's defaults (costs.TOKENS_*_PER_KEYWORD), never their own figure,
+    so the RTX 4090's hours and dollars agree between them."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    for name in ("04_runpod_pods.ipynb", "05_batch_jobs.ipynb"):
+        code = "\n".join(
+            "".join(c["source"]) for c in json.loads((root / name).read_text())["cells"] if c["cell_type"] == "code"
+        )
+        assert "projection.keywords_workload(" in code or "projection.projection(" in code, name
+        assert not re.search(r"(projection|keywords_workload)\([^)]*tokens_(in|out)=", code), name
+    assert (projection.TOKENS_IN, projection.TOKENS_OUT) == (costs.TOKENS_IN_PER_KEYWORD, costs.TOKENS_OUT_PER_KEYWORD)
+    four = costs.pod_cost(projection.keywords_workload("RTX 4090"), costs.PodPlan("RTX 4090", "secure"))
+    five = projection.projection()
+    row = five[(five.GPU == "RTX 4090") & (five.option == "pod secure on-demand")].iloc[0]
+    assert row["hours on 1"] == pytest.approx(four.hours)
+
+
+def test_the_projection_has_no_spot_rows_and_prices_the_batch_api():
+    table = projection.projection()
+    assert not table.option.str.contains("spot").any()
+    nano, batched = (table[table.option == f"API gpt-5-nano{tail}"].iloc[0] for tail in ("", ", Batch API"))
+    assert batched["$ total"] == pytest.approx(nano["$ total"] / 2)
+    assert nano["$ total"] == pytest.approx(100e6 * (projection.TOKENS_IN * 0.05 + projection.TOKENS_OUT * 0.40) / 1e6)
+
+
+def test_a40_uses_its_fp16_tensor_figure_and_the_h100_factor_is_the_models():
+    assert speed.gpu_spec("A40").fp16_tflops == 149.7  # 74.8 is its TF32 figure
+    assert speed.speedup("H100 SXM", "RTX 4090") == pytest.approx(3350 / 1008, rel=0.01)  # bandwidth ratio, assumed
+    assert speed.ASSUMPTIONS

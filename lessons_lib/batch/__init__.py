@@ -9,6 +9,7 @@ From a shell: `python -m lessons_lib.batch run keywords.csv --out out/ --endpoin
 
 from .accuracy import accuracy_above, gold_keywords, reliability, score
 from .confidence import label_confidence
+from .crash import Killed, run_and_kill
 from .data import gold_labels, gold_path, load_keywords, sample_path
 from .endpoints import Endpoint, EndpointDown, check_endpoint, discover_slots
 from .ledger import JobMismatch, Ledger
@@ -23,6 +24,8 @@ __all__ = [
     "reliability",
     "accuracy_above",
     "label_confidence",
+    "Killed",
+    "run_and_kill",
     "score",
     "gold_labels",
     "gold_path",

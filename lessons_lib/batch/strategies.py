@@ -85,7 +85,9 @@ def _col(key: str, **fields: Any) -> str:
 
 def _costs(a: Answers) -> dict[str, Any]:
     size = MODEL_SIZES.get(a.model, speed.LLAMA_8B_Q4)
-    rows = projection.projection(tokens_in=a.tokens_in, tokens_out=a.tokens_out, model=size, api_models=(API_MODEL,))
+    rows = projection.projection(
+        tokens_in=a.tokens_in, tokens_out=a.tokens_out, model=size, api_models=(API_MODEL,), batch_api=False
+    )
     pods = rows[rows["GPU"].notna()].sort_values("$ total")
     api = rows[rows["option"].str.startswith("API")]
     return {

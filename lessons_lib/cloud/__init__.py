@@ -12,7 +12,7 @@ Serverless only (its pod functions still speak GraphQL, which RunPod is retiring
 import logging
 
 from . import rest
-from .costs import KEYWORDS_100M, PodPlan, Workload, compare, cost_per_million_tokens, pod_cost, token_cost
+from .costs import PodPlan, Workload, compare, cost_per_million_tokens, pod_cost, token_cost, verdict
 from .fleet import PodFleet
 from .guard import Budget, PodSession, estimate_text
 from .keys import ApiKey, get_api_key, redact
@@ -30,7 +30,8 @@ from .pods import (
     unique_name,
     wait_ready,
 )
-from .sizing import PodSpec, gpu_for_model, spec_for_model
+from .projection import KEYWORDS_100M
+from .sizing import GpuChoice, PodSpec, gpu_for_model, spec_for_model
 from .web_terminal import WebTerminal, pod_terminal
 
 # runpod configures the root logger at import; httpx would then log every proxied request.
@@ -38,6 +39,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 __all__ = [
     "KEYWORDS_100M",
+    "verdict",
     "PodPlan",
     "Workload",
     "compare",
@@ -63,6 +65,7 @@ __all__ = [
     "course_pods",
     "deploy",
     "gpu_for_model",
+    "GpuChoice",
     "measure_speed",
     "proxy_url",
     "pod_terminal",

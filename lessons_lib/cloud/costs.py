@@ -12,8 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..edition import text
-from .prices import HOURS_PER_MONTH, STORAGE, TokenPrice, gpu_price, hourly_price, states_cloud, token_price
+from ..edition import current, text
+from .prices import (
+    BATCH_API_DISCOUNT,
+    HOURS_PER_MONTH,
+    STORAGE,
+    TokenPrice,
+    gpu_price,
+    hourly_price,
+    states_cloud,
+    token_price,
+)
 
 if TYPE_CHECKING:
     import pandas
@@ -26,9 +35,18 @@ __all__ = [
     "pod_cost",
     "token_cost",
     "compare",
-    "KEYWORDS_100M",
+    "verdict",
+    "TOKENS_IN_PER_KEYWORD",
+    "TOKENS_OUT_PER_KEYWORD",
     "cost_per_million_tokens",
 ]
+
+# The one tokens-per-keyword figure of the 100-million-keyword job, shared by lesson 04's cost table, lesson 05's
+# projection and the widget's preset (cloud.projection uses it): lesson 05's prompt at K=10 keywords a request,
+# counted with the bundled stand-in model's tokenizer: the shared system prompt plus the numbered pack, divided by
+# 10, and '{"labels": [...]}' divided by 10. Lesson 05 measures it again and prints both.
+TOKENS_IN_PER_KEYWORD = 34.0
+TOKENS_OUT_PER_KEYWORD = 4.0
 
 # --- learner-facing strings ---------------------------------------------------------------------
 COL_OPTION, COL_HOURS, COL_COMPUTE, COL_STORAGE, COL_TOTAL, COL_PER_ITEM = (
@@ -134,9 +152,13 @@ def pod_cost(workload: Workload, plan: PodPlan) -> PodCost:
     return PodCost(label, hours, plan.hourly() * hours, running_storage + stopped_storage)
 
 
-def token_cost(workload: Workload, model: str | TokenPrice = "gpt-4o-mini") -> TokenCost:
+def token_cost(workload: Workload, model: str | TokenPrice = "gpt-4o-mini", batch_api: bool = False) -> TokenCost:
+    """Dollars for the workload at an API's per-token prices; `batch_api`: through OpenAI's Batch API, at
+    half price (prices.BATCH_API_DISCOUNT), answers within 24 hours."""
     price = model if isinstance(model, TokenPrice) else token_price(model)
     dollars = workload.items * (workload.tokens_in * price.input + workload.tokens_out * price.output) / 1e6
+    if batch_api:
+        return TokenCost(text("cloud.row_tokens_batch", model=price.model), dollars * BATCH_API_DISCOUNT)
     return TokenCost(text("cloud.row_tokens", model=price.model), dollars)
 
 
@@ -147,8 +169,11 @@ def cost_per_million_tokens(price_per_hour: float, tokens_per_s: float) -> float
     return price_per_hour / (tokens_per_s * 3600) * 1e6
 
 
-def compare(workload: Workload, plans: list[PodPlan], api_models: list[str]) -> pandas.DataFrame:
-    """One row per option: hours, compute, storage, total and cost per 1000 items, cheapest first."""
+def compare(
+    workload: Workload, plans: list[PodPlan], api_models: list[str], batch_api: bool = False
+) -> pandas.DataFrame:
+    """One row per option: hours, compute, storage, total and cost per 1000 items, cheapest first.
+    `batch_api` adds each API model once more at OpenAI's Batch API price."""
     import pandas as pd
 
     rows: list[tuple[str, float | None, float, float, float]] = []
@@ -156,16 +181,47 @@ def compare(workload: Workload, plans: list[PodPlan], api_models: list[str]) -> 
         pod = pod_cost(workload, plan)
         rows.append((pod.label, pod.hours, pod.compute, pod.storage, pod.total))
     for model in api_models:
-        api = token_cost(workload, model)
-        rows.append((api.label, None, api.total, 0.0, api.total))
+        for batched in (False, True) if batch_api else (False,):
+            api = token_cost(workload, model, batch_api=batched)
+            rows.append((api.label, None, api.total, 0.0, api.total))
     table = pd.DataFrame(rows, columns=[COL_OPTION, COL_HOURS, COL_COMPUTE, COL_STORAGE, COL_TOTAL])
     table[COL_PER_ITEM] = table[COL_TOTAL] / workload.items * 1000
     return table.sort_values(COL_TOTAL, ignore_index=True)
 
 
-# The source lesson's case as first priced: 100 million products, one per request (60 tokens in,
-# 15 out), one RTX 4090 speed. Per-GPU speeds and the packed prompt of lesson 05 are in
-# cloud.projection.keywords_workload(gpu), which the widget's preset and lesson 04 use.
-KEYWORDS_100M = Workload(
-    items=100_000_000, tokens_in=60, tokens_out=15, tokens_per_s=100.0, prompt_tokens_per_s=3000.0, concurrency=8
-)
+def verdict(table: pandas.DataFrame, close: float = 0.15) -> str:
+    """The cheapest pod against the cheapest API row of a `compare` or `projection` table, in words that
+    follow the numbers: which is cheaper and by how much, or that they are too close to call (within
+    `close`, a fraction of the dearer one) given sample prices and a speed model."""
+    total = COL_TOTAL if COL_TOTAL in table else "$ total"
+    is_api = table[COL_HOURS].isna() if COL_HOURS in table else table["GPU"].isna()
+    pods, apis = table[~is_api].sort_values(total), table[is_api].sort_values(total)
+    if pods.empty or apis.empty:
+        raise ValueError(text("cloud.err_verdict"))
+    pod, api = pods.iloc[0], apis.iloc[0]
+    cheap, dear = sorted((float(pod[total]), float(api[total])))
+    if dear - cheap <= close * dear:
+        key = "cloud.verdict_close"
+    else:
+        key = "cloud.verdict_pod" if pod[total] < api[total] else "cloud.verdict_api"
+    polish = current() == "pl"
+    said = text(
+        key,
+        pod=f"{pod['GPU']} ({pod[COL_OPTION]})" if "GPU" in table else pod[COL_OPTION],
+        api=api[COL_OPTION],
+        pod_total=_dollars(float(pod[total]), polish),
+        api_total=_dollars(float(api[total]), polish),
+        ratio=_number(dear / cheap, 1, polish) + "×" if cheap > 0 else "∞",
+        pct=_number(close * 100, 0, polish) + (" %" if polish else "%"),
+    )
+    return f"{said}\n{text('cloud.verdict_quality')}"
+
+
+def _number(value: float, digits: int, polish: bool) -> str:
+    """1,234.5 in English; 1 234,5 in Polish (a non-breaking space between thousands)."""
+    shown = f"{value:,.{digits}f}"
+    return shown.replace(",", "\u00a0").replace(".", ",") if polish else shown
+
+
+def _dollars(value: float, polish: bool) -> str:
+    return f"{_number(value, 0, polish)} $" if polish else f"${_number(value, 0, polish)}"

@@ -4,6 +4,11 @@ These are sample figures from dated public pages (each row names its page and da
 live quotes: RunPod no longer publishes per-GPU prices in its docs and they change with stock and
 region. `live_gpu_prices()` asks the API for today's numbers when a key is present. `None` means
 no source gave that number (RunPod prices can also be null or 0 when a cloud does not offer it).
+
+No spot prices: RunPod's API no longer rents spot pods (and SDK 1.12 never could), and the
+third-party figures labelled "spot" could not be trusted as spot prices (deploybase's H100 SXM
+"spot" $2.69 is RunPod's own secure on-demand price, a 0 % discount). The spot columns stay in
+`GpuPrice` for live catalogs that still report them, but the shipped table leaves them empty.
 """
 
 from __future__ import annotations
@@ -31,13 +36,23 @@ __all__ = [
     "ServerlessPrice",
     "SERVERLESS_PRICES",
     "serverless_price",
+    "BATCH_API_DISCOUNT",
+    "SRC_OPENAI_BATCH",
 ]
 
 # --- learner-facing strings ---------------------------------------------------------------------
 COLS_GPU = ("GPU", "gpuTypeId", "VRAM (GB)", "cloud", "pricing", "$/h", "source and date")
 CLOUD_NOT_STATED = "not stated by the source (filed as community)"
 
-COLS_TOKEN = ("model", "input $/1M", "cached input $/1M", "output $/1M", "source")
+COLS_TOKEN = (
+    "model",
+    "input $/1M",
+    "cached input $/1M",
+    "output $/1M",
+    "Batch API input $/1M",
+    "Batch API output $/1M",
+    "source",
+)
 
 SRC_DEPLOYBASE = "deploybase.ai/articles/runpod-gpu-pricing, as of 2026-03 (third party)"
 SRC_SKYPILOT_V8 = "skypilot-catalog v8 runpod/vms.csv (RunPod gpuTypes snapshot, undated)"
@@ -50,13 +65,17 @@ SRC_OPENAI = (
     "deploybase.ai (2026-03), standard tier"
 )
 SRC_OPENAI_GPT5 = "deploybase.ai/articles/openai-pricing, 2026-03 (third party), standard tier"
+# OpenAI's Batch API: a JSONL file of requests, answers within 24 hours, at half the standard per-token price.
+SRC_OPENAI_BATCH = (
+    "platform.openai.com/docs/guides/batch: 50% off standard input and output prices, results within 24 h"
+)
+BATCH_API_DISCOUNT = 0.5
 
 
 @dataclass(frozen=True)
 class GpuPrice:
-    """USD per GPU-hour. deploybase's on-demand figures are filed as community and its spot figures
-    as community spot, but it does not say which cloud it quotes: tables show them as
-    CLOUD_NOT_STATED, and for the A100 and H100 they sit above the secure price, so the sandbox
+    """USD per GPU-hour. deploybase's on-demand figures are filed as community, but it does not say
+    which cloud it quotes: tables show them as CLOUD_NOT_STATED, and for the A100 and H100 they sit above the secure price, so the sandbox
     does not offer them as community prices (sandbox.state.gpu_type)."""
 
     gpu_id: str  # RunPod's gpuTypeId
@@ -93,27 +112,27 @@ class TokenPrice:
 
 
 GPU_PRICES: tuple[GpuPrice, ...] = (
-    GpuPrice("NVIDIA GeForce RTX 3090", "RTX 3090", 24, 0.39, None, 0.22, None, SRC_DEPLOYBASE),
+    GpuPrice("NVIDIA GeForce RTX 3090", "RTX 3090", 24, 0.39, None, None, None, SRC_DEPLOYBASE),
     GpuPrice(
         "NVIDIA GeForce RTX 4090",
         "RTX 4090",
         24,
         0.60,
         0.69,
-        0.34,
+        None,
         None,
         f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_CHECK}",
     ),
-    GpuPrice("NVIDIA A40", "A40", 48, None, 0.40, None, 0.20, SRC_SKYPILOT_V8),
-    GpuPrice("NVIDIA L40S", "L40S", 48, 1.40, None, 0.79, None, SRC_DEPLOYBASE),
+    GpuPrice("NVIDIA A40", "A40", 48, None, 0.40, None, None, SRC_SKYPILOT_V8),
+    GpuPrice("NVIDIA L40S", "L40S", 48, 1.40, None, None, None, SRC_DEPLOYBASE),
     GpuPrice(
         "NVIDIA A100 80GB PCIe",
         "A100 PCIe",
         80,
         2.10,
         1.64,
-        1.19,
-        0.82,
+        None,
+        None,
         f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V8}",
     ),
     GpuPrice(
@@ -122,7 +141,7 @@ GPU_PRICES: tuple[GpuPrice, ...] = (
         80,
         2.45,
         1.89,
-        1.39,
+        None,
         None,
         f"community: {SRC_DEPLOYBASE}; secure: {SRC_SKYPILOT_V7}",
     ),
@@ -132,7 +151,7 @@ GPU_PRICES: tuple[GpuPrice, ...] = (
         80,
         3.51,
         2.79,
-        1.99,
+        None,
         None,
         f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}",
     ),
@@ -142,7 +161,7 @@ GPU_PRICES: tuple[GpuPrice, ...] = (
         80,
         4.76,
         2.69,
-        2.69,
+        None,
         None,
         f"community: {SRC_DEPLOYBASE}; secure: {SRC_SPHERON}",
     ),
@@ -284,7 +303,19 @@ def token_table():
     import pandas as pd
 
     return pd.DataFrame(
-        [(r.model, r.input, r.cached_input, r.output, r.source) for r in TOKEN_PRICES], columns=COLS_TOKEN
+        [
+            (
+                r.model,
+                r.input,
+                r.cached_input,
+                r.output,
+                r.input * BATCH_API_DISCOUNT,
+                r.output * BATCH_API_DISCOUNT,
+                f"{r.source}; Batch API: {SRC_OPENAI_BATCH}",
+            )
+            for r in TOKEN_PRICES
+        ],
+        columns=COLS_TOKEN,
     )
 
 

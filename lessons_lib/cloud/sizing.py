@@ -74,30 +74,95 @@ def _model_needs(model: str, n_ctx: int) -> tuple[int, int]:
     return variant.size_bytes, need
 
 
-def gpu_for_model(
-    model: str, n_ctx: int = 4096, cloud: str = "community", table: tuple[prices.GpuPrice, ...] = prices.GPU_PRICES
-) -> prices.GpuPrice:
-    """The cheapest GPU (in this cloud) whose memory holds the model with its KV cache and headroom."""
+@dataclass(frozen=True)
+class GpuChoice:
+    """One GPU in one cloud at its table price: what `gpu_for_model` picks."""
+
+    row: prices.GpuPrice
+    cloud: str  # "community" or "secure"
+    price_per_hour: float
+
+    @property
+    def gpu_id(self) -> str:
+        return self.row.gpu_id
+
+    @property
+    def display_name(self) -> str:
+        return self.row.display_name
+
+    @property
+    def memory_gb(self) -> int:
+        return self.row.memory_gb
+
+    @property
+    def cloud_stated(self) -> bool:
+        """Whether the price's source says which cloud it quotes (prices.states_cloud)."""
+        return prices.states_cloud(self.row, self.cloud)
+
+    @property
+    def cloud_shown(self) -> str:
+        return self.cloud if self.cloud_stated else prices.CLOUD_NOT_STATED
+
+    @property
+    def source(self) -> str:
+        return prices._source_of(self.row, self.cloud)
+
+
+def fitting_gpus(
+    model: str,
+    n_ctx: int = 4096,
+    clouds: Iterable[str] = ("community", "secure"),
+    table: tuple[prices.GpuPrice, ...] = prices.GPU_PRICES,
+) -> list[GpuChoice]:
+    """Every (GPU, cloud) price in the table whose GPU holds the model with its KV cache and headroom,
+    cheapest first."""
     _, need = _model_needs(model, n_ctx)
-    fitting = [row for row in table if row.memory_gb * 2**30 * 0.95 >= need and getattr(row, cloud)]
-    if not fitting:
+    found = [
+        GpuChoice(row, cloud, float(getattr(row, cloud)))
+        for row in table
+        for cloud in clouds
+        if row.memory_gb * 2**30 * 0.95 >= need and getattr(row, cloud)
+    ]
+    if not found:
         raise ValueError(text("cloud.err_no_gpu_fits", need=gib(need)))
-    return min(fitting, key=lambda row: getattr(row, cloud))
+    return sorted(found, key=lambda choice: (choice.price_per_hour, not choice.cloud_stated))
+
+
+def gpu_for_model(
+    model: str,
+    n_ctx: int = 4096,
+    cloud: str | None = None,
+    table: tuple[prices.GpuPrice, ...] = prices.GPU_PRICES,
+) -> GpuChoice:
+    """The cheapest GPU whose memory holds the model, over both clouds (or only `cloud`).
+
+    Prices whose source does not say which cloud it quotes (prices.states_cloud) are a last resort:
+    they count only when no price with a stated cloud fits, since you cannot rent "a cloud not stated"."""
+    clouds = ("community", "secure") if cloud is None else (cloud,)
+    found = fitting_gpus(model, n_ctx, clouds, table)
+    return next((choice for choice in found if choice.cloud_stated), found[0])
 
 
 def spec_for_model(
     model: str,
     gpu: str | None = None,
-    cloud_type: str = "COMMUNITY",
+    cloud_type: str | None = None,
     keep_models: bool = False,
     n_ctx: int = 4096,
     fallbacks: Iterable[tuple[str, str]] = (),
 ) -> PodSpec:
-    """Disk (and volume, to keep models across stop) sized from the model's download size."""
+    """Disk (and volume, to keep models across stop) sized from the model's download size. Without `gpu`
+    and `cloud_type`, the GPU and cloud are `gpu_for_model`'s pick over both clouds."""
     size, _ = _model_needs(model, n_ctx)
-    cloud_type = str(cloud_type).upper()
-    cloud = "secure" if cloud_type == "SECURE" else "community"
-    gpu_id = prices.gpu_price(gpu).gpu_id if gpu else gpu_for_model(model, n_ctx, cloud).gpu_id
+    if gpu:
+        gpu_id, cloud_type = prices.gpu_price(gpu).gpu_id, str(cloud_type or "COMMUNITY").upper()
+    elif cloud_type is None:
+        choice = gpu_for_model(model, n_ctx)
+        gpu_id, cloud_type = choice.gpu_id, choice.cloud.upper()
+    else:
+        cloud_type = str(cloud_type).upper()
+        cloud = None if cloud_type == "ALL" else "secure" if cloud_type == "SECURE" else "community"
+        gpu_id = gpu_for_model(model, n_ctx, cloud).gpu_id
     model_gb = math.ceil(size / 1e9 * 1.2)  # 20% room: Ollama writes a partial file while pulling
     if keep_models:
         return PodSpec(

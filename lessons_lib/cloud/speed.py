@@ -15,8 +15,10 @@ published measurement rather than guessed:
 - Prefill (prompt processing) is compute-bound: RTX 4090 (165 TFLOPS), Llama 8B Q4_0: 10,359
   tokens/s (ggml-org/llama.cpp PR #7676, pp512), scaled by each GPU's FLOPS.
 
-GPU figures are NVIDIA's datasheets (memory bandwidth, dense FP16 tensor TFLOPS, no sparsity).
-Never one speed for every GPU: an H100 SXM decodes about 3.3x faster than an RTX 4090 here.
+GPU figures are NVIDIA's datasheets (memory bandwidth, dense FP16 tensor TFLOPS, no sparsity; the
+A40's is 149.7, its TF32 figure being 74.8). Never one speed for every GPU: in this model an H100 SXM
+decodes about 3.3x faster than an RTX 4090, the ratio of their bandwidths. That factor is an
+ASSUMPTION (the same llama.cpp efficiency on every GPU), not a measurement: `ASSUMPTIONS` lists it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ __all__ = [
     "EFFICIENCY",
     "BATCH_C",
     "speed_table",
+    "speedup",
+    "ASSUMPTIONS",
 ]
 
 ERR_UNKNOWN = "No speed figures for GPU {gpu!r}. Known: {known}"
@@ -50,6 +54,12 @@ COLS = (
 
 SRC_DATASHEETS = "NVIDIA datasheets (memory bandwidth; dense FP16 tensor TFLOPS, no sparsity)"
 SRC_DECODE = "ggml-org/llama.cpp PR #15802 (2025-09): RTX 3090, llama 8B Q4_0, 155 t/s at 1 sequence, 571 at 8"
+# What the speed model assumes rather than measures: say so wherever its numbers are shown.
+ASSUMPTIONS = (
+    "one llama.cpp efficiency (measured on an RTX 3090) for every GPU: decode speed scales with memory bandwidth",
+    "the RTX 3090's 1..8-sequence batching curve on every GPU",
+    "prefill scales with dense FP16 tensor TFLOPS from one RTX 4090 measurement",
+)
 SRC_PREFILL = "ggml-org/llama.cpp PR #7676 (2024-06): RTX 4090, llama 8B Q4_0, pp512 10,359 t/s"
 
 MEASURED_GB = 4.65  # llama 8B Q4_0: 4.33 GiB
@@ -70,7 +80,7 @@ class GpuSpec:
 GPU_SPECS: tuple[GpuSpec, ...] = (
     GpuSpec("RTX 3090", 936, 71, 24),
     GpuSpec("RTX 4090", 1008, 165, 24),
-    GpuSpec("A40", 696, 75, 48),
+    GpuSpec("A40", 696, 149.7, 48),  # FP16 tensor; 74.8 is its TF32 figure
     GpuSpec("L40S", 864, 362, 48),
     GpuSpec("A100 PCIe", 1935, 312, 80),
     GpuSpec("A100 SXM", 2039, 312, 80),
@@ -142,3 +152,9 @@ def speed_table(batch: int = 8, model: ModelSize = LLAMA_8B_Q4):
     ]
     cols = [c.format(batch=batch) for c in COLS]
     return pd.DataFrame(rows, columns=cols)
+
+
+def speedup(fast: str, slow: str, batch: int = 8, model: ModelSize = LLAMA_8B_Q4) -> float:
+    """How many times faster `fast` decodes than `slow` in this model: an assumption, not a measurement
+    (see ASSUMPTIONS); e.g. speedup("H100 SXM", "RTX 4090") is the bandwidth ratio, about 3.3."""
+    return batched_tokens_per_s(fast, batch, model) / batched_tokens_per_s(slow, batch, model)

@@ -18,6 +18,24 @@ EN: dict[str, str] = {
     "row_pod": "Pod {gpu} ({cloud}, {pricing})",
     "cloud_not_stated": "cloud not stated by the source",
     "row_tokens": "API {model} (per token)",
+    "row_tokens_batch": "API {model} (Batch API, half price, within 24 h)",
+    "verdict_pod": (
+        "Cheapest here: {pod}, {pod_total}. The cheapest API row, {api}, costs {api_total}: {ratio} as much as the pod."
+    ),
+    "verdict_api": (
+        "Cheapest here: {api}, {api_total}. The cheapest pod, {pod}, costs {pod_total}: {ratio} as much as the API."
+    ),
+    "verdict_close": (
+        "Too close to call: the cheapest pod, {pod}, costs {pod_total}, and the cheapest API row, {api}, "
+        "{api_total}, within {pct} of each other. With sample prices and a modelled speed, neither wins: "
+        "measure your own speed, read today's prices, then decide."
+    ),
+    "verdict_quality": (
+        "Either way the two are not the same product: a local 8B model answers worse than a hosted frontier "
+        "model on many tasks, so score both on your own gold set (lesson 05) before the price decides."
+    ),
+    "err_verdict": "The table needs at least one pod row and one API row to compare.",
+    "projection_xlabel": "US dollars for 100 million keywords (the cheapest way to pay for each GPU)",
     "err_unknown_gpu": "Unknown GPU {gpu!r}. Known GPUs: {known}",
     "err_unknown_api_model": "Unknown API model {model!r}. Known: {known}",
     "err_no_price": "No {what} price is known for {gpu} ({source}). Pick another cloud or pricing, or type a price.",
@@ -48,6 +66,25 @@ PL: dict[str, str] = {
     "row_pod": "Pod {gpu} ({cloud}, {pricing})",
     "cloud_not_stated": "chmura niepodana przez źródło",
     "row_tokens": "API {model} (za tokeny)",
+    "row_tokens_batch": "API {model} (Batch API, za pół ceny, w ciągu 24 h)",
+    "verdict_pod": (
+        "Najtaniej wychodzi {pod}: {pod_total}. Najtańszy wiersz API, {api}, kosztuje {api_total}, "
+        "czyli {ratio} tyle co pod."
+    ),
+    "verdict_api": (
+        "Najtaniej wychodzi {api}: {api_total}. Najtańszy pod, {pod}, kosztuje {pod_total}, czyli {ratio} tyle co API."
+    ),
+    "verdict_close": (
+        "Remis: najtańszy pod, {pod}, kosztuje {pod_total}, a najtańszy wiersz API, {api}, {api_total}; "
+        "różnica mieści się w {pct}. Przy przykładowych cenach i modelowanej szybkości żadna opcja nie "
+        "wygrywa: zmierz własną szybkość, sprawdź dzisiejsze ceny i dopiero wtedy zdecyduj."
+    ),
+    "verdict_quality": (
+        "Tak czy inaczej to nie jest ten sam produkt: lokalny model 8B w wielu zadaniach odpowiada gorzej niż "
+        "czołowy model w chmurze, więc zanim zdecyduje cena, oceń oba na własnym złotym zbiorze (lekcja 05)."
+    ),
+    "err_verdict": "Do porównania tabela potrzebuje co najmniej jednego wiersza z podem i jednego z API.",
+    "projection_xlabel": "dolary amerykańskie za 100 milionów fraz (najtańszy sposób płacenia za każde GPU)",
     "err_unknown_gpu": "Nieznane GPU {gpu!r}. Znane GPU: {known}",
     "err_unknown_api_model": "Nieznany model API {model!r}. Znane: {known}",
     "err_no_price": "Brak ceny {what} dla {gpu} ({source}). Wybierz inną chmurę lub cennik albo wpisz cenę.",

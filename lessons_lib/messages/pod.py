@@ -98,7 +98,7 @@ EN: dict[str, str] = {
     ),
     "terminal_failed": "JupyterLab could not open a terminal ({error}); paste this line into a terminal instead:",
     "terminal_off": "terminals are switched off on this Jupyter server",
-    "terminal_paste": "# paste into a terminal (Windows: set OLLAMA_HOST=...)",
+    "terminal_paste": "# paste into a terminal while this pod runs (Windows: set OLLAMA_HOST=...)",
 }
 
 PL: dict[str, str] = {
@@ -193,5 +193,5 @@ PL: dict[str, str] = {
     ),
     "terminal_failed": "JupyterLab nie otworzył terminala ({error}); wklej tę linię do terminala samodzielnie:",
     "terminal_off": "terminale są wyłączone na tym serwerze Jupytera",
-    "terminal_paste": "# wklej do terminala (Windows: set OLLAMA_HOST=...)",
+    "terminal_paste": "# wklej do terminala, póki ten pod działa (Windows: set OLLAMA_HOST=...)",
 }

@@ -39,7 +39,7 @@ class CostEstimator(Panel):
         self,
         workload: costs.Workload | None = None,
         plan: costs.PodPlan | None = None,
-        api_models: tuple[str, ...] = ("gpt-4o-mini", "gpt-4.1-mini"),
+        api_models: tuple[str, ...] = projection.API_MODELS,
         chart: bool = True,
         lang: str | None = None,
     ):
@@ -51,7 +51,7 @@ class CostEstimator(Panel):
         plan = plan or costs.PodPlan()
         style = {"description_width": "initial"}
         clouds = [(t("cloud_community"), "community"), (t("cloud_secure"), "secure")]
-        pricings = [(t("pricing_on_demand"), "on-demand"), (t("pricing_spot"), "spot")]
+        pricings = [(t("pricing_on_demand"), "on-demand")]  # no spot: RunPod's API no longer rents it
         self.chart = chart
         self.gpu = w.Dropdown(
             options=[(r.display_name, r.display_name) for r in prices.GPU_PRICES],
