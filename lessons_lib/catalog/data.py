@@ -482,7 +482,7 @@ _LIBRARY: tuple[CatalogModel, ...] = (
     ),
     CatalogModel(
         key="deepseek-r1-671b",
-        display_name="DeepSeek-R1 671B (the full model, not a distill)",
+        display_name="DeepSeek-R1 671B",  # the full model; the smaller tags are distills (see notes)
         family="deepseek2",
         params_b=671.0,
         languages=("en", "zh"),
