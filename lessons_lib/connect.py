@@ -64,9 +64,7 @@ class Connection:
         then (see ollama/__init__.py). A server started later (the embedded one) needs this, so code
         written for a default Ollama, like the source article's, runs unchanged."""
         os.environ["OLLAMA_HOST"] = self.url
-        default = ollama.Client(host=self.url)
-        for name in MODULE_FUNCTIONS:
-            setattr(ollama, name, getattr(default, name))
+        point_module_functions(self.url)
 
     def close(self) -> None:
         """Stop the embedded server if this connection started it."""
@@ -124,10 +122,26 @@ def connect(
         template = "connect.forced" if mode == "embedded" else "connect.embedded"
         message = text(template, tried=tried, url=server.url, models=shown(server.models))
         connection = Connection(ollama.Client(host=server.url), server.url, "embedded", version, message, server)
+    if connection.backend == "embedded":
+        # `ollama.chat(...)` and the other module-level functions use a client made at import time
+        # from OLLAMA_HOST; point them at the embedded server, as setting OLLAMA_HOST would have done.
+        point_module_functions(connection.url)
     if not quiet:
         print(connection.message)
     _current = connection
     return connection
+
+
+def current() -> Connection | None:
+    """The connection `connect()` returned last, or None."""
+    return _current
+
+
+def point_module_functions(url: str) -> None:
+    """Make `ollama.chat(...)`, `ollama.generate(...)`, ... talk to the server at `url` (no environment change)."""
+    default = ollama.Client(host=url)
+    for name in MODULE_FUNCTIONS:
+        setattr(ollama, name, getattr(default, name))
 
 
 def disconnect() -> None:

@@ -150,6 +150,23 @@ class PullPlan:
     insecure: bool
     message: str
     mirror: RegistryMirror | None = None
+    requested: str = ""  # the name as the learner types it: `ollama pull bielik`
+
+    @property
+    def command(self) -> str:
+        """What a learner types at home: `ollama pull NAME`, without the mirror's address."""
+        return f"ollama pull {self.requested or self.name}"
+
+    def pull(self, client: ollama.Client, *, quiet: bool = False) -> list[dict[str, Any]]:
+        """`ollama pull` from where this plan says (the registry, or the course's mirror), with progress bars."""
+        return pull(client, self.name, insecure=self.insecure, quiet=quiet)
+
+    def terminal(self, host: str, timeout: float = 300) -> int:
+        """Run the pull as the `ollama` CLI in a terminal; the screen shows `self.command`."""
+        from .ollama_cli.terminal import terminal
+
+        real = f"ollama pull {'--insecure ' if self.insecure else ''}{self.name}"
+        return terminal(real, host, timeout=timeout, shown=self.command)
 
     def close(self) -> None:
         if self.mirror is not None:
@@ -174,7 +191,8 @@ def registry_reachable(timeout: float = 3.0) -> bool:
 def plan_pull(name: str, *, models_dir: str | os.PathLike[str] | None = None, offline: bool | None = None) -> PullPlan:
     """Decide where `name` comes from. `offline=None`: CI (WORKBOOK_BACKEND=embedded) never tries
     the internet; otherwise Ollama's registry is used when it answers. The mirror serves
-    `models_dir` (the store of the server that pulls, so present layers are not sent again)."""
+    `models_dir` (the store of the server that pulls, so present layers are not sent again; by
+    default the store of the embedded server `connect()` started, else the first Ollama store)."""
     if offline is None:
         if os.environ.get("WORKBOOK_BACKEND", "").strip().lower() == "embedded":
             offline, why = True, edition.text("models.why_ci")
@@ -183,7 +201,12 @@ def plan_pull(name: str, *, models_dir: str | os.PathLike[str] | None = None, of
     else:
         why = edition.text("models.why_ci") if offline else ""
     if not offline:
-        return PullPlan(name, False, edition.text("models.plan_registry", name=name))
+        return PullPlan(name, False, edition.text("models.plan_registry", name=name), requested=name)
+    if models_dir is None:  # the store of the course's embedded server, when this session started one
+        from .connect import current
+
+        conn = current()
+        models_dir = conn.server.models if conn is not None and conn.server is not None else None
     root = Path(models_dir) if models_dir else next(iter(ollama_stores()), default_models_dir())
     mirror = RegistryMirror(root).start()
     short = name if "/" in name else f"library/{name}"
@@ -193,6 +216,7 @@ def plan_pull(name: str, *, models_dir: str | os.PathLike[str] | None = None, of
         True,
         edition.text("models.plan_mirror", why=why, name=mirrored, url=mirror.url, root=shown(root)),
         mirror,
+        requested=name,
     )
 
 

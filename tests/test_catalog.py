@@ -57,6 +57,52 @@ def test_catalog_is_well_formed():
             parse_name(alias)
 
 
+# Bits a weight each quantization type lands in for a whole GGUF file (size x 8 / parameters):
+# the nominal rate of its blocks (Q4_K 4.5, Q6_K 6.56, Q8_0 8.5, ...) plus the tensors llama.cpp keeps
+# at a higher type (output, token embeddings, parts of attn_v/ffn_down in the K "_M" mixes).
+# Source of the nominal rates: reference/quantization.md and llama.cpp's quantize table.
+BITS_PER_WEIGHT = {
+    "F16": (15.5, 16.5),
+    "BF16": (15.5, 16.5),
+    "Q8_0": (8.0, 9.0),
+    "Q6_K": (6.4, 7.0),
+    "Q5_K_M": (5.3, 6.3),
+    "Q5_0": (5.3, 6.0),
+    "Q4_K_M": (4.5, 6.0),
+    "Q4_K_S": (4.4, 5.5),
+    "Q4_1": (4.8, 6.0),
+    "Q4_0": (4.3, 5.2),
+    "Q3_K_M": (3.6, 4.6),
+    "Q2_K": (2.6, 3.8),
+}
+# Below 1B parameters the token embeddings are a large share of the weights (Gemma 3 270M: 170M of
+# 268M) and stay at 6-8 bits, so a small Q4 file can reach 8 bits a weight: there only the floor holds,
+# and the file must still be well under F16.
+SMALL_MODEL_B = 1.0
+
+
+@pytest.mark.parametrize(
+    ("model", "variant"),
+    [(m, v) for m in CATALOG for v in m.variants],
+    ids=lambda x: getattr(x, "quant", None) or x.key,
+)
+def test_quantization_matches_size_per_weight(model, variant):
+    """A variant's quantization label agrees with its file size: bits a weight = size x 8 / parameters."""
+    assert variant.quant in BITS_PER_WEIGHT, f"add a band for {variant.quant}"
+    low, high = BITS_PER_WEIGHT[variant.quant]
+    bits = variant.size_bytes * 8 / (model.params_b * 1e9)
+    if model.params_b < SMALL_MODEL_B and variant.quant not in ("F16", "BF16"):
+        high = 9.0
+    assert low <= bits <= high, (
+        f"{variant.ollama_name} is labelled {variant.quant} but its size gives {bits:.2f} bits a weight "
+        f"(expected {low}-{high})"
+    )
+
+
+def test_llama32_1b_is_q8_0_as_ollama_ships_it():
+    assert find("llama3.2:1b").default.quant == "Q8_0"
+
+
 @pytest.mark.parametrize("name", REQUIRED_NAMES)
 def test_required_models_are_there(name):
     assert find(name) is not None, name

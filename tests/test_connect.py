@@ -228,3 +228,12 @@ def test_paths_are_shown_the_same_on_every_machine(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", "/nonexistent-home-for-test")
     assert shown("/nonexistent-home-for-test/.ollama/models") == "~/.ollama/models"
     assert shown("/usr/share/ollama/.ollama/models") == "/usr/share/ollama/.ollama/models"
+
+
+def test_point_module_functions_rebinds_ollama_chat(monkeypatch):
+    connect_module = importlib.import_module("lessons_lib.connect")
+
+    for name in connect_module.MODULE_FUNCTIONS:
+        monkeypatch.setattr(ollama, name, getattr(ollama, name))  # restored after the test
+    connect_module.point_module_functions("http://127.0.0.1:9")
+    assert str(ollama.chat.__self__._client.base_url).startswith("http://127.0.0.1:9")

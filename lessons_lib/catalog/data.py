@@ -64,11 +64,12 @@ _LIBRARY: tuple[CatalogModel, ...] = (
         context_max=131072,
         variants=(
             Variant(
-                "Q4_K_M",
+                "Q8_0",
                 "llama3.2:1b",
                 1_321_082_688,
                 "Ollama library blob sha256:74701a8c35f6 (llama3.2:1b), 1,321,082,688 bytes as "
-                "reported by /api/pull; shown as 1.3 GB",
+                "reported by /api/pull; shown as 1.3 GB. Ollama ships the 1B as Q8_0 (`ollama show "
+                "llama3.2:1b`: quantization Q8_0): 1.32 GB x 8 / 1.24B parameters = 8.5 bits a weight",
             ),
         ),
         license="Llama 3.2 Community License",
@@ -481,7 +482,7 @@ _LIBRARY: tuple[CatalogModel, ...] = (
     ),
     CatalogModel(
         key="deepseek-r1-671b",
-        display_name="DeepSeek-R1 671B (the full model, not a distill)",
+        display_name="DeepSeek-R1 671B",  # the full model; the smaller tags are distills (see notes)
         family="deepseek2",
         params_b=671.0,
         languages=("en", "zh"),

@@ -30,6 +30,7 @@ _ROOM_NAMES = (
     "quant",
     "shelf",
     "site",
+    "tokens",
     "will_it_fit",
 )
 ROOMS: dict[str, ModuleType] = {name: importlib.import_module(f".{name}", __name__) for name in _ROOM_NAMES}

@@ -101,7 +101,7 @@ PL: dict[str, str] = {
     "all_set": "Wszystko gotowe: uruchom `make lab`.",
     "problems": "Problemy powyżej: {count}. Usuń je i uruchom sprawdzenie ponownie.",
     "smoke_ok": (
-        "{tokens} tokenów z {model}, {rate:.0f} tok/s ({share:.0%} limitu, jaki daje przepustowość pamięci tej maszyny)"
+        "{model}: {tokens} tokenów, {rate:.0f} tok/s ({share:.0%} limitu, jaki daje przepustowość pamięci tej maszyny)"
     ),
     "smoke_crashed": (
         "llama.cpp wysypał się na pierwszych tokenach ({signal}): ta wersja używa instrukcji, "

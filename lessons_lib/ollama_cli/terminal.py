@@ -34,10 +34,14 @@ def command_line(command: str) -> list[str]:
     return [real, *words[1:]] if real else [sys.executable, "-m", "lessons_lib.ollama_cli", *words[1:]]
 
 
-def terminal(command: str, host: str, timeout: float = 300, show_which: bool = False) -> int:
-    """Run `command` with OLLAMA_HOST=`host`, print its output like a terminal; return the exit status."""
+def terminal(command: str, host: str, timeout: float = 300, show_which: bool = False, shown: str | None = None) -> int:
+    """Run `command` with OLLAMA_HOST=`host`, print its output like a terminal; return the exit status.
+
+    `shown` is the command line printed after `$` when it differs from the one run (a pull from the
+    course's local registry mirror runs `ollama pull --insecure 127.0.0.1:PORT/library/NAME` and shows
+    `ollama pull NAME`, what a learner types at home)."""
     argv = command_line(command)
-    print(f"$ {command}")
+    print(f"$ {shown or command}")
     if show_which and argv[0] == sys.executable:
         print(MSG_COURSE_CLI)
     env = {**os.environ, "OLLAMA_HOST": host}
