@@ -168,7 +168,8 @@ def test_the_built_site_shows_plots_widgets_and_switches_language(tmp_path: Path
 
     out = tmp_path / "site"
     started = time.perf_counter()
-    build(out, tmp_path / "site-src", course_with_polish(tmp_path))
+    course = course_with_polish(tmp_path)
+    build(out, tmp_path / "site-src", course)
     (output_dir / "site-build-seconds.txt").write_text(f"{time.perf_counter() - started:.1f}\n")
     pages = {lang: out / lang / f"{LESSON}.html" for lang in ("en", "pl")}
     assert all(p.exists() for p in pages.values()) and (out / "index.html").exists()
@@ -184,7 +185,7 @@ def test_the_built_site_shows_plots_widgets_and_switches_language(tmp_path: Path
             # The front page: each edition's lesson table (a row per lesson, its link and time) and models.
             page.goto((out / "index.html").as_uri())
             for lang in ("en", "pl"):
-                lessons = [p for p in edition_notebooks(lang, course_with_polish(tmp_path)) if p.name[:2].isdigit()]
+                lessons = [p for p in edition_notebooks(lang, course) if p.name[:2].isdigit()]
                 rows = page.locator(f"table#lessons-{lang} tbody tr")
                 expect(rows.first).to_be_visible()
                 assert rows.count() == len(lessons)
