@@ -208,6 +208,12 @@ def refresh_lock() -> int:
     ).returncode
 
 
+def build_font_cache() -> None:
+    """Matplotlib builds its font cache on first use and says so on stderr: do it now, in setup,
+    not under a lesson's first plot."""
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=False, capture_output=True)
+
+
 def smoke() -> int:
     # A fresh interpreter: this one imported nothing of llama_cpp, and the child may crash.
     done = subprocess.run([sys.executable, "-m", "lessons_lib.llama.smoke"], cwd=ROOT, check=False)
@@ -236,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ensure_llama(build, rebuild=args.rebuild_llama)
         install_dependencies("" if args.no_test_extras else "[test]")
+        build_font_cache()
     except subprocess.CalledProcessError as exc:
         print(f"Setup stopped: `{' '.join(map(str, exc.cmd[-4:]))}` failed (exit {exc.returncode}); see above.")
         return 1

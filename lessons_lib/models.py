@@ -118,7 +118,7 @@ def pull(client: ollama.Client, name: str, *, insecure: bool = False, quiet: boo
     Errors come as the server words them (`ollama.ResponseError`), e.g.
     "pull model manifest: file does not exist" for a wrong name or tag.
     """
-    from tqdm.auto import tqdm
+    from .progress import tqdm
 
     bars: dict[str, Any] = {}
     lines: list[dict[str, Any]] = []

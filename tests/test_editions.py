@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from lessons_lib.translation import EDITION_HEADER, NOTEBOOKS, compare_code, parity_problems, stamp, states
+from lessons_lib.translation import (
+    EDITION_HEADER,
+    NOTEBOOKS,
+    STAMP_KEY,
+    UntranslatedError,
+    compare_code,
+    parity_problems,
+    stamp,
+    states,
+    untranslated,
+)
 from lessons_lib.translation.__main__ import main
 from lessons_lib.translation.editions import english_notebooks, load, translation_of
 
@@ -90,10 +100,19 @@ POLISH = notebook(
 
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
+    """A course folder whose Polish notebook is as the builder makes it: one markdown cell for each."""
     (tmp_path / "pl").mkdir()
+    built = [c for c in POLISH["cells"] if "prose cells" not in c["source"]]
     (tmp_path / "01_lesson.ipynb").write_text(json.dumps(ENGLISH), encoding="utf-8")
-    (tmp_path / "pl" / "01_lesson.ipynb").write_text(json.dumps(POLISH), encoding="utf-8")
+    (tmp_path / "pl" / "01_lesson.ipynb").write_text(json.dumps({**POLISH, "cells": built}), encoding="utf-8")
     return tmp_path
+
+
+def edit(path: Path, cell: int, source: str) -> None:
+    """Change one cell's source in a notebook file (a contributor's edit)."""
+    notebook = load(path)
+    notebook["cells"][cell]["source"] = source
+    path.write_text(json.dumps(notebook), encoding="utf-8")
 
 
 def test_a_translation_with_the_edition_lines_and_the_same_code_passes():
@@ -117,28 +136,103 @@ def test_a_missing_code_cell_is_found():
 
 
 def test_stamp_then_a_changed_english_cell_makes_the_translation_stale(course: Path, capsys):
+    polish = course / "pl" / "01_lesson.ipynb"
     [state] = states(course)
     assert not state.missing and state.parity == [] and "never stamped" in state.stale
-    assert main(["stamp", str(course / "pl" / "01_lesson.ipynb")]) == 0
-    assert "workbook_edition" in load(course / "pl" / "01_lesson.ipynb")["metadata"]
+    assert main(["stamp", str(polish)]) == 0
+    assert "workbook_edition" in load(polish)["metadata"]
     [state] = states(course)
     assert state.ok
     assert main(["check", "--notebooks", str(course)]) == 0
 
     changed = json.loads(json.dumps(ENGLISH))
-    changed["cells"][0]["source"] = "# Lesson\nAsk a model, then ask again."
+    changed["cells"][2]["source"] = 'answer = chat.ask("What is a hamburger, really?")'
     changed["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "outputs are not hashed"}]
     (course / "01_lesson.ipynb").write_text(json.dumps(changed), encoding="utf-8")
     [state] = states(course)
-    assert state.stale == "the English source changed since the translation: cells 1"
+    assert state.stale == "the English source changed since the translation: cells 2"  # 0-based cell indexes
     capsys.readouterr()
-    assert main(["diff", str(course / "pl" / "01_lesson.ipynb")]) == 1
+    assert main(["diff", str(polish)]) == 1
     out = capsys.readouterr().out
-    assert "--- cell 1 (markdown)" in out and "ask again" in out and "--- cell 2" not in out
+    assert "--- cell 2 (code)" in out and "really?" in out and "--- cell 1" not in out
     assert main(["check", "--notebooks", str(course)]) == 1
     assert "STALE" in capsys.readouterr().out
 
-    stamp(course / "pl" / "01_lesson.ipynb")  # translated again
+    edit(polish, 2, 'answer = chat.ask("Co to jest hamburger, naprawdę?")')  # translated again
+    stamp(polish)
+    assert states(course)[0].ok
+
+
+def test_a_stamp_alone_does_not_pass_an_english_change_left_untranslated(course: Path, capsys):
+    """The edition check (`make editions`) fails when an English markdown cell changed and its Polish
+    text did not, and stamping does not make it pass: `stamp` refuses, naming the cell."""
+    polish = course / "pl" / "01_lesson.ipynb"
+    stamp(polish)
+    edit(course / "01_lesson.ipynb", 0, "# Lesson\nAsk a model about another job entirely.")
+    stamped = load(polish)["metadata"]
+
+    capsys.readouterr()
+    assert main(["stamp", str(polish)]) == 1
+    err = capsys.readouterr().err
+    assert "NOT stamped" in err and "English cells 0 changed" in err and "--unchanged-ok 0" in err
+    assert load(polish)["metadata"] == stamped  # nothing written
+    with pytest.raises(UntranslatedError) as refused:
+        stamp(polish)
+    assert refused.value.cells == [0]
+    assert main(["check", "--notebooks", str(course)]) == 1
+    out = capsys.readouterr().out
+    assert "STALE" in out and "English cells 0 changed since the last stamp but their Polish text did not" in out
+
+    # Another cell acknowledged does not help; the Polish text translated again does.
+    assert main(["stamp", "--unchanged-ok", "1,2", str(polish)]) == 1
+    edit(polish, 0, "# Lekcja\nZapytaj model o zupełnie inne zadanie.")
+    assert main(["stamp", str(polish)]) == 0
+    assert main(["check", "--notebooks", str(course)]) == 0
+
+
+def test_an_english_edit_that_keeps_the_meaning_is_acknowledged_by_cell(course: Path, capsys):
+    polish = course / "pl" / "01_lesson.ipynb"
+    stamp(polish)
+    edit(course / "01_lesson.ipynb", 0, "# Lesson\n\nAsk a model.")  # layout only
+    assert untranslated(load(course / "01_lesson.ipynb"), load(polish)) == [0]
+    assert main(["stamp", "--unchanged-ok", "0", str(polish)]) == 0
+    assert states(course)[0].ok
+    assert main(["stamp", str(polish)]) == 0  # re-stamping regenerates the same record from the files
+    assert states(course)[0].ok
+
+
+def test_an_old_stamp_or_a_polish_edit_after_the_stamp_is_not_in_step(course: Path):
+    polish = course / "pl" / "01_lesson.ipynb"
+    stamp(polish)
+    notebook = load(polish)
+    del notebook["metadata"][STAMP_KEY]["markdown"]  # a stamp written before Polish texts were hashed
+    polish.write_text(json.dumps(notebook), encoding="utf-8")
+    assert "older stamp" in states(course)[0].stale
+    stamp(polish)  # the migration: a stamp from the files as they are
+    assert states(course)[0].ok
+
+    edit(polish, 0, "# Lekcja\nZapytaj model jeszcze raz.")
+    assert states(course)[0].stale.startswith("the Polish text of cells 0 changed since the stamp")
+    stamp(polish)
+    assert states(course)[0].ok
+
+
+def test_a_new_english_cell_needs_a_new_polish_text(course: Path):
+    polish = course / "pl" / "01_lesson.ipynb"
+    stamp(polish)
+    english = load(course / "01_lesson.ipynb")
+    english["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "## What next"})
+    (course / "01_lesson.ipynb").write_text(json.dumps(english), encoding="utf-8")
+    assert (
+        "1 Polish markdown cells where English has 2" in states(course)[0].stale
+    )  # the Polish notebook must be rebuilt first
+    translation = load(polish)
+    translation["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "# Lekcja\nZapytaj model."})
+    polish.write_text(json.dumps(translation), encoding="utf-8")  # the old Polish text under a new English cell
+    with pytest.raises(UntranslatedError):
+        stamp(polish)
+    edit(polish, 3, "## Co dalej")
+    stamp(polish)
     assert states(course)[0].ok
 
 

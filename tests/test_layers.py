@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1] / "lessons_lib"
 # specific prefix wins, so `lessons_lib.ollama_server.protocol` sits below the rest of the server.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
-        "ground floor: the edition and its message catalogue, names, units, paths, hardware, memory, the bundled "
+        "ground floor: the edition and its message catalogue, names, units, paths, the progress bar, hardware, memory, the bundled "
         "model and the model shelf, "
         "llama.cpp wrappers",
         (
@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lessons_lib.memory",
             "lessons_lib.bundled",
             "lessons_lib.paths",
+            "lessons_lib.progress",
             "lessons_lib.shelf",
             "lessons_lib.llama",
         ),

@@ -1,4 +1,5 @@
-"""What the committed notebooks show a learner: no tracebacks, no machine paths, no stale widgets, no keys.
+"""What the committed notebooks show a learner: no tracebacks, no machine paths, no stale widgets, no keys,
+no unfinished progress bars (widget state or text fallback), no stray stderr or log lines.
 
 nbval re-runs the code; this test reads the outputs as saved, which is what GitHub, nbviewer and a
 learner opening the file before running anything see.
@@ -33,6 +34,18 @@ KEY_SHAPED = re.compile(
 )
 # tqdm's label while unfinished, as saved in a widget: "desc:  50%"
 UNFINISHED_LABEL = re.compile(r":\s+\d{1,2}%$")
+# A tqdm bar as text (a widget's text/plain fallback, or a console bar): "desc:  33%|###3      | 10/30 [".
+TQDM_BAR = re.compile(r"(?P<percent>\d{1,3})%\|[^|\n]*\|\s*(?P<n>[\d.]+\w?)/(?P<total>[\d.]+\w?)\s+\[")
+# Lines a logger or a library's warning writes, which no lesson means to show: Python logging's default
+# format ("WARNING:matplotlib.font_manager:..."), a line that starts with a timestamp (Ray, uvicorn,
+# llama.cpp's loggers), matplotlib's font manager, and Python warnings ("...: UserWarning: ...").
+LOG_LINE = re.compile(
+    r"^(?:\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d|(?:DEBUG|INFO|WARNING|ERROR|CRITICAL):[\w.]+:)"
+    r"|font_manager|Matplotlib is building the font cache|findfont:|^\S+:\d+: \w*Warning: ",
+)
+# Cells that print to stderr on purpose (a lesson showing what an error looks like) carry this tag;
+# no lesson does today. Any other stderr in a saved output is stray: a warning, a log line, a console bar.
+STDERR_TAG = "workbook-stderr"
 
 
 def _outputs_text(cell: dict) -> list[str]:
@@ -137,6 +150,52 @@ def test_progress_bars_saved_finished(notebook: tuple[str, dict]) -> None:
     assert not unfinished, f"{name}: progress bars saved unfinished: {unfinished}"
 
 
+def unfinished_text_bars(nb: dict) -> list[tuple[int, str]]:
+    """(cell, bar) for each bar saved as text that did not finish: a widget bar's text/plain
+    fallback (what GitHub, nbviewer and VS Code show) or a console bar, at less than 100 %."""
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            plain = output.get("data", {}).get("text/plain", "")
+            texts = ["".join(plain) if isinstance(plain, list) else str(plain)]
+            if output["output_type"] == "stream":
+                texts.append("".join(output["text"]).split("\r")[-1])  # a console bar's last redraw
+            for text in texts:
+                for bar in TQDM_BAR.finditer(text):
+                    if bar["percent"] != "100" or bar["n"] != bar["total"]:
+                        found.append((i, text[: bar.end()].splitlines()[-1]))
+    return found
+
+
+def stray_stderr(nb: dict) -> list[tuple[int, str]]:
+    """(cell, line): each stderr stream of a cell without STDERR_TAG (its first line), and each log
+    or warning line (LOG_LINE) in any other saved output."""
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "stream" and output["name"] == "stderr":
+                if STDERR_TAG not in cell.get("metadata", {}).get("tags", []):
+                    found.append((i, "stderr: " + "".join(output["text"]).strip().split("\n")[0][:100]))
+                continue
+            for text in _outputs_text({"outputs": [output]}):
+                found += [(i, line[:100]) for line in text.splitlines() if LOG_LINE.search(line)]
+    return found
+
+
+def test_progress_bars_saved_finished_as_text(notebook: tuple[str, dict]) -> None:
+    """The bar's text fallback is what a reader without the widget state sees: it must show the end
+    (lessons_lib.progress updates it when the bar closes; a notebook saved before that reads 0%)."""
+    name, nb = notebook
+    unfinished = unfinished_text_bars(nb)
+    assert not unfinished, f"{name}: progress bars saved unfinished as text (re-execute the notebook): {unfinished}"
+
+
+def test_no_stray_stderr_or_log_lines(notebook: tuple[str, dict]) -> None:
+    name, nb = notebook
+    stray = stray_stderr(nb)
+    assert not stray, f"{name}: stderr or log lines in saved outputs (tag a cell {STDERR_TAG!r} if meant): {stray}"
+
+
 # The checks themselves must catch what they are for.
 def test_the_checks_catch_what_they_are_for() -> None:
     assert MACHINE_PATH.search("models in /root/.cache/local-llm-workbook/models")
@@ -151,3 +210,36 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert KEY_SHAPED.search('api_key="a1b2c3d4e5f6g7h8i9j0"')
     assert UNFINISHED_LABEL.search("waiting for Ollama to answer:  50%")
     assert not UNFINISHED_LABEL.search("waiting for Ollama to answer: 100%")
+    assert TQDM_BAR.search("keywords:  33%|###3      | 10/30 [00:00<?, ?kw/s]")
+    assert TQDM_BAR.search("pulling b179c9523d0e:   0%|          | 0.00/98.4M [00:00<?, ?B/s]")
+    assert not TQDM_BAR.search("Textarea(value='Hi', layout=Layout(width='100%'), placeholder='...')")
+
+    def bar_output(text: str) -> dict:
+        return {"output_type": "display_data", "data": {"text/plain": text}, "metadata": {}}
+
+    def cell(*outputs: dict, tags: tuple[str, ...] = ()) -> dict:
+        return {"cell_type": "code", "metadata": {"tags": list(tags)}, "source": "", "outputs": list(outputs)}
+
+    bars = {
+        "cells": [
+            cell(bar_output("quantizing: 100%|##########| 2037/2037 [01:02<00:00, 32.6tensor/s]")),
+            cell(bar_output("pulling b179c9523d0e: 100%|##########| 98.4M/98.4M [00:01<00:00, 77.0MB/s]")),
+            cell(bar_output("keywords:  33%|###3      | 10/30 [00:00<?, ?kw/s]")),
+            cell({"output_type": "stream", "name": "stdout", "text": "a:  50%|#  | 1/2 [\ra: 100%|##| 2/2 [00:01]"}),
+        ]
+    }
+    assert unfinished_text_bars(bars) == [(2, "keywords:  33%|###3      | 10/30 [")]
+
+    def stream(name: str, text: str) -> dict:
+        return {"output_type": "stream", "name": name, "text": text}
+
+    logs = {
+        "cells": [
+            cell(stream("stderr", "Matplotlib is building the font cache; this may take a moment.\n")),
+            cell(stream("stdout", "2026-12-07 18:07:40,123 INFO worker.py:1 -- Started a local Ray instance.\n")),
+            cell(stream("stdout", "WARNING:matplotlib.font_manager:findfont: Font family 'x' not found.\n")),
+            cell(stream("stdout", "prices as of 2026-11-30 (runpod.io/pricing)\nok\n")),
+            cell(stream("stderr", "Error: model 'llama3:8b' not found\n"), tags=(STDERR_TAG,)),
+        ]
+    }
+    assert [i for i, _ in stray_stderr(logs)] == [0, 1, 2]

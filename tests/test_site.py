@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lessons_lib.site.build import NOTEBOOKS, build, readme_section, stage
+from lessons_lib.shelf.spec import SHELF
+from lessons_lib.site.build import NOTEBOOKS, build, edition_notebooks, front_page, lesson_of, readme_section, stage
 from lessons_lib.site.widget_html import VIEW_MIME, render, static_outputs
 from lessons_lib.translation import EDITION_HEADER
 
@@ -97,6 +98,62 @@ def test_staging_writes_both_editions_with_their_indexes(tmp_path: Path):
     assert "Zapisany obraz widżetu" in json.dumps(staged, ensure_ascii=False)
 
 
+def test_each_lessons_title_time_and_needs_come_from_its_overview():
+    for lang, minutes, needs in (("en", "minutes", "memory"), ("pl", "minut", "pamięci")):
+        lessons = [lesson_of(p) for p in edition_notebooks(lang) if p.name[:2].isdigit()]
+        assert [x.number for x in lessons] == [p.name[:2] for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
+        for lesson in lessons:
+            assert lesson.title and " · " not in lesson.title, lesson
+            assert minutes in lesson.time and len(lesson.time) < 200, lesson
+            assert lesson.needs and "**" not in lesson.needs, lesson
+        assert any(needs in x.needs for x in lessons)
+    english = lesson_of(NOTEBOOKS / "00_setup_check.ipynb")
+    assert english.title.startswith("Setup check") and english.time == "15 minutes"
+
+
+def _front_html(lang: str) -> str:
+    """A front-page section rendered to HTML by MyST (docutils, not the whole Sphinx site: fast)."""
+    from docutils.core import publish_string
+    from myst_parser.parsers.docutils_ import Parser
+
+    settings = {"report_level": 3, "halt_level": 3, "myst_all_links_external": True}
+    source = front_page(lang, prefix=f"{lang}/", level=2)
+    return publish_string(source, parser=Parser(), writer="html5", settings_overrides=settings).decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "pl"])
+def test_the_front_page_shows_commands_lessons_and_models_with_licences(lang: str):
+    import re
+
+    html = _front_html(lang)
+    lessons = html[html.index(f'id="lessons-{lang}"') : html.index("</table>", html.index(f'id="lessons-{lang}"'))]
+    rows = re.findall(r"<tr><td><p>(\d\d)</p></td>\s*<td><p><a [^>]*href=\"([^\"]+)\">([^<]+)</a>", lessons)
+    pages = [p for p in edition_notebooks(lang) if p.name[:2].isdigit()]
+    assert [(n, href) for n, href, _ in rows] == [(p.name[:2], f"{lang}/{p.name}") for p in pages]
+    for page in pages:
+        assert lesson_of(page).time in lessons
+    assert ("make lab EDITION=pl" if lang == "pl" else "make lab") in html  # the quick start's commands
+    assert "3.10" in html and "CMake" in html  # what a machine needs to install the course (Python, compiler)
+    models = html[html.index(f'id="models-{lang}"') :]
+    for model in SHELF:
+        assert model.name in models and model.license in models and model.license_url in models
+    assert "smollm2:135m" in models and "Apache-2.0" in models
+    assert not re.search(r"<(?:script|link|img)[^>]+(?:src|href)=\"https?://", html)  # no network assets
+
+
+def test_the_site_front_page_has_every_editions_front_door(tmp_path: Path):
+    src = tmp_path / "src"
+    stage(src, course_with_polish(tmp_path))
+    front = (src / "index.md").read_text(encoding="utf-8")
+    for lang in ("en", "pl"):
+        assert f":name: lessons-{lang}" in front and f":name: models-{lang}" in front
+        assert f"]({lang}/00_setup_check.ipynb)" in front
+        edition = (src / lang / "index.md").read_text(encoding="utf-8")
+        assert f":name: lessons-{lang}" in edition and "](00_setup_check.ipynb)" in edition
+    assert front.index("lessons-en") < front.index("lessons-pl")
+    assert "Gemma Terms of Use" in front
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_built_site_shows_plots_widgets_and_switches_language(tmp_path: Path, output_dir: Path):
@@ -111,7 +168,8 @@ def test_the_built_site_shows_plots_widgets_and_switches_language(tmp_path: Path
 
     out = tmp_path / "site"
     started = time.perf_counter()
-    build(out, tmp_path / "site-src", course_with_polish(tmp_path))
+    course = course_with_polish(tmp_path)
+    build(out, tmp_path / "site-src", course)
     (output_dir / "site-build-seconds.txt").write_text(f"{time.perf_counter() - started:.1f}\n")
     pages = {lang: out / lang / f"{LESSON}.html" for lang in ("en", "pl")}
     assert all(p.exists() for p in pages.values()) and (out / "index.html").exists()
@@ -124,6 +182,23 @@ def test_the_built_site_shows_plots_widgets_and_switches_language(tmp_path: Path
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else outside.append(r.url))
+            # The front page: each edition's lesson table (a row per lesson, its link and time) and models.
+            page.goto((out / "index.html").as_uri())
+            for lang in ("en", "pl"):
+                lessons = [p for p in edition_notebooks(lang, course) if p.name[:2].isdigit()]
+                rows = page.locator(f"table#lessons-{lang} tbody tr")
+                expect(rows.first).to_be_visible()
+                assert rows.count() == len(lessons)
+                for row, path in zip(rows.all(), lessons):
+                    assert row.locator("td").first.inner_text().strip() == path.name[:2]
+                    assert row.locator("td").nth(2).inner_text().strip() == lesson_of(path).time
+                    link = row.locator("a").first
+                    assert (link.get_attribute("href") or "").endswith(f"{lang}/{path.stem}.html"), path
+                expect(page.locator(f"table#models-{lang}")).to_contain_text("Gemma Terms of Use")
+            page.screenshot(path=str(output_dir / "site-front.png"), full_page=False)
+            page.locator("table#lessons-pl tbody tr a").first.click()
+            page.wait_for_url("**/pl/00_setup_check.html")
+            assert page.locator("html").get_attribute("lang") == "pl"
             for lang, other in (("en", "pl"), ("pl", "en")):
                 page.goto(pages[lang].as_uri())
                 assert page.locator("html").get_attribute("lang") == lang

@@ -193,7 +193,7 @@ def run_job(
         print(MSG_RESUMED.format(done=done_before, total=len(keywords)))
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from ..progress import tqdm
 
         bar = tqdm(total=len(keywords), initial=done_before, desc=str(BAR), unit="kw", smoothing=0.1)
     counts = {"rows": 0, "errors": 0, "invalid": 0}

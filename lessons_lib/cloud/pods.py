@@ -239,7 +239,7 @@ def wait_ready(pod_id: str, timeout: float = 900, poll: float = 5.0, progress: b
 
     "Running" in the console is not "ready": the image is still being pulled. Raises PodNotReady
     (the caller, or PodSession, then ends the pod)."""
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     start = time.monotonic()
     url = proxy_url(pod_id)

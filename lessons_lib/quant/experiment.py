@@ -18,13 +18,13 @@ from typing import Any
 
 import llama_cpp
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ..bundled import BUNDLED_MODEL, bundled_gguf_path
 from ..edition import text
 from ..llama import gguf_file
 from ..llama.quantize import QuantizeReport, normalize_kind, quantize
 from ..memory import ModelShape, kv_cache_bytes
+from ..progress import tqdm
 from .dequantize import FULL_PRECISION, describe_source, to_f16
 from .evaluate import Evaluation, evaluate_model, load_eval_texts, tokenize_parts
 from .measure import PROMPTS, SpeedResult, measure_speed

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import ollama
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ..metrics import speed
+from ..progress import tqdm
 
 __all__ = ["register_variants", "create_quantized", "compare_answers", "remove_models"]
 

@@ -9,11 +9,13 @@ from .editions import (
     STAMP_KEY,
     TRANSLATIONS,
     EditionState,
+    UntranslatedError,
     changed_cells,
     parity_problems,
     stale,
     stamp,
     states,
+    untranslated,
 )
 from .parity import EDITION_HEADER, compare_code
 
@@ -23,10 +25,12 @@ __all__ = [
     "STAMP_KEY",
     "TRANSLATIONS",
     "EditionState",
+    "UntranslatedError",
     "changed_cells",
     "compare_code",
     "parity_problems",
     "stale",
     "stamp",
     "states",
+    "untranslated",
 ]

@@ -1,7 +1,9 @@
 """`python -m lessons_lib.translation check | stamp NOTEBOOK... | diff NOTEBOOK`, for contributors.
 
 check: every Polish lesson exists, follows the current English source, and has its code (exit 1 if not).
-stamp: after translating, record the English source a Polish notebook now follows.
+stamp: after translating, record the English source a Polish notebook now follows (refused, naming the
+       cells, while an English markdown cell changed and its Polish text did not; `--unchanged-ok 12,14`
+       acknowledges cells whose English edit does not change the meaning).
 diff:  the English cells that changed since a Polish notebook was stamped, to translate them.
 """
 
@@ -11,7 +13,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from .editions import NOTEBOOKS, cell_source, changed_cells, load, parity_problems, source_of, stamp, states
+from .editions import (
+    NOTEBOOKS,
+    cell_source,
+    changed_cells,
+    load,
+    parity_problems,
+    source_of,
+    stamp,
+    states,
+)
 
 
 def _check(folder: Path) -> int:
@@ -31,18 +42,33 @@ def _check(folder: Path) -> int:
     return 1 if bad else 0
 
 
-def _stamp(paths: list[Path]) -> int:
+def _cells(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(n) for n in text.replace(" ", "").split(",") if n)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"cell numbers separated by commas (0-based, as diff prints them): {text!r}"
+        ) from None
+
+
+def _stamp(paths: list[Path], unchanged_ok: tuple[int, ...] = ()) -> int:
+    refused = 0
     for path in paths:
         english_path = source_of(path)
         if not english_path.exists():
             print(f"{path}: no English notebook {english_path}", file=sys.stderr)
             return 2
         problems = parity_problems(load(english_path), load(path), path.parent.name)
-        record = stamp(path)
+        try:
+            record = stamp(path, unchanged_ok)
+        except ValueError as error:  # UntranslatedError, or markdown cells that do not pair
+            print(f"NOT stamped {path}: {error}", file=sys.stderr)
+            refused += 1
+            continue
         print(f"stamped {path}: follows {english_path.name} {record['source_hash']}")
         for problem in problems:
             print(f"  parity: {problem}")
-    return 0
+    return 1 if refused else 0
 
 
 def _diff(path: Path) -> int:
@@ -63,15 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="the state of every translation")
     check.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help=argparse.SUPPRESS)
-    commands.add_parser("stamp", help="record the English source a translation follows").add_argument(
-        "notebooks", type=Path, nargs="+"
+    stamping = commands.add_parser("stamp", help="record the English source a translation follows")
+    stamping.add_argument("notebooks", type=Path, nargs="+")
+    stamping.add_argument(
+        "--unchanged-ok",
+        type=_cells,
+        default=(),
+        metavar="N,M",
+        help="English markdown cells whose edit leaves the Polish text right as it is",
     )
     commands.add_parser("diff", help="the English cells changed since the stamp").add_argument("notebook", type=Path)
     args = parser.parse_args(argv)
     if args.command == "check":
         return _check(args.notebooks)
     if args.command == "stamp":
-        return _stamp(args.notebooks)
+        return _stamp(args.notebooks, args.unchanged_ok)
     return _diff(args.notebook)
 
 

@@ -5,6 +5,17 @@ Staleness: `stamp` records in the Polish notebook's metadata (key STAMP_KEY) a h
 markdown and code cell of the English notebook it was translated from. When the English source
 changes, its hashes no longer match: `stale` says so and `changed_cells` lists the English cells
 that are new or changed since (their hashes are not among those recorded).
+
+A stamp alone does not make a translation: the record also pairs each English markdown cell's hash
+with the hash of the Polish text that translates it (the Polish notebook's markdown cell in the same
+place, built from its `%% markdown` section of notebooks/pl/text/NN_name.md).
+`untranslated` lists the English markdown cells that changed since the stamp while their Polish
+text did not; `stamp` refuses while there are any (naming them), unless the caller acknowledges
+them (`stamp --unchanged-ok 12,14`: the English edit does not change what the Polish says), and
+the check reports them as such. The record is regenerated from the files by every stamp.
+
+Cells are numbered as the issue tracker and reviewers number them: 0-based notebook cell indexes,
+which the Polish notebook shares (it is built cell for cell from the English one).
 """
 
 from __future__ import annotations
@@ -65,34 +76,50 @@ def parity_problems(english: dict[str, Any], translation: dict[str, Any], lang: 
     return problems
 
 
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _hashed(cell: dict[str, Any]) -> bool:
+    return cell["cell_type"] in ("markdown", "code")
+
+
 def cell_hashes(notebook: dict[str, Any]) -> list[str]:
     """A short hash of each markdown and code cell (its type and source; outputs are not hashed)."""
-    return [
-        hashlib.sha256(f"{c['cell_type']}\n{cell_source(c)}".encode()).hexdigest()[:16]
-        for c in notebook["cells"]
-        if c["cell_type"] in ("markdown", "code")
-    ]
+    return [_hash(f"{c['cell_type']}\n{cell_source(c)}") for c in notebook["cells"] if _hashed(c)]
 
 
 def source_hash(notebook: dict[str, Any]) -> str:
-    return hashlib.sha256("\n".join(cell_hashes(notebook)).encode()).hexdigest()[:16]
+    return _hash("\n".join(cell_hashes(notebook)))
 
 
-def stamp(translation_path: Path) -> dict[str, Any]:
-    """Record that `translation_path` now follows its English source as it is; returns the record."""
-    english = load(source_of(translation_path))
-    notebook = load(translation_path)
-    record = {
-        "lang": translation_path.parent.name,
-        "source": f"../{translation_path.name}",
+def polish_texts(translation: dict[str, Any]) -> list[str]:
+    """The Polish text of each English markdown cell, in order: the Polish notebook's markdown cells
+    (built one for one from the `%% markdown` sections of notebooks/pl/text/NN_name.md)."""
+    return [cell_source(c) for c in translation["cells"] if c["cell_type"] == "markdown"]
+
+
+def markdown_pairs(english: dict[str, Any], polish: list[str]) -> list[tuple[int, str, str]]:
+    """(cell index, English hash, Polish hash) of each English markdown cell and its Polish text."""
+    cells = [(i, c) for i, c in enumerate(english["cells"]) if c["cell_type"] == "markdown"]
+    if len(cells) != len(polish):
+        raise ValueError(
+            f"{len(polish)} Polish markdown cells where English has {len(cells)}: "
+            "rebuild it (`python -m lessons_lib.translation.build`)"
+        )
+    return [(i, _hash(cell_source(c)), _hash(text)) for (i, c), text in zip(cells, polish)]
+
+
+def record_for(english: dict[str, Any], translation: dict[str, Any], lang: str, name: str) -> dict[str, Any]:
+    """The stamp of a translation as the files are now (everything in it comes from the files)."""
+    return {
+        "lang": lang,
+        "source": f"../{name}",
         "source_hash": source_hash(english),
         "source_cells": cell_hashes(english),
+        # "ENGLISH POLISH": each English markdown cell's hash and its Polish text's, in order.
+        "markdown": [f"{en} {pl}" for _, en, pl in markdown_pairs(english, polish_texts(translation))],
     }
-    notebook.setdefault("metadata", {})[STAMP_KEY] = record
-    # The layout Jupyter writes (one space indent, a final newline), so a stamp changes one block.
-    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
-    translation_path.write_text(text, encoding="utf-8")
-    return record
 
 
 def stamp_of(translation: dict[str, Any]) -> dict[str, Any] | None:
@@ -100,22 +127,86 @@ def stamp_of(translation: dict[str, Any]) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
+def stamped_pairs(translation: dict[str, Any]) -> set[tuple[str, str]]:
+    """The (English hash, Polish hash) pairs the stamp recorded."""
+    pairs = (stamp_of(translation) or {}).get("markdown", [])
+    return {(en, pl) for en, pl in (str(pair).split() for pair in pairs)}
+
+
+def untranslated(english: dict[str, Any], translation: dict[str, Any]) -> list[int]:
+    """English markdown cells (0-based cell indexes) changed since the stamp whose Polish text did not
+    change: a new English text under the old Polish one. Nothing for a stamp without Polish hashes."""
+    pairs = stamped_pairs(translation)
+    old_english = {en for en, _ in pairs}
+    old_polish = {pl for _, pl in pairs}
+    return [
+        index
+        for index, en, pl in markdown_pairs(english, polish_texts(translation))
+        if (en, pl) not in pairs and en not in old_english and pl in old_polish
+    ]
+
+
+class UntranslatedError(ValueError):
+    def __init__(self, cells: list[int]) -> None:
+        self.cells = cells
+        numbers = ",".join(map(str, cells))
+        super().__init__(
+            f"English cells {numbers} changed since the last stamp but their Polish text did not: translate "
+            f"them (notebooks/pl/text), or, where the English edit does not change the meaning, "
+            f"stamp --unchanged-ok {numbers}"
+        )
+
+
+def stamp(translation_path: Path, unchanged_ok: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Record that `translation_path` now follows its English source as it is; returns the record.
+
+    Raises UntranslatedError (and writes nothing) while an English markdown cell changed since the
+    last stamp and its Polish text did not, unless that cell's index is in `unchanged_ok`."""
+    english = load(source_of(translation_path))
+    notebook = load(translation_path)
+    refused = [i for i in untranslated(english, notebook) if i not in unchanged_ok]
+    if refused:
+        raise UntranslatedError(refused)
+    record = record_for(english, notebook, translation_path.parent.name, translation_path.name)
+    notebook.setdefault("metadata", {})[STAMP_KEY] = record
+    # The layout Jupyter writes (one space indent, a final newline), so a stamp changes one block.
+    text = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    translation_path.write_text(text, encoding="utf-8")
+    return record
+
+
 def stale(english: dict[str, Any], translation: dict[str, Any]) -> str:
-    """Why the translation is older than its source ("" when it is up to date)."""
+    """Why the translation is older than its source, or its stamp than its text ("" when in step)."""
     record = stamp_of(translation)
     if record is None:
         return "never stamped: run `python -m lessons_lib.translation stamp` after translating"
-    if record.get("source_hash") == source_hash(english):
-        return ""
-    changed = changed_cells(english, translation)
-    return f"the English source changed since the translation: cells {', '.join(str(i) for i, _ in changed)}"
+    try:
+        pairs = markdown_pairs(english, polish_texts(translation))
+    except ValueError as error:
+        return str(error)
+    if "markdown" not in record:
+        return (
+            "stamped without the Polish texts' hashes (an older stamp): run `python -m lessons_lib.translation stamp`"
+        )
+    missing = untranslated(english, translation)
+    if missing:
+        return str(UntranslatedError(missing))
+    if record.get("source_hash") != source_hash(english):
+        changed = changed_cells(english, translation)
+        return f"the English source changed since the translation: cells {', '.join(str(i) for i, _ in changed)}"
+    stamped = stamped_pairs(translation)
+    edited = [i for i, en, pl in pairs if (en, pl) not in stamped]
+    if edited:
+        cells = ", ".join(map(str, edited))
+        return f"the Polish text of cells {cells} changed since the stamp: `python -m lessons_lib.translation stamp`"
+    return ""
 
 
 def changed_cells(english: dict[str, Any], translation: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    """The English cells (1-based among markdown and code cells) new or changed since the stamp."""
+    """The English cells (0-based notebook cell indexes) new or changed since the stamp."""
     known = set((stamp_of(translation) or {}).get("source_cells", []))
-    cells = [c for c in english["cells"] if c["cell_type"] in ("markdown", "code")]
-    return [(i, c) for i, (c, h) in enumerate(zip(cells, cell_hashes(english)), start=1) if h not in known]
+    cells = [(i, c) for i, c in enumerate(english["cells"]) if _hashed(c)]
+    return [(i, c) for (i, c), h in zip(cells, cell_hashes(english)) if h not in known]
 
 
 @dataclass(frozen=True)
@@ -143,9 +234,6 @@ def states(folder: Path = NOTEBOOKS, langs: tuple[str, ...] = TRANSLATIONS) -> l
                 found.append(EditionState(path, target, lang, True, "", []))
                 continue
             translation = load(target)
-            found.append(
-                EditionState(
-                    path, target, lang, False, stale(english, translation), parity_problems(english, translation, lang)
-                )
-            )
+            why = stale(english, translation)
+            found.append(EditionState(path, target, lang, False, why, parity_problems(english, translation, lang)))
     return found
