@@ -28,6 +28,8 @@ output, RunPod's API shapes). The course's own stand-ins for them speak the same
 from __future__ import annotations
 
 import os
+import re
+import string
 from typing import Any
 
 from .messages import CATALOGUE
@@ -73,9 +75,35 @@ def current() -> str:
     return _current
 
 
+# A measurement handed over already formatted ("2.0 GB", "0.42 s", "94.5 tok/s"); a bare "0.10" may be a version.
+_MEASURE = re.compile(r"-?\d[\d,]*\.\d+ ?(?:[KMGT]i?B|ms|s|h|tok/s|%|×)")
+
+
+def polish_number(shown: str) -> str:
+    """A number as Polish writes it: a decimal comma, a space between thousands ("1 024,5")."""
+    return shown.replace(",", "\u00a0").replace(".", ",")
+
+
+class _PolishNumbers(string.Formatter):
+    """Fills a Polish message: numbers (and measurements passed in as text) with Polish separators."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        shown = super().format_field(value, format_spec)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return polish_number(shown)
+        if isinstance(value, str):
+            return _MEASURE.sub(lambda m: polish_number(m.group(0)), shown)
+        return shown
+
+
+_POLISH = _PolishNumbers()
+
+
 def text(key: str, /, lang: str | None = None, **fields: Any) -> str:
     """The catalogue's string `key` ("room.name") in `lang` (default: the current edition), filled in."""
-    return CATALOGUE[resolve(lang)][key].format(**fields)
+    chosen = resolve(lang)
+    template = CATALOGUE[chosen][key]
+    return _POLISH.format(template, **fields) if chosen == "pl" else template.format(**fields)
 
 
 def keys() -> list[str]:

@@ -51,7 +51,7 @@ PL: dict[str, str] = {
     "you": "Ty",
     "generating": "Generuję…",
     "stats": "tokeny: {tokens} · {tps:.1f} tok/s · pierwszy token po {ttft:.2f} s",
-    "speed": "tokeny odpowiedzi: {tokens}, {tps:.1f} tok/s (prompt: tokeny {prompt_tokens}, {prompt_tps:.1f} tok/s; ładowanie {load:.2f} s, łącznie {total:.2f} s)",
+    "speed": "odpowiedź: {tokens} tok. z szybkością {tps:.1f} tok/s (prompt: {prompt_tokens} tok. z szybkością {prompt_tps:.1f} tok/s; ładowanie {load:.2f} s, łącznie {total:.2f} s)",
     "stopped": " · zatrzymano",
     "no_answer": "nie przyszedł żaden tekst odpowiedzi",
     "empty_prompt": "Najpierw wpisz pytanie.",

@@ -73,7 +73,7 @@ PL: dict[str, str] = {
     "bar_measure": "pomiary",
     "bar_kv": "typy pamięci KV",
     "err_too_short": (
-        "tekst ({part}) ma {n} tokenów; perplexity przy n_ctx={n_ctx} wymaga co najmniej {need} "
+        "tekst ({part}) ma {n} tokenów; perpleksja przy n_ctx={n_ctx} wymaga co najmniej {need} "
         "(dwóch fragmentów). Użyj mniejszego n_ctx albo dłuższego tekstu."
     ),
     "err_ctx": "n_ctx musi być liczbą parzystą, co najmniej 8; podano {n_ctx}",
