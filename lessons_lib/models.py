@@ -161,12 +161,10 @@ class PullPlan:
         """`ollama pull` from where this plan says (the registry, or the course's mirror), with progress bars."""
         return pull(client, self.name, insecure=self.insecure, quiet=quiet)
 
-    def terminal(self, host: str, timeout: float = 300) -> int:
-        """Run the pull as the `ollama` CLI in a terminal; the screen shows `self.command`."""
-        from .ollama_cli.terminal import terminal
-
-        real = f"ollama pull {'--insecure ' if self.insecure else ''}{self.name}"
-        return terminal(real, host, timeout=timeout, shown=self.command)
+    @property
+    def real_command(self) -> str:
+        """The line actually run: with the mirror's address and --insecure where the plan pulls from it."""
+        return f"ollama pull {'--insecure ' if self.insecure else ''}{self.name}"
 
     def close(self) -> None:
         if self.mirror is not None:

@@ -115,7 +115,7 @@ def test_plan_pull_in_ci_never_tries_the_internet(monkeypatch, models_dir: Path)
 
 
 def test_plan_shows_what_a_learner_types(monkeypatch, models_dir: Path, capsys) -> None:
-    """The mirror's address stays behind the plan: `command` and `terminal` show `ollama pull NAME`."""
+    """The mirror's address stays behind the plan: `command` and `pull_in_terminal` show `ollama pull NAME`."""
     with models.plan_pull("bielik", models_dir=models_dir, offline=True) as plan:
         assert plan.requested == "bielik" and plan.command == "ollama pull bielik"
         assert plan.name != "bielik" and plan.insecure
@@ -123,7 +123,7 @@ def test_plan_shows_what_a_learner_types(monkeypatch, models_dir: Path, capsys) 
         import lessons_lib.ollama_cli.terminal as term
 
         monkeypatch.setattr(term, "command_line", lambda command: ran.append(command) or ["true"])
-        plan.terminal("http://127.0.0.1:9")
+        term.pull_in_terminal(plan, "http://127.0.0.1:9")
     assert capsys.readouterr().out.startswith("$ ollama pull bielik\n")
     assert ran == [f"ollama pull --insecure {plan.name}"]
     online = models.PullPlan("smollm2:135m", False, "", requested="smollm2:135m")

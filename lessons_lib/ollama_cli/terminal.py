@@ -14,11 +14,15 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import ollama
 
 from .interactive import Chat, Session
 from .launcher import real_ollama
+
+if TYPE_CHECKING:
+    from ..models import PullPlan
 
 # Learner-facing lines (the Polish edition translates these).
 MSG_COURSE_CLI = "(no Ollama installed here: this is the course's own `ollama` command)"
@@ -64,6 +68,12 @@ def terminal(command: str, host: str, timeout: float = 300, show_which: bool = F
     return done.returncode
 
 
+def pull_in_terminal(plan: PullPlan, host: str, timeout: float = 300) -> int:
+    """`ollama pull` as `plan` says (from the registry, or the course's mirror), in a terminal whose
+    screen shows what a learner types at home (`plan.command`)."""
+    return terminal(plan.real_command, host, timeout=timeout, shown=plan.command)
+
+
 def chat_transcript(model: str, lines: Iterable[str], host: str, *, options: dict | None = None) -> str:
     """The screen of `ollama run MODEL` after typing `lines` (end with "/bye")."""
     screen: list[str] = []
@@ -83,4 +93,4 @@ def chat_transcript(model: str, lines: Iterable[str], host: str, *, options: dic
     return "".join(screen)
 
 
-__all__ = ["chat_transcript", "command_line", "terminal"]
+__all__ = ["chat_transcript", "command_line", "pull_in_terminal", "terminal"]
