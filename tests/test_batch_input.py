@@ -149,3 +149,12 @@ def test_a_refused_key_is_left_out_but_a_busy_server_is_not(status, left_out):
         for endpoint in (batch.Endpoint.openai(url + "/v1", "m", api_key="k"), batch.Endpoint.ollama(url, "m")):
             problem = batch.check_endpoint(endpoint)
             assert (problem is None) if left_out is None else (left_out in problem and str(status) in problem)
+
+
+def test_the_killed_jobs_command_line_names_no_folder_of_this_machine(tmp_path):
+    """Lesson 05 prints the command it killed: its paths read `$TMPDIR/...`, as on any learner's machine."""
+    from lessons_lib.batch.crash import Killed, job_command
+
+    killed = Killed(tuple(job_command(tmp_path / "crash.txt", tmp_path / "out", "http://127.0.0.1:9", MODEL)), -9, 2)
+    assert killed.shell.startswith("python -m lessons_lib.batch run $TMPDIR/") and str(tmp_path) not in killed.shell
+    assert f"--model {MODEL} -k 5 --slots 1" in killed.shell

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..paths import shown
 from .ledger import Ledger
 
 __all__ = ["Killed", "run_and_kill", "job_command"]
@@ -29,7 +30,10 @@ class Killed:
 
     @property
     def shell(self) -> str:
-        return shlex.join(["python", *self.command[1:]])
+        """The command line as a learner would type it: `python`, and paths as `$TMPDIR/...` or `~/...`
+        (left unquoted so the shell expands them), never this machine's own folders."""
+        words = [shown(w) if os.path.isabs(w) else shlex.quote(w) for w in self.command[1:]]
+        return " ".join(["python", *words])
 
 
 def job_command(
