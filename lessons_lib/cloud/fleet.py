@@ -13,6 +13,8 @@ that failed. Ending is tried for each pod even when ending another one raised.
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -28,6 +30,22 @@ __all__ = ["PodFleet"]
 
 DEFAULT_BUDGET = Budget()  # per pod, as PodSession's own default
 MOST_PODS = 32  # a typo guard, not RunPod's limit: a fleet of 300 pods is an expensive slip of the finger
+
+
+def _one_line_at_a_time(say: Callable[[str], None]) -> Callable[[str], None]:
+    """`say` for several deploy threads: each message whole, on its own line. `print` writes the text
+    and its newline separately, so two threads printing together give "Trying A...Trying A..."."""
+    lock = threading.Lock()
+    if say is print:
+
+        def say(message: str) -> None:
+            sys.stdout.write(message + "\n")
+
+    def said(message: str) -> None:
+        with lock:
+            say(message)
+
+    return said
 
 
 class PodFleet:
@@ -47,6 +65,7 @@ class PodFleet:
             raise ValueError(text("fleet.err_count", most=MOST_PODS, count=count))
         from .pods import unique_name
 
+        say = _one_line_at_a_time(say)
         self.spec, self.count, self.say = spec, count, say
         session_options.setdefault("progress", False)  # several bars from several threads would garble
         self.sessions = [
