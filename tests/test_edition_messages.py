@@ -140,7 +140,9 @@ def test_the_stats_and_speed_lines_follow_the_edition(monkeypatch):
     result = chat.ChatResult(model="m", content="ok", ttft_s=0.25, wall_s=1.3, speed=speed)
     monkeypatch.setattr(edition, "_current", "pl")
     assert chat.stats_line(result) == "tokeny: 24 · 60,0 tok/s · pierwszy token po 0,25 s"  # Polish decimal comma
-    assert str(speed).startswith("odpowiedź: 24 tok. z szybkością 60,0 tok/s (prompt: 37 tok. z szybkością 133,6 tok/s;")
+    assert str(speed).startswith(
+        "odpowiedź: 24 tok. z szybkością 60,0 tok/s (prompt: 37 tok. z szybkością 133,6 tok/s;"
+    )
     assert chat.stats_line(result, "en") == "24 tokens · 60.0 tok/s · first token after 0.25 s"
     monkeypatch.setattr(edition, "_current", "en")
     assert str(speed).startswith("24 tokens at 60.0 tok/s (prompt: 37 tokens at 133.6 tok/s;")

@@ -119,10 +119,14 @@ def test_plan_shows_what_a_learner_types(monkeypatch, models_dir: Path, capsys) 
     with models.plan_pull("bielik", models_dir=models_dir, offline=True) as plan:
         assert plan.requested == "bielik" and plan.command == "ollama pull bielik"
         assert plan.name != "bielik" and plan.insecure
-        ran = []
+        ran: list[str] = []
         import lessons_lib.ollama_cli.terminal as term
 
-        monkeypatch.setattr(term, "command_line", lambda command: ran.append(command) or ["true"])
+        def record(command: str) -> list[str]:
+            ran.append(command)
+            return ["true"]
+
+        monkeypatch.setattr(term, "command_line", record)
         term.pull_in_terminal(plan, "http://127.0.0.1:9")
     assert capsys.readouterr().out.startswith("$ ollama pull bielik\n")
     assert ran == [f"ollama pull --insecure {plan.name}"]
