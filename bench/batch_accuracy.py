@@ -29,42 +29,24 @@ import time
 import pandas as pd
 
 from lessons_lib import batch
-from lessons_lib.batch.embed import cross_validated, embed_keywords
-from lessons_lib.batch.strategies import Answers, cascade, table
+from lessons_lib.batch.embed import cross_validated, embed_counted, embed_keywords
+from lessons_lib.batch.strategies import Answers, cascade, llm_answers, table
 from lessons_lib.ollama_server import EmbeddedServer
 
 
 def run_llm(url: str, model: str, keywords: list[str], k: int) -> Answers:
     endpoint = batch.Endpoint.ollama(url, model).with_slots()
     with tempfile.TemporaryDirectory() as out:
-        summary = batch.run_job(keywords, out, [endpoint], k=k, progress=False)
-        rows = pd.read_parquet(summary.result)
-    n = max(summary.done_now, 1)
-    return Answers(
-        f"llm {model} K={k}",
-        model,
-        dict(zip(rows.keyword, rows.category)),
-        {kw: (c if c == c else 0.0) for kw, c in zip(rows.keyword, rows.confidence)},
-        summary.items_per_s,
-        summary.prompt_tokens / n,
-        summary.completion_tokens / n,
-    )
-
-
-def tokens_per_text(url: str, model: str, texts: list[str]) -> float:
-    """Prompt tokens per text, as the server counts them (/api/embed's prompt_eval_count over a sample of 64)."""
-    import httpx
-
-    sample = texts[:64]
-    reply = httpx.post(url + "/api/embed", json={"model": model, "input": sample}, timeout=600).json()
-    return int(reply["prompt_eval_count"]) / len(sample)
+        answers = llm_answers(endpoint, keywords, out, k)
+    answers.name = f"llm {answers.name}"
+    return answers
 
 
 def run_embed(url: str, model: str, gold: dict[str, str]) -> Answers:
     endpoint = batch.Endpoint.ollama(url, model).with_slots()
     embed_keywords(endpoint, list(gold)[:8])  # load the model: its load time is not the job's speed
     started = time.monotonic()
-    vectors = embed_keywords(endpoint, list(gold))
+    vectors, tokens = embed_counted(endpoint, list(gold))
     seconds = time.monotonic() - started
     labels, confidence, _ = cross_validated(vectors, list(gold.values()))
     return Answers(
@@ -73,7 +55,7 @@ def run_embed(url: str, model: str, gold: dict[str, str]) -> Answers:
         dict(zip(gold, labels)),
         dict(zip(gold, confidence)),
         len(gold) / seconds,
-        tokens_per_text(url, model, list(gold)),
+        tokens / len(gold),
         0.0,
     )
 

@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 from _llama_cpp_tools import build_tool  # noqa: E402
 from serving_engine import free_port, wait_http  # noqa: E402
 
-from lessons_lib import batch  # noqa: E402
+from lessons_lib import batch, shelf  # noqa: E402
 from lessons_lib.batch.embed import EMBED_BATCH  # noqa: E402
 from lessons_lib.ollama_server import EmbeddedServer  # noqa: E402
 
@@ -43,18 +43,25 @@ def rate(post, keywords: list[str]) -> tuple[float, np.ndarray]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--gguf", default="/tmp/shelf/gguf/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
-    parser.add_argument("--model", default="qwen2.5-coder:0.5b", help="its name in the embedded server's store")
+    parser.add_argument("--model", default="qwen2.5-coder:0.5b", help="a shelf model's name in the embedded server")
+    parser.add_argument("--gguf", default=None, help="its GGUF for llama-server (default: the shelf's joined file)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--limit", type=int, default=160)
     args = parser.parse_args()
     keywords = list(batch.gold_labels())[: args.limit]
+    on_shelf = shelf.shelf_model(args.model)
+    if args.gguf:
+        gguf = args.gguf
+    elif on_shelf is not None:
+        gguf = str(shelf.gguf_path(on_shelf))
+    else:
+        parser.error(f"{args.model} is not a shelf model: give its GGUF with --gguf")
     binary = build_tool("llama-server")
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="llama-server-embed-", suffix=".log", delete=False)
     anchor = subprocess.Popen(
-        [str(binary), "-m", args.gguf, "--host", "127.0.0.1", "--port", str(port), "-t", str(args.threads)]
+        [str(binary), "-m", gguf, "--host", "127.0.0.1", "--port", str(port), "-t", str(args.threads)]
         + ["-tb", str(args.threads), "--embeddings", "--pooling", "mean", "-np", str(EMBED_BATCH), "-c", "8192"]
         + ["-b", "2048", "-ub", "2048", "--no-webui"],
         stdout=log,

@@ -149,3 +149,52 @@ def test_embeddings_decoded_together_are_those_of_each_alone(server):
     assert cosine.min() > 0.995, cosine
     assert np.sum(vectors[:5] * vectors[5:10], axis=1).min() > 0.995  # the same input twice in one call
     assert together["prompt_eval_count"] > 15
+
+
+def test_the_held_out_keywords_are_balanced_and_never_trained_on():
+    from lessons_lib.batch.strategies import split_gold
+
+    train, held_out = split_gold(GOLD, per_category=4, seed=0)
+    assert len(held_out) == 4 * len(batch.CATEGORIES.names) and len(set(held_out)) == len(held_out)
+    assert not set(held_out) & set(train) and len(train) + len(held_out) == len(GOLD)
+    assert sorted(GOLD[kw] for kw in held_out) == sorted(batch.CATEGORIES.names * 4)
+    assert split_gold(GOLD, seed=0) == (train, held_out) and split_gold(GOLD, seed=1)[1] != held_out
+
+
+def test_strategies_measured_through_the_job_and_plotted(server, tmp_path, monkeypatch):
+    """Lesson 05's section 3 in small: an embedding classifier, then a cascade job it leads, as table rows."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from lessons_lib import edition
+    from lessons_lib.batch import strategies
+
+    monkeypatch.setattr(edition, "_current", "en")
+    endpoint = batch.Endpoint.ollama(server.url, MODEL, slots=1)
+    embedded, classifier = strategies.embedding_answers(endpoint, TRAIN, TEST)
+    assert set(embedded.labels) == set(TEST) and classifier.trained_on == len(TRAIN)
+    assert embedded.keywords_per_s > 0 and embedded.tokens_in > 1 and embedded.tokens_out == 0
+    assert all(0 < embedded.confidence[kw] <= 1 for kw in TEST)
+
+    async def in_a_notebook_cell():  # a Jupyter cell runs inside an event loop
+        return embed_keywords(endpoint, TEST[:3])
+
+    assert asyncio.run(in_a_notebook_cell()).shape[0] == 3
+    cut = sorted(embedded.confidence.values())[len(TEST) // 2]  # about half the keywords go on to the LLM
+    stages = [Stage(MODEL, classifier), Stage(MODEL)]
+    job = batch.run_job(TEST, tmp_path / "cascade", [endpoint], k=1, stages=stages, threshold=cut, progress=False)
+    cascaded = strategies.from_job(job, "cascade", MODEL)
+    rows = pd.read_parquet(job.result)
+    sent_on = rows.model.eq(MODEL).sum()
+    assert 0 < sent_on < len(TEST) and set(cascaded.labels) == set(TEST)
+    # the keywords the classifier was sure of keep its answer; the job's tokens are the ledger's
+    for kw, model, category in zip(rows.keyword, rows.model, rows.category):
+        if model == f"embed:{MODEL}":
+            assert category == embedded.labels[kw]
+    assert cascaded.tokens_in == pytest.approx(job.prompt_tokens / len(TEST))
+    frame = strategies.table([embedded, cascaded], TEST, GOLD)
+    assert frame["accuracy"].tolist() == [embedded.accuracy(TEST, GOLD), cascaded.accuracy(TEST, GOLD)]
+    ax = strategies.plot(frame)
+    assert len(ax.collections[0].get_offsets()) == 2
+    assert {t.get_text() for t in ax.texts} >= {embedded.name, "cascade"}
+    plt.close(ax.figure)

@@ -17,6 +17,7 @@ from .local_ray import start_ray, stop_ray
 from .openai_batch import export_batch, import_results
 from .pipeline import JobSummary, run_job
 from .prompts import CATEGORIES, Categories, pack_messages, system_prompt
+from .router import Stage
 from .schema import InvalidAnswer, pack_schema, parse
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "pack_messages",
     "system_prompt",
     "InvalidAnswer",
+    "Stage",
     "pack_schema",
     "parse",
 ]

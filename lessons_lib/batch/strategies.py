@@ -9,13 +9,30 @@ for 100 million keywords from the course's cost model (lessons_lib.cloud.project
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import edition
 from ..cloud import projection, speed
+from .embed import EmbeddingClassifier, embed_counted, embed_keywords
+from .endpoints import Endpoint
+from .pipeline import JobSummary, run_job
 
-__all__ = ["Answers", "cascade", "table", "THRESHOLDS", "MODEL_SIZES", "API_MODEL"]
+__all__ = [
+    "Answers",
+    "cascade",
+    "table",
+    "plot",
+    "split_gold",
+    "from_job",
+    "llm_answers",
+    "embedding_answers",
+    "THRESHOLDS",
+    "MODEL_SIZES",
+    "API_MODEL",
+]
 
 THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 1.01)
 API_MODEL = "gpt-4.1-nano"
@@ -40,6 +57,72 @@ class Answers:
     tokens_in: float
     tokens_out: float
     notes: dict[str, float] = field(default_factory=dict)  # a cascade's threshold and share sent on
+
+    def accuracy(self, keywords: list[str], gold: dict[str, str]) -> float:
+        """The share of `keywords` whose answer is their gold label."""
+        return _accuracy(self.labels, keywords, gold)
+
+
+def split_gold(gold: dict[str, str], per_category: int = 4, seed: int = 0) -> tuple[dict[str, str], list[str]]:
+    """(training keywords with their labels, held-out test keywords): `per_category` of each category held out,
+    chosen at random with `seed`, so every method is scored on keywords it was neither fitted nor tuned on."""
+    import random
+
+    chooser = random.Random(seed)
+    test: list[str] = []
+    for category in sorted(set(gold.values())):
+        members = [kw for kw, label in gold.items() if label == category]
+        test += chooser.sample(members, min(per_category, len(members)))
+    held_out = set(test)
+    return {kw: label for kw, label in gold.items() if kw not in held_out}, test
+
+
+def from_job(summary: JobSummary, name: str, model: str) -> Answers:
+    """A finished job's answers (its result Parquet), speed and tokens per keyword as one strategy."""
+    import pandas as pd
+
+    rows = pd.read_parquet(summary.result)
+    n = max(summary.done_now, 1)
+    return Answers(
+        name,
+        model,
+        {kw: (c if isinstance(c, str) else None) for kw, c in zip(rows.keyword, rows.category)},
+        {kw: (float(c) if c == c and c is not None else 0.0) for kw, c in zip(rows.keyword, rows.confidence)},
+        summary.items_per_s,
+        summary.prompt_tokens / n,
+        summary.completion_tokens / n,
+    )
+
+
+def llm_answers(endpoint: Endpoint, keywords: list[str], out: str | os.PathLike[str], k: int) -> Answers:
+    """The job with `endpoint`'s model generating labels for packs of `k` keywords, as a strategy."""
+    summary = run_job(keywords, out, [endpoint], k=k, progress=False)
+    return from_job(summary, f"{endpoint.model} K={k}", endpoint.model)
+
+
+def embedding_answers(
+    endpoint: Endpoint, train: dict[str, str], test: list[str]
+) -> tuple[Answers, EmbeddingClassifier]:
+    """A logistic regression on `endpoint`'s embeddings, fitted on `train`, answering `test`.
+
+    Its speed is embedding's (keywords/s over every keyword embedded here, the model loaded first):
+    the regression itself takes microseconds a keyword."""
+    embed_keywords(endpoint, test[:4])  # load the model: loading is not the method's speed
+    started = time.monotonic()
+    vectors, tokens = embed_counted(endpoint, list(train) + test)
+    seconds = time.monotonic() - started
+    classifier = EmbeddingClassifier.fit_vectors(endpoint.model, vectors[: len(train)], list(train.values()))
+    labels, confidence, _ = classifier.predict(vectors[len(train) :])
+    answers = Answers(
+        f"embed {endpoint.model} + LR",
+        endpoint.model,
+        dict(zip(test, labels)),
+        dict(zip(test, confidence)),
+        (len(train) + len(test)) / seconds,
+        tokens / (len(train) + len(test)),
+        0.0,
+    )
+    return answers, classifier
 
 
 def _accuracy(labels: dict[str, str | None], keywords: list[str], gold: dict[str, str]) -> float:
@@ -122,3 +205,47 @@ def table(strategies: list[Answers], keywords: list[str], gold: dict[str, str]):
             }
         )
     return pd.DataFrame(rows)
+
+
+def plot(frame: Any, chance: float = 0.1) -> Any:
+    """Accuracy against keywords/s (log scale), one labelled point per strategy, and the chance level."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    from ..cloud.projection import quiet_font_log
+
+    quiet_font_log()
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    speed_col, accuracy_col = _col("speed"), _col("accuracy")
+    ax.scatter(frame[speed_col], frame[accuracy_col], color="tab:blue", zorder=3)
+    # Points close in accuracy get their labels above and below in turn, so two labels do not overlap.
+    order = frame.sort_values(accuracy_col).index
+    for rank, i in enumerate(order):
+        below = rank % 2 == 1
+        ax.annotate(
+            frame.loc[i, _col("strategy")],
+            (frame.loc[i, speed_col], frame.loc[i, accuracy_col]),
+            textcoords="offset points",
+            xytext=(6, -11 if below else 5),
+            fontsize=8,
+        )
+    ax.axhline(chance, color="grey", linestyle=":", linewidth=1)
+    ax.annotate(
+        edition.text("batch.plot_chance"),
+        (frame[speed_col].min(), chance),
+        textcoords="offset points",
+        xytext=(0, 4),
+        fontsize=8,
+        color="grey",
+    )
+    ax.set_xscale("log")
+    ax.set_xlim(frame[speed_col].min() / 1.5, frame[speed_col].max() * 6)  # room for the labels on the right
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel(speed_col)
+    ax.set_ylabel(accuracy_col)
+    ax.set_title(edition.text("batch.plot_title"))
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    return ax

@@ -18,6 +18,7 @@ from . import costs, prices, speed
 __all__ = [
     "keywords_workload",
     "projection",
+    "quiet_font_log",
     "KEYWORDS",
     "KEYWORDS_100M",
     "TOKENS_IN",
@@ -133,12 +134,16 @@ def projection(
 KEYWORDS_100M = keywords_workload("RTX 4090")
 
 
-def plot(table):
-    """A bar per GPU (its cheapest way to pay) and a dashed line per API row: the projection at a glance."""
+def quiet_font_log() -> None:
+    """A first import of pyplot may build the font cache and log that on stderr, with a timestamp: noise in a lesson."""
     import logging
 
-    # A first import of pyplot may build the font cache and log that on stderr, with a timestamp: noise in a lesson.
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+
+
+def plot(table):
+    """A bar per GPU (its cheapest way to pay) and a dashed line per API row: the projection at a glance."""
+    quiet_font_log()
     import matplotlib.pyplot as plt  # noqa: F401  (pandas plots with it)
 
     best = table.dropna(subset=["GPU"]).drop_duplicates("GPU")

@@ -80,6 +80,8 @@ EN: dict[str, str] = {
     "col_gpu_dollars": "100M: $ on it",
     "col_gpu_hours": "100M: hours on 1 pod",
     "col_api_dollars": "100M: $ on {model}",
+    "plot_title": "Each strategy on the held-out gold keywords: accuracy against speed on this machine",
+    "plot_chance": "chance (ten categories)",
 }
 
 PL: dict[str, str] = {
@@ -148,4 +150,6 @@ PL: dict[str, str] = {
     "col_gpu_dollars": "100 mln: $ na nim",
     "col_gpu_hours": "100 mln: godziny na 1 podzie",
     "col_api_dollars": "100 mln: $ w {model}",
+    "plot_title": "Każda strategia na odłożonych frazach wzorcowych: trafność a szybkość na tym komputerze",
+    "plot_chance": "zgadywanie (dziesięć kategorii)",
 }
