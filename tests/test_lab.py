@@ -62,7 +62,16 @@ def test_make_lab_ends_the_server_and_jupyterlab_on_a_signal(tmp_path: Path, sig
     command = [sys.executable, "-m", "lessons_lib.lab", *args, f"--IdentityProvider.token={token}"]
     log = tmp_path / "lab.log"
     with open(log, "wb") as out:
-        lab = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        # Ctrl+C reaches a lab started from a terminal; a shell without job control starts background commands
+        # with SIGINT ignored, and a child inherits that: give the lab the terminal's default, however pytest began.
+        lab = subprocess.Popen(
+            command,
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
     children: list[psutil.Process] = []
     try:
         wait_for_lab(lab, f"http://127.0.0.1:{port}/api/status?token={token}", log)
